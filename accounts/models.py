@@ -1,0 +1,131 @@
+"""Staff accounts, their roles and data scope, and the log of personal-data reveals."""
+
+from __future__ import annotations
+
+import datetime
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .scope import Scope
+
+
+class Role(models.TextChoices):
+    GROUP_ADMIN = "group_admin", _("Group administrator")
+    CITY_HEAD = "city_head", _("City company head")
+    CS_SUPERVISOR = "cs_supervisor", _("Customer-service supervisor")
+    CS_AGENT = "cs_agent", _("Customer-service agent")
+    DELIVERY_ENGINEER = "delivery_engineer", _("Delivery engineer")
+    DEPARTMENT_STAFF = "department_staff", _("Department staff")
+    CONTRACTOR = "contractor", _("Contractor")
+    READONLY_MANAGER = "readonly_manager", _("Read-only manager")
+
+
+class PersonalField(models.TextChoices):
+    PHONE = "phone", _("phone number")
+    ID_NUMBER = "id_number", _("ID number")
+
+
+# What each role may do. One table, read by views, API and admin alike.
+ROLES_SEEING_CUSTOMERS = {
+    Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT,
+    Role.DELIVERY_ENGINEER, Role.READONLY_MANAGER,
+}
+ROLES_EDITING_CUSTOMERS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT}
+ROLES_EDITING_PROPERTY = {Role.GROUP_ADMIN, Role.CITY_HEAD}
+ROLES_REVEALING = {
+    PersonalField.PHONE: {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT, Role.DELIVERY_ENGINEER},
+    PersonalField.ID_NUMBER: {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR},
+}
+
+
+class StaffUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.GROUP_ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.CS_AGENT)
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    phone = models.CharField(_("work phone"), max_length=20, blank=True)
+    city_companies = models.ManyToManyField(
+        "properties.CityCompany", blank=True, related_name="staff", verbose_name=_("assigned city companies")
+    )
+    projects = models.ManyToManyField(
+        "properties.Project", blank=True, related_name="staff", verbose_name=_("assigned projects")
+    )
+    employment_ends_on = models.DateField(
+        _("employment end date"),
+        null=True,
+        blank=True,
+        help_text=_("The account is disabled automatically after this date."),
+    )
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+
+    objects = StaffUserManager()
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        indexes = [
+            models.Index(
+                fields=["employment_ends_on"],
+                name="user_active_with_end_date",
+                condition=models.Q(is_active=True, employment_ends_on__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @cached_property
+    def scope(self) -> Scope:
+        return Scope.for_user(self)
+
+    def has_left(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.employment_ends_on is not None and self.employment_ends_on < today
+
+    def may_see_customers(self) -> bool:
+        return self.is_active and self.role in ROLES_SEEING_CUSTOMERS
+
+    def may_edit_customers(self) -> bool:
+        return self.is_active and self.role in ROLES_EDITING_CUSTOMERS
+
+    def may_edit_property(self) -> bool:
+        return self.is_active and self.role in ROLES_EDITING_PROPERTY
+
+    def may_reveal(self, field: str) -> bool:
+        return self.is_active and self.role in ROLES_REVEALING.get(field, set())
+
+
+class PersonalDataAccess(models.Model):
+    """One row per reveal of a masked value: who saw whose what, when and why (PIPL)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="personal_data_accesses",
+        verbose_name=_("staff member"),
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="personal_data_accesses",
+        verbose_name=_("customer"),
+    )
+    field = models.CharField(_("field"), max_length=20, choices=PersonalField.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=10, default="web")
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    accessed_at = models.DateTimeField(_("accessed at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-accessed_at"]
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data access log")
+        indexes = [models.Index(fields=["customer", "-accessed_at"], name="pda_customer_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.customer_id} {self.field} @ {self.accessed_at:%Y-%m-%d %H:%M}"

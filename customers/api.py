@@ -1,0 +1,2 @@
+def register(router) -> None:
+    """Filled in by the API work."""

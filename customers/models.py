@@ -1,0 +1,401 @@
+"""Customers (客户), their phones, households (住户关系) and sales contracts (购房合同).
+
+The lifecycle stage is derived from contracts, never typed in:
+prospect 意向客户 → 准业主 (signed, not handed over) → 磨合期 (≤ 1 year in the home)
+→ 稳定期 (1–2 years) → 老业主 (> 2 years).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
+
+from crm.masking import mask_id_number, mask_phone
+from properties.models import TimeStampedModel, Unit
+
+from .validators import validate_mobile, validate_resident_id
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+    UNKNOWN = "", _("Unknown")
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident ID card (居民身份证)")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAO_PERMIT = "hk_macao", _("Mainland travel permit for HK/Macao residents")
+    TAIWAN_PERMIT = "taiwan", _("Mainland travel permit for Taiwan residents")
+    FOREIGN_PERMANENT = "foreign_pr", _("Foreigner's permanent residence ID")
+
+
+class Education(models.TextChoices):
+    UNKNOWN = "", _("Unknown")
+    SECONDARY = "secondary", _("Secondary school or below")
+    COLLEGE = "college", _("College (大专)")
+    BACHELOR = "bachelor", _("Bachelor")
+    MASTER = "master", _("Master")
+    DOCTORATE = "doctorate", _("Doctorate")
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat")
+    EMAIL = "email", _("Email")
+    VISIT = "visit", _("Visit")
+
+
+class AcquisitionChannel(models.TextChoices):
+    WALK_IN = "walk_in", _("Sales-office walk-in")
+    REFERRAL = "referral", _("Owner referral")
+    CLUB = "club", _("Club member (万客会)")
+    ONLINE = "online", _("Online")
+    ADVERTISING = "advertising", _("Advertising")
+    AGENCY = "agency", _("Agency")
+    EVENT = "event", _("Event")
+    OTHER = "other", _("Other")
+
+
+class Stage(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect (意向客户)")
+    BUYER = "buyer", _("Buyer awaiting handover (准业主)")
+    SETTLING_IN = "settling_in", _("Settling-in owner (磨合期)")
+    STABLE = "stable", _("Stable owner (稳定期)")
+    ESTABLISHED = "established", _("Established owner (老业主)")
+
+
+def stage_on(*, signed_on: datetime.date | None, handed_over_on: datetime.date | None, today: datetime.date) -> Stage:
+    """The stage a contract puts its buyer in on `today`."""
+    if signed_on is None or signed_on > today:
+        return Stage.PROSPECT
+    if handed_over_on is None or handed_over_on > today:
+        return Stage.BUYER
+    if today <= _add_years(handed_over_on, 1):
+        return Stage.SETTLING_IN
+    if today <= _add_years(handed_over_on, 2):
+        return Stage.STABLE
+    return Stage.ESTABLISHED
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def pii_hash(value: str) -> str:
+    """Keyed hash stored beside encrypted values so that an exact search needs no decryption."""
+    normalized = (value or "").strip().upper()
+    return hmac.new(settings.PII_HASH_KEY.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CustomerQuerySet:
+        if not user.may_see_customers():
+            return self.none()
+        scope = user.scope
+        if scope.is_unrestricted:
+            return self
+        holds_unit_in_scope = HouseholdMember.objects.filter(
+            customer_id=OuterRef("pk"), unit__project_id__in=scope.project_ids
+        )
+        return self.filter(
+            Q(city_company_id__in=scope.city_company_ids)
+            | Q(registered_project_id__in=scope.project_ids)
+            | Exists(holds_unit_in_scope)
+        )
+
+    def with_latest_contract_dates(self) -> CustomerQuerySet:
+        """Annotate the dates that decide the stage, from the customer's most recent contract."""
+        latest = Contract.objects.filter(
+            Q(primary_buyer_id=OuterRef("pk")), status=Contract.Status.ACTIVE
+        ).order_by("-signed_on", "-pk")
+        return self.annotate(
+            latest_signed_on=models.Subquery(latest.values("signed_on")[:1]),
+            latest_handed_over_on=models.Subquery(latest.values("handed_over_on")[:1]),
+        )
+
+    def in_stage(self, stage: str, today: datetime.date | None = None) -> CustomerQuerySet:
+        today = today or timezone.localdate()
+        qs = self.with_latest_contract_dates()
+        one_year_ago = _add_years(today, -1)
+        two_years_ago = _add_years(today, -2)
+        signed = Q(latest_signed_on__isnull=False, latest_signed_on__lte=today)
+        handed = signed & Q(latest_handed_over_on__isnull=False, latest_handed_over_on__lte=today)
+        return qs.filter(
+            {
+                Stage.PROSPECT: ~signed,
+                Stage.BUYER: signed & ~handed,
+                Stage.SETTLING_IN: handed & Q(latest_handed_over_on__gte=one_year_ago),
+                Stage.STABLE: handed & Q(latest_handed_over_on__lt=one_year_ago, latest_handed_over_on__gte=two_years_ago),
+                Stage.ESTABLISHED: handed & Q(latest_handed_over_on__lt=two_years_ago),
+            }[Stage(stage)]
+        )
+
+
+class Customer(TimeStampedModel):
+    """A person: prospect, buyer, owner or resident. One person may own several homes over a lifetime."""
+
+    city_company = models.ForeignKey(
+        "properties.CityCompany", on_delete=models.PROTECT, related_name="customers",
+        verbose_name=_("city company"), help_text=_("The data section that owns this record."),
+    )
+    registered_project = models.ForeignKey(
+        "properties.Project", on_delete=models.PROTECT, related_name="registered_customers",
+        verbose_name=_("registered at project"), null=True, blank=True,
+    )
+    name = models.CharField(_("name"), max_length=50, db_index=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    id_type = models.CharField(_("ID document type"), max_length=20, choices=IdType.choices, blank=True)
+    id_number = EncryptedCharField(_("ID number"), max_length=40, blank=True, null=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    id_number_masked = models.CharField(_("ID number"), max_length=40, blank=True, editable=False)
+    nationality = models.CharField(_("nationality"), max_length=50, default="中国")
+    employer = models.CharField(_("employer"), max_length=100, blank=True)
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    preferred_channel = models.CharField(
+        _("preferred contact channel"), max_length=10, choices=ContactChannel.choices, default=ContactChannel.PHONE
+    )
+    acquisition_channel = models.CharField(
+        _("acquisition channel"), max_length=20, choices=AcquisitionChannel.choices, blank=True
+    )
+    referrer = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals", verbose_name=_("referred by")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_type", "id_number_hash"], condition=~Q(id_number_hash=""), name="customer_id_number_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["city_company", "-id"], name="customer_city_recent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.id_number:
+            self.id_number = self.id_number.strip().upper()
+            if not self.id_type:
+                errors["id_type"] = _("Choose the type of the ID document.")
+            elif self.id_type == IdType.RESIDENT_ID:
+                try:
+                    validate_resident_id(self.id_number)
+                except ValidationError as error:
+                    errors["id_number"] = error.messages
+        if self.birth_date and self.birth_date > timezone.localdate():
+            errors["birth_date"] = _("The birth date is in the future.")
+        if self.referrer_id and self.referrer_id == self.pk:
+            errors["referrer"] = _("A customer cannot refer themselves.")
+        if self.registered_project_id and self.city_company_id and (
+            self.registered_project.city_company_id != self.city_company_id
+        ):
+            errors["registered_project"] = _("The project belongs to another city company.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:
+        # The hash and the mask are derived here so that no list has to decrypt.
+        self.id_number_hash = pii_hash(self.id_number) if self.id_number else ""
+        self.id_number_masked = mask_id_number(self.id_number or "")
+        if kwargs.get("update_fields") is not None and "id_number" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "id_number_hash", "id_number_masked"}
+        super().save(*args, **kwargs)
+
+    def stage(self, today: datetime.date | None = None) -> Stage:
+        """Stage from the most recent active contract where this customer is the primary buyer.
+
+        Uses the prefetched `contracts_as_buyer` when the caller prefetched them.
+        """
+        today = today or timezone.localdate()
+        contracts = [c for c in self.contracts_as_buyer.all() if c.status == Contract.Status.ACTIVE]
+        if not contracts:
+            return Stage.PROSPECT
+        latest = max(contracts, key=lambda c: (c.signed_on or datetime.date.min, c.pk))
+        return stage_on(signed_on=latest.signed_on, handed_over_on=latest.handed_over_on, today=today)
+
+    @property
+    def primary_phone(self) -> CustomerPhone | None:
+        phones = list(self.phones.all())
+        return next((p for p in phones if p.is_primary), phones[0] if phones else None)
+
+
+class CustomerPhone(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones", verbose_name=_("customer"))
+    number = models.CharField(_("mobile number"), max_length=11, validators=[validate_mobile], db_index=True)
+    # The last four digits, indexed: agents search callers by "尾号".
+    last4 = models.CharField(max_length=4, editable=False, db_index=True)
+    is_primary = models.BooleanField(_("primary"), default=False)
+    label = models.CharField(_("label"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "number"], name="phone_unique_per_customer"),
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(is_primary=True), name="one_primary_phone_per_customer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.masked
+
+    @property
+    def masked(self) -> str:
+        return mask_phone(self.number)
+
+    def save(self, *args, **kwargs) -> None:
+        self.last4 = self.number[-4:]
+        super().save(*args, **kwargs)
+
+
+class ScopedByUnitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.may_see_customers():
+            return self.none()
+        scope = user.scope
+        if scope.is_unrestricted:
+            return self
+        return self.filter(unit__project_id__in=scope.project_ids)
+
+
+class HouseholdRole(models.TextChoices):
+    OWNER = "owner", _("Owner (业主)")
+    CO_OWNER = "co_owner", _("Co-owner (共有人)")
+    FAMILY = "family", _("Family member (家庭成员)")
+    TENANT = "tenant", _("Tenant (租户)")
+
+
+class HouseholdMember(TimeStampedModel):
+    """Who belongs to a unit's household, and as what. One primary owner per unit."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="household", verbose_name=_("unit"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="households", verbose_name=_("customer")
+    )
+    role = models.CharField(_("role"), max_length=12, choices=HouseholdRole.choices)
+    since = models.DateField(_("since"), null=True, blank=True)
+
+    objects = ScopedByUnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["unit", "role", "id"]
+        verbose_name = _("household member")
+        verbose_name_plural = _("household members")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "customer"], name="household_member_once_per_unit"),
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(role="owner"), name="household_one_primary_owner",
+                violation_error_message=_("This unit already has a primary owner."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.customer} ({self.get_role_display()})"
+
+
+class Contract(TimeStampedModel):
+    """购房合同: one active contract per unit; its primary buyer is the unit's owner."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CANCELLED = "cancelled", _("Cancelled (退房)")
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("unit"))
+    primary_buyer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="contracts_as_buyer", verbose_name=_("primary buyer")
+    )
+    number = models.CharField(_("contract number"), max_length=40, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    subscribed_on = models.DateField(_("subscription date (认购)"), null=True, blank=True)
+    signed_on = models.DateField(_("signing date"), null=True, blank=True)
+    price = models.DecimalField(
+        _("price (CNY)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    contractual_handover_on = models.DateField(_("contractual handover date"), null=True, blank=True)
+    handed_over_on = models.DateField(_("actual handover date"), null=True, blank=True)
+    commitments = models.TextField(
+        _("sales commitments (承诺)"), blank=True, help_text=_("Every promise made at sale, tracked until kept.")
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ScopedByUnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_on", "-id"]
+        verbose_name = _("sales contract")
+        verbose_name_plural = _("sales contracts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(status="active"), name="one_active_contract_per_unit",
+                violation_error_message=_("This unit already has an active contract."),
+            ),
+            models.CheckConstraint(
+                condition=Q(subscribed_on__isnull=True) | Q(signed_on__isnull=True) | Q(subscribed_on__lte=models.F("signed_on")),
+                name="contract_subscribed_before_signed",
+            ),
+            models.CheckConstraint(
+                condition=Q(handed_over_on__isnull=True) | (Q(signed_on__isnull=False) & Q(signed_on__lte=models.F("handed_over_on"))),
+                name="contract_signed_before_handover",
+            ),
+            models.CheckConstraint(
+                condition=Q(contractual_handover_on__isnull=True) | Q(signed_on__isnull=True)
+                | Q(signed_on__lte=models.F("contractual_handover_on")),
+                name="contract_signed_before_promised_handover",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="contract_price_not_negative"),
+        ]
+        indexes = [models.Index(fields=["primary_buyer", "-signed_on"], name="contract_buyer_latest")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def clean(self) -> None:
+        errors = {}
+        if self.subscribed_on and self.signed_on and self.subscribed_on > self.signed_on:
+            errors["signed_on"] = _("The contract cannot be signed before the subscription date.")
+        if self.handed_over_on and not self.signed_on:
+            errors["handed_over_on"] = _("A unit cannot be handed over before the contract is signed.")
+        elif self.handed_over_on and self.signed_on and self.handed_over_on < self.signed_on:
+            errors["handed_over_on"] = _("The handover date is before the signing date.")
+        if self.contractual_handover_on and self.signed_on and self.contractual_handover_on < self.signed_on:
+            errors["contractual_handover_on"] = _("The contractual handover date is before the signing date.")
+        if self.handed_over_on and self.handed_over_on > timezone.localdate():
+            errors["handed_over_on"] = _("The actual handover date cannot be in the future.")
+        if errors:
+            raise ValidationError(errors)
+
+    def stage(self, today: datetime.date | None = None) -> Stage:
+        return stage_on(signed_on=self.signed_on, handed_over_on=self.handed_over_on, today=today or timezone.localdate())
+
+    @property
+    def is_handover_late(self) -> bool:
+        due = self.contractual_handover_on
+        return bool(due and (self.handed_over_on or timezone.localdate()) > due)

@@ -1,0 +1,95 @@
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from crm.celery import app as celery_app
+from tests.factories import (
+    CityCompanyFactory,
+    ContractFactory,
+    CustomerFactory,
+    CustomerPhoneFactory,
+    HouseholdMemberFactory,
+    ProjectFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    """Tasks run in-process unless a test starts a real worker."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assertions on messages read English; the UI default (zh-hans) is tested on its own."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def city(db):
+    return CityCompanyFactory(code="sz", name="深圳公司", city="深圳")
+
+
+@pytest.fixture
+def other_city(db):
+    return CityCompanyFactory(code="wh", name="武汉公司", city="武汉")
+
+
+@pytest.fixture
+def project(city):
+    return ProjectFactory(city_company=city, code="sjhc", name="四季花城")
+
+
+@pytest.fixture
+def other_project(other_city):
+    return ProjectFactory(city_company=other_city, code="jk", name="金口花园")
+
+
+@pytest.fixture
+def agent(project):
+    return UserFactory(username="agent", role=Role.CS_AGENT, projects=[project])
+
+
+@pytest.fixture
+def supervisor(project):
+    return UserFactory(username="supervisor", role=Role.CS_SUPERVISOR, projects=[project])
+
+
+@pytest.fixture
+def city_head(city):
+    return UserFactory(username="cityhead", role=Role.CITY_HEAD, city_companies=[city])
+
+
+@pytest.fixture
+def group_admin(db):
+    return UserFactory(username="admin", role=Role.GROUP_ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def other_agent(other_project):
+    return UserFactory(username="otheragent", role=Role.CS_AGENT, projects=[other_project])
+
+
+@pytest.fixture
+def owned_unit(project):
+    """A unit of 四季花城 with a signed contract, its owner and the owner's phone."""
+    unit = UnitFactory(building__project=project, building__number="3", entrance="1", number="502", floor=5)
+    owner = CustomerFactory(city_company=project.city_company, registered_project=project, name="张伟")
+    CustomerPhoneFactory(customer=owner, number="13812345678")
+    ContractFactory(unit=unit, primary_buyer=owner)
+    HouseholdMemberFactory(unit=unit, customer=owner)
+    return unit
+
+
+@pytest.fixture
+def owner(owned_unit):
+    return owned_unit.household.get(role="owner").customer
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
