@@ -32,13 +32,23 @@ class PersonalField(models.TextChoices):
 
 # What each role may do. One table, read by views, API and admin alike.
 ROLES_SEEING_CUSTOMERS = {
-    Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT,
-    Role.DELIVERY_ENGINEER, Role.READONLY_MANAGER,
+    Role.GROUP_ADMIN,
+    Role.CITY_HEAD,
+    Role.CS_SUPERVISOR,
+    Role.CS_AGENT,
+    Role.DELIVERY_ENGINEER,
+    Role.READONLY_MANAGER,
 }
 ROLES_EDITING_CUSTOMERS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT}
 ROLES_EDITING_PROPERTY = {Role.GROUP_ADMIN, Role.CITY_HEAD}
 ROLES_REVEALING = {
-    PersonalField.PHONE: {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT, Role.DELIVERY_ENGINEER},
+    PersonalField.PHONE: {
+        Role.GROUP_ADMIN,
+        Role.CITY_HEAD,
+        Role.CS_SUPERVISOR,
+        Role.CS_AGENT,
+        Role.DELIVERY_ENGINEER,
+    },
     PersonalField.ID_NUMBER: {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR},
 }
 
@@ -108,11 +118,15 @@ class PersonalDataAccess(models.Model):
     """One row per reveal of a masked value: who saw whose what, when and why (PIPL)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="personal_data_accesses",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
         verbose_name=_("staff member"),
     )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="personal_data_accesses",
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
         verbose_name=_("customer"),
     )
     field = models.CharField(_("field"), max_length=20, choices=PersonalField.choices)

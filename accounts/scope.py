@@ -29,5 +29,7 @@ class Scope:
         city_ids = frozenset(user.city_companies.values_list("pk", flat=True))
         project_ids = set(user.projects.values_list("pk", flat=True))
         if city_ids:
-            project_ids |= set(Project.objects.filter(city_company_id__in=city_ids).values_list("pk", flat=True))
+            project_ids |= set(
+                Project.objects.filter(city_company_id__in=city_ids).values_list("pk", flat=True)
+            )
         return cls(city_company_ids=city_ids, project_ids=frozenset(project_ids))

@@ -28,7 +28,11 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, IntegrityError):
         return Response(
-            {"non_field_errors": [_("This change conflicts with existing data (a duplicate or a broken link).")]},
+            {
+                "non_field_errors": [
+                    _("This change conflicts with existing data (a duplicate or a broken link).")
+                ]
+            },
             status=status.HTTP_400_BAD_REQUEST,
         )
     return drf_exception_handler(exc, context)

@@ -76,7 +76,9 @@ class Stage(models.TextChoices):
     ESTABLISHED = "established", _("Established owner (老业主)")
 
 
-def stage_on(*, signed_on: datetime.date | None, handed_over_on: datetime.date | None, today: datetime.date) -> Stage:
+def stage_on(
+    *, signed_on: datetime.date | None, handed_over_on: datetime.date | None, today: datetime.date
+) -> Stage:
     """The stage a contract puts its buyer in on `today`."""
     if signed_on is None or signed_on > today:
         return Stage.PROSPECT
@@ -140,7 +142,8 @@ class CustomerQuerySet(models.QuerySet):
                 Stage.PROSPECT: ~signed,
                 Stage.BUYER: signed & ~handed,
                 Stage.SETTLING_IN: handed & Q(latest_handed_over_on__gte=one_year_ago),
-                Stage.STABLE: handed & Q(latest_handed_over_on__lt=one_year_ago, latest_handed_over_on__gte=two_years_ago),
+                Stage.STABLE: handed
+                & Q(latest_handed_over_on__lt=one_year_ago, latest_handed_over_on__gte=two_years_ago),
                 Stage.ESTABLISHED: handed & Q(latest_handed_over_on__lt=two_years_ago),
             }[Stage(stage)]
         )
@@ -150,12 +153,19 @@ class Customer(TimeStampedModel):
     """A person: prospect, buyer, owner or resident. One person may own several homes over a lifetime."""
 
     city_company = models.ForeignKey(
-        "properties.CityCompany", on_delete=models.PROTECT, related_name="customers",
-        verbose_name=_("city company"), help_text=_("The data section that owns this record."),
+        "properties.CityCompany",
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("city company"),
+        help_text=_("The data section that owns this record."),
     )
     registered_project = models.ForeignKey(
-        "properties.Project", on_delete=models.PROTECT, related_name="registered_customers",
-        verbose_name=_("registered at project"), null=True, blank=True,
+        "properties.Project",
+        on_delete=models.PROTECT,
+        related_name="registered_customers",
+        verbose_name=_("registered at project"),
+        null=True,
+        blank=True,
     )
     name = models.CharField(_("name"), max_length=50, db_index=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
@@ -170,13 +180,21 @@ class Customer(TimeStampedModel):
     address = models.CharField(_("address"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True)
     preferred_channel = models.CharField(
-        _("preferred contact channel"), max_length=10, choices=ContactChannel.choices, default=ContactChannel.PHONE
+        _("preferred contact channel"),
+        max_length=10,
+        choices=ContactChannel.choices,
+        default=ContactChannel.PHONE,
     )
     acquisition_channel = models.CharField(
         _("acquisition channel"), max_length=20, choices=AcquisitionChannel.choices, blank=True
     )
     referrer = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals", verbose_name=_("referred by")
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("referred by"),
     )
     notes = models.TextField(_("notes"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -189,7 +207,9 @@ class Customer(TimeStampedModel):
         verbose_name_plural = _("customers")
         constraints = [
             models.UniqueConstraint(
-                fields=["id_type", "id_number_hash"], condition=~Q(id_number_hash=""), name="customer_id_number_unique"
+                fields=["id_type", "id_number_hash"],
+                condition=~Q(id_number_hash=""),
+                name="customer_id_number_unique",
             ),
         ]
         indexes = [models.Index(fields=["city_company", "-id"], name="customer_city_recent")]
@@ -212,8 +232,10 @@ class Customer(TimeStampedModel):
             errors["birth_date"] = _("The birth date is in the future.")
         if self.referrer_id and self.referrer_id == self.pk:
             errors["referrer"] = _("A customer cannot refer themselves.")
-        if self.registered_project_id and self.city_company_id and (
-            self.registered_project.city_company_id != self.city_company_id
+        if (
+            self.registered_project_id
+            and self.city_company_id
+            and (self.registered_project.city_company_id != self.city_company_id)
         ):
             errors["registered_project"] = _("The project belongs to another city company.")
         if errors:
@@ -246,7 +268,9 @@ class Customer(TimeStampedModel):
 
 
 class CustomerPhone(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones", verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="phones", verbose_name=_("customer")
+    )
     number = models.CharField(_("mobile number"), max_length=11, validators=[validate_mobile], db_index=True)
     # The last four digits, indexed: agents search callers by "尾号".
     last4 = models.CharField(max_length=4, editable=False, db_index=True)
@@ -267,13 +291,13 @@ class CustomerPhone(models.Model):
     def __str__(self) -> str:
         return self.masked
 
-    @property
-    def masked(self) -> str:
-        return mask_phone(self.number)
-
     def save(self, *args, **kwargs) -> None:
         self.last4 = self.number[-4:]
         super().save(*args, **kwargs)
+
+    @property
+    def masked(self) -> str:
+        return mask_phone(self.number)
 
 
 class ScopedByUnitQuerySet(models.QuerySet):
@@ -312,7 +336,9 @@ class HouseholdMember(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["unit", "customer"], name="household_member_once_per_unit"),
             models.UniqueConstraint(
-                fields=["unit"], condition=Q(role="owner"), name="household_one_primary_owner",
+                fields=["unit"],
+                condition=Q(role="owner"),
+                name="household_one_primary_owner",
                 violation_error_message=_("This unit already has a primary owner."),
             ),
         ]
@@ -342,7 +368,9 @@ class Contract(TimeStampedModel):
     contractual_handover_on = models.DateField(_("contractual handover date"), null=True, blank=True)
     handed_over_on = models.DateField(_("actual handover date"), null=True, blank=True)
     commitments = models.TextField(
-        _("sales commitments (承诺)"), blank=True, help_text=_("Every promise made at sale, tracked until kept.")
+        _("sales commitments (承诺)"),
+        blank=True,
+        help_text=_("Every promise made at sale, tracked until kept."),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -354,19 +382,25 @@ class Contract(TimeStampedModel):
         verbose_name_plural = _("sales contracts")
         constraints = [
             models.UniqueConstraint(
-                fields=["unit"], condition=Q(status="active"), name="one_active_contract_per_unit",
+                fields=["unit"],
+                condition=Q(status="active"),
+                name="one_active_contract_per_unit",
                 violation_error_message=_("This unit already has an active contract."),
             ),
             models.CheckConstraint(
-                condition=Q(subscribed_on__isnull=True) | Q(signed_on__isnull=True) | Q(subscribed_on__lte=models.F("signed_on")),
+                condition=Q(subscribed_on__isnull=True)
+                | Q(signed_on__isnull=True)
+                | Q(subscribed_on__lte=models.F("signed_on")),
                 name="contract_subscribed_before_signed",
             ),
             models.CheckConstraint(
-                condition=Q(handed_over_on__isnull=True) | (Q(signed_on__isnull=False) & Q(signed_on__lte=models.F("handed_over_on"))),
+                condition=Q(handed_over_on__isnull=True)
+                | (Q(signed_on__isnull=False) & Q(signed_on__lte=models.F("handed_over_on"))),
                 name="contract_signed_before_handover",
             ),
             models.CheckConstraint(
-                condition=Q(contractual_handover_on__isnull=True) | Q(signed_on__isnull=True)
+                condition=Q(contractual_handover_on__isnull=True)
+                | Q(signed_on__isnull=True)
                 | Q(signed_on__lte=models.F("contractual_handover_on")),
                 name="contract_signed_before_promised_handover",
             ),
@@ -393,7 +427,9 @@ class Contract(TimeStampedModel):
             raise ValidationError(errors)
 
     def stage(self, today: datetime.date | None = None) -> Stage:
-        return stage_on(signed_on=self.signed_on, handed_over_on=self.handed_over_on, today=today or timezone.localdate())
+        return stage_on(
+            signed_on=self.signed_on, handed_over_on=self.handed_over_on, today=today or timezone.localdate()
+        )
 
     @property
     def is_handover_late(self) -> bool:

@@ -22,7 +22,11 @@ def customer_list(*, user, filters: dict | None = None) -> QuerySet[Customer]:
     customers = (
         Customer.objects.visible_to(user)
         .select_related("city_company", "registered_project")
-        .prefetch_related(Prefetch("phones", queryset=CustomerPhone.objects.only("id", "customer_id", "number", "is_primary")))
+        .prefetch_related(
+            Prefetch(
+                "phones", queryset=CustomerPhone.objects.only("id", "customer_id", "number", "is_primary")
+            )
+        )
         .prefetch_related(
             Prefetch(
                 "contracts_as_buyer",
@@ -88,8 +92,10 @@ def _matching_customer_ids(text: str) -> QuerySet:
         return Customer.objects.filter(id_number_hash=pii_hash(query.text)).values("pk")
     if query.kind == "unit":
         return HouseholdMember.objects.filter(unit__in=_matching_unit_ids(query.text)).values("customer_id")
-    return Customer.objects.filter(name__startswith=query.text).values("pk") if len(query.text) < 2 else (
-        Customer.objects.filter(name__contains=query.text).values("pk")
+    return (
+        Customer.objects.filter(name__startswith=query.text).values("pk")
+        if len(query.text) < 2
+        else (Customer.objects.filter(name__contains=query.text).values("pk"))
     )
 
 
@@ -113,9 +119,7 @@ def unit_search(*, user, text: str, limit: int = 10) -> list[Unit]:
     query = classify_query(text)
     if query.kind != "unit":
         return []
-    return list(
-        Unit.objects.visible_to(user).filter(pk__in=_matching_unit_ids(text)).with_location()[:limit]
-    )
+    return list(Unit.objects.visible_to(user).filter(pk__in=_matching_unit_ids(text)).with_location()[:limit])
 
 
 def customer_360(*, user, pk: int) -> Customer:

@@ -16,9 +16,22 @@ from .models import Contract, Customer, CustomerPhone, HouseholdMember, Househol
 from .validators import normalize_mobile, validate_mobile
 
 CUSTOMER_FIELDS = (
-    "city_company", "registered_project", "name", "gender", "birth_date", "id_type", "id_number",
-    "nationality", "employer", "education", "address", "email", "preferred_channel",
-    "acquisition_channel", "referrer", "notes",
+    "city_company",
+    "registered_project",
+    "name",
+    "gender",
+    "birth_date",
+    "id_type",
+    "id_number",
+    "nationality",
+    "employer",
+    "education",
+    "address",
+    "email",
+    "preferred_channel",
+    "acquisition_channel",
+    "referrer",
+    "notes",
 )
 
 
@@ -27,7 +40,9 @@ class ConcurrentEditError(ValidationError):
 
     def __init__(self) -> None:
         super().__init__(
-            _("Someone else changed this record after you opened it. Reload to see their change, then edit again."),
+            _(
+                "Someone else changed this record after you opened it. Reload to see their change, then edit again."
+            ),
             code="conflict",
         )
 
@@ -124,7 +139,9 @@ def customer_update(
     customer.full_clean()
     _raise_if_id_taken(customer)
     # Claim the version first: a stale editor updates zero rows and loses nothing of the other's work.
-    claimed = Customer.objects.filter(pk=customer.pk, version=expected_version).update(version=F("version") + 1)
+    claimed = Customer.objects.filter(pk=customer.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
     if not claimed:
         raise ConcurrentEditError()
     customer.version = expected_version + 1
@@ -135,15 +152,16 @@ def customer_update(
     return customer
 
 
-
-
 @transaction.atomic
 def household_member_add(*, unit: Unit, customer: Customer, role: str, by, since=None) -> HouseholdMember:
     if not by.may_edit_customers():
         raise PermissionDenied(_("Your role may not edit customers."))
     if not by.scope.is_unrestricted and unit.project_id not in by.scope.project_ids:
         raise PermissionDenied(_("This unit is outside your projects."))
-    if role == HouseholdRole.OWNER and HouseholdMember.objects.filter(unit=unit, role=HouseholdRole.OWNER).exists():
+    if (
+        role == HouseholdRole.OWNER
+        and HouseholdMember.objects.filter(unit=unit, role=HouseholdRole.OWNER).exists()
+    ):
         raise ValidationError({"role": _("This unit already has a primary owner.")})
     if HouseholdMember.objects.filter(unit=unit, customer=customer).exists():
         raise ValidationError({"customer": _("This customer is already in the unit's household.")})
@@ -161,15 +179,24 @@ def household_member_add(*, unit: Unit, customer: Customer, role: str, by, since
 def household_member_remove(*, member: HouseholdMember, by) -> None:
     if not by.may_edit_customers():
         raise PermissionDenied(_("Your role may not edit customers."))
-    if member.role == HouseholdRole.OWNER and member.unit.contracts.filter(
-        status=Contract.Status.ACTIVE, primary_buyer=member.customer
-    ).exists():
+    if (
+        member.role == HouseholdRole.OWNER
+        and member.unit.contracts.filter(
+            status=Contract.Status.ACTIVE, primary_buyer=member.customer
+        ).exists()
+    ):
         raise ValidationError(_("The primary buyer of an active contract stays the unit's owner."))
     member.delete()
 
 
 CONTRACT_FIELDS = (
-    "number", "subscribed_on", "signed_on", "price", "contractual_handover_on", "handed_over_on", "commitments",
+    "number",
+    "subscribed_on",
+    "signed_on",
+    "price",
+    "contractual_handover_on",
+    "handed_over_on",
+    "commitments",
 )
 
 
@@ -194,7 +221,9 @@ def contract_create(*, unit: Unit, primary_buyer: Customer, by, **fields: Any) -
         raise ValidationError({"unit": _("This unit already has an active contract.")}) from None
     if owner is None:
         member, _created = HouseholdMember.objects.get_or_create(
-            unit=unit, customer=primary_buyer, defaults={"role": HouseholdRole.OWNER, "since": contract.handed_over_on}
+            unit=unit,
+            customer=primary_buyer,
+            defaults={"role": HouseholdRole.OWNER, "since": contract.handed_over_on},
         )
         if member.role != HouseholdRole.OWNER:
             member.role = HouseholdRole.OWNER
@@ -212,7 +241,9 @@ def contract_update(*, contract: Contract, by, expected_version: int, **fields: 
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.full_clean(validate_constraints=False)
-    claimed = Contract.objects.filter(pk=contract.pk, version=expected_version).update(version=F("version") + 1)
+    claimed = Contract.objects.filter(pk=contract.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
     if not claimed:
         raise ConcurrentEditError()
     contract.version = expected_version + 1

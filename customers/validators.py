@@ -38,11 +38,15 @@ def resident_id_check_code(first17: str) -> str:
 def validate_resident_id(value: str) -> None:
     value = (value or "").upper()
     if not re.fullmatch(r"\d{17}[\dX]", value):
-        raise ValidationError(_("A resident ID number has 18 characters: 17 digits and a digit or X."), code="invalid_id")
+        raise ValidationError(
+            _("A resident ID number has 18 characters: 17 digits and a digit or X."), code="invalid_id"
+        )
     try:
         datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise ValidationError(_("The birth date inside this ID number does not exist."), code="invalid_id") from None
+        raise ValidationError(
+            _("The birth date inside this ID number does not exist."), code="invalid_id"
+        ) from None
     if resident_id_check_code(value[:17]) != value[17]:
         raise ValidationError(_("This ID number's check digit is wrong; please check it."), code="invalid_id")
 

@@ -27,7 +27,9 @@ class CityCompanyQuerySet(models.QuerySet):
         scope = user.scope
         if scope.is_unrestricted:
             return self
-        return self.filter(Q(pk__in=scope.city_company_ids) | Q(projects__pk__in=scope.project_ids)).distinct()
+        return self.filter(
+            Q(pk__in=scope.city_company_ids) | Q(projects__pk__in=scope.project_ids)
+        ).distinct()
 
 
 class CityCompany(TimeStampedModel):
@@ -94,7 +96,9 @@ class ScopedByProjectQuerySet(models.QuerySet):
 class Phase(TimeStampedModel):
     """期: a project is built and sold in phases."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="phases", verbose_name=_("project"))
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="phases", verbose_name=_("project")
+    )
     name = models.CharField(_("name"), max_length=50)
     planned_handover_on = models.DateField(_("planned handover date"), null=True, blank=True)
 
@@ -104,7 +108,9 @@ class Phase(TimeStampedModel):
         ordering = ["project", "name"]
         verbose_name = _("phase")
         verbose_name_plural = _("phases")
-        constraints = [models.UniqueConstraint(fields=["project", "name"], name="phase_name_unique_in_project")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="phase_name_unique_in_project")
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.name} {self.name}"
@@ -117,7 +123,12 @@ class Building(TimeStampedModel):
         Project, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("project")
     )
     phase = models.ForeignKey(
-        Phase, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("phase"), null=True, blank=True
+        Phase,
+        on_delete=models.PROTECT,
+        related_name="buildings",
+        verbose_name=_("phase"),
+        null=True,
+        blank=True,
     )
     number = models.CharField(_("building number"), max_length=20, help_text=_("e.g. 3 for 3栋"))
     floors = models.PositiveSmallIntegerField(_("floors above ground"), validators=[MinValueValidator(1)])
@@ -155,7 +166,9 @@ class UnitQuerySet(ScopedByProjectQuerySet):
 class Unit(TimeStampedModel):
     """房号. Addressed as building-entrance-room, e.g. 3-1-502 (3栋1单元502室)."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="units", verbose_name=_("project"))
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="units", verbose_name=_("project")
+    )
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("building")
     )
@@ -188,21 +201,23 @@ class Unit(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.project.name} {self.code}"
 
-    @staticmethod
-    def make_code(building_number: str, entrance: str, number: str) -> str:
-        return "-".join(part for part in (building_number, entrance, number) if part)
-
     def save(self, *args, **kwargs) -> None:
         # The building decides the project and the code; nobody types them twice.
         self.project_id = self.building.project_id
         self.code = self.make_code(self.building.number, self.entrance, self.number)
         super().save(*args, **kwargs)
 
+    @staticmethod
+    def make_code(building_number: str, entrance: str, number: str) -> str:
+        return "-".join(part for part in (building_number, entrance, number) if part)
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
         if self.building_id and self.floor is not None and self.floor > self.building.floors:
             raise ValidationError(
-                {"floor": _("Floor %(floor)s is above the building's %(floors)s floors.")
-                 % {"floor": self.floor, "floors": self.building.floors}}
+                {
+                    "floor": _("Floor %(floor)s is above the building's %(floors)s floors.")
+                    % {"floor": self.floor, "floors": self.building.floors}
+                }
             )

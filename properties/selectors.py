@@ -29,10 +29,14 @@ def project_detail(*, user, pk: int) -> Project:
         .prefetch_related(
             Prefetch(
                 "buildings",
-                queryset=Building.objects.select_related("phase").annotate(
+                queryset=Building.objects.select_related("phase")
+                .annotate(
                     unit_count=Count("units"),
-                    sold_count=Count("units__contracts", filter=Q(units__contracts__status=Contract.Status.ACTIVE)),
-                ).order_by("number"),
+                    sold_count=Count(
+                        "units__contracts", filter=Q(units__contracts__status=Contract.Status.ACTIVE)
+                    ),
+                )
+                .order_by("number"),
             ),
             "phases",
         )

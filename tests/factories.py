@@ -62,7 +62,9 @@ class UnitFactory(DjangoModelFactory):
     project = factory.SelfAttribute("building.project")
     entrance = "1"
     number = factory.Sequence(lambda n: f"{(n % 17) + 1}{(n % 90) + 1:02d}{n // 1530 or ''}")
-    floor = factory.LazyAttribute(lambda o: int(o.number[:-2]) if o.number[:-2].isdigit() and int(o.number[:-2]) <= 18 else 1)
+    floor = factory.LazyAttribute(
+        lambda o: int(o.number[:-2]) if o.number[:-2].isdigit() and int(o.number[:-2]) <= 18 else 1
+    )
     layout = "3室2厅2卫"
     floor_area = Decimal("98.50")
 

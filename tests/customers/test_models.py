@@ -62,7 +62,9 @@ def test_id_number_is_encrypted_at_rest_and_searchable_by_hash(city):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id_number, id_number_masked FROM customers_customer WHERE id = %s", [customer.pk])
+        cursor.execute(
+            "SELECT id_number, id_number_masked FROM customers_customer WHERE id = %s", [customer.pk]
+        )
         stored, masked = cursor.fetchone()
     assert "11010519491231002X" not in stored
     assert masked == "1101**********002X"
@@ -73,7 +75,12 @@ def test_id_number_is_encrypted_at_rest_and_searchable_by_hash(city):
 def test_customer_stage_follows_latest_contract(city, project):
     customer = CustomerFactory(city_company=city)
     assert customer.stage(TODAY) == Stage.PROSPECT
-    ContractFactory(primary_buyer=customer, unit__building__project=project, signed_on=datetime.date(2025, 1, 1),
-                    subscribed_on=datetime.date(2024, 12, 1), contractual_handover_on=datetime.date(2026, 1, 1))
+    ContractFactory(
+        primary_buyer=customer,
+        unit__building__project=project,
+        signed_on=datetime.date(2025, 1, 1),
+        subscribed_on=datetime.date(2024, 12, 1),
+        contractual_handover_on=datetime.date(2026, 1, 1),
+    )
     assert Customer.objects.get(pk=customer.pk).stage(TODAY) == Stage.BUYER
     assert list(Customer.objects.in_stage(Stage.BUYER, TODAY)) == [customer]
