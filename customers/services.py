@@ -130,10 +130,14 @@ def customer_update(
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"unknown customer fields: {sorted(unknown)}")
-    _check_may_edit(by, customer.city_company_id, customer.registered_project_id)
+    if not by.may_edit_customers():
+        raise PermissionDenied(_("Your role may not edit customers."))
+    if not Customer.objects.visible_to(by).filter(pk=customer.pk).exists():
+        raise PermissionDenied(_("This customer is outside your city companies and projects."))
     for name, value in fields.items():
         setattr(customer, name, value)
     if "registered_project" in fields or "city_company" in fields:
+        # Moving a record is allowed only into the editor's own scope.
         _check_may_edit(by, customer.city_company_id, customer.registered_project_id)
     numbers = _clean_phones(phones) if phones is not None else None
     customer.full_clean()

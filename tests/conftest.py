@@ -24,6 +24,12 @@ def _celery_eager(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher costs ~0.3 s per user; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):
     """Assertions on messages read English; the UI default (zh-hans) is tested on its own."""
     settings.LANGUAGE_CODE = "en"
