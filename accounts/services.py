@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import PersonalDataAccess, PersonalField, Role, User
+from .roles import role_group
 
 
 def staff_deactivate_departed(*, today: datetime.date | None = None) -> int:
@@ -30,7 +30,7 @@ def staff_set_role(*, user: User, role: Role) -> User:
     user.role = role
     user.is_staff = role in (Role.GROUP_ADMIN, Role.CITY_HEAD)
     user.save(update_fields=["role", "is_staff"])
-    user.groups.set([Group.objects.get_or_create(name=Role(role).label)[0]])
+    user.groups.set([role_group(role)])
     return user
 
 

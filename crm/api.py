@@ -1,13 +1,20 @@
-"""Conventions shared by every app's API: cursor pagination and error shape."""
+"""Conventions shared by every app's API: cursor pagination, scoped references and error shape."""
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+# Primary keys are bigints: anything longer is refused before it reaches the database driver.
+MAX_ID = 2**63 - 1
 
 
 class IdCursorPagination(CursorPagination):
@@ -19,20 +26,68 @@ class IdCursorPagination(CursorPagination):
     max_page_size = 200
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("Someone else changed this record; reload it and try again.")
+    default_code = "conflict"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = gettext_lazy("Send the version you edited (a `version` field or an If-Match header).")
+    default_code = "precondition_required"
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference that only resolves to rows the requesting user may see (`visible_to`).
+
+    An id outside the user's scope reads like an unknown id: no hint that it exists.
+    """
+
+    default_error_messages = {
+        "does_not_exist": gettext_lazy('No object with id "{pk_value}" exists within your scope.'),
+    }
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is None:
+            return queryset.none()
+        return queryset.visible_to(request.user)
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        if isinstance(data, str) and data.isdigit() and int(data) > MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+def _validation_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
+    """Django's field messages with its "__all__" key renamed to DRF's "non_field_errors"."""
+    if not hasattr(exc, "error_dict"):
+        return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+        for field, messages in exc.message_dict.items()
+    }
+
+
 def exception_handler(exc, context):
-    """Turn model-level errors raised by services into 400/403 with field messages, never a 500."""
+    """Turn model-level errors raised by services into 400/403/409 with field messages, never a 500."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(detail)
+        if getattr(exc, "code", None) == "conflict":
+            exc = Conflict(exc.messages[0])
+        else:
+            exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
-    elif isinstance(exc, IntegrityError):
-        return Response(
-            {
-                "non_field_errors": [
-                    _("This change conflicts with existing data (a duplicate or a broken link).")
-                ]
-            },
-            status=status.HTTP_400_BAD_REQUEST,
+    elif isinstance(exc, IntegrityError | DataError):
+        set_rollback()
+        message = (
+            _("This change conflicts with existing data (a duplicate or a broken link).")
+            if isinstance(exc, IntegrityError)
+            else _("A value is too long or out of range.")
         )
+        return Response({"non_field_errors": [message]}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

@@ -1,2 +1,527 @@
+"""REST API v1 of customers, households and contracts: /api/v1/customers, household-members, contracts.
+
+- Scope: querysets go through `visible_to(user)`; a row outside the scope answers 404.
+  References in a payload (project, unit, customer...) resolve within the scope only.
+- Roles: reading needs `may_see_customers`, writing `may_edit_customers` (403 otherwise).
+- Personal data: phones and ID numbers leave the server masked. The clear value comes only
+  from `POST /customers/{id}/reveal/`, which asks a reason and writes the access log.
+- Concurrency: customers and contracts carry `version`. An update must say which version it
+  edited, in the body (`"version": 3`) or as `If-Match: "3"` (the ETag of the retrieve).
+  Missing → 428 Precondition Required; stale → 409 Conflict.
+- Writes go through customers.services; serializers check the shape of the input only.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import PersonalField
+from accounts.services import personal_data_reveal
+from crm.api import PreconditionRequired, ScopedPrimaryKeyRelatedField
+from properties.models import CityCompany, Project, Unit
+
+from . import services
+from .filters import ContractFilter, CustomerFilter, HouseholdMemberFilter
+from .models import Contract, Customer, HouseholdMember, Stage
+from .selectors import customer_list
+
+
+class CustomerDataPermission(permissions.BasePermission):
+    """Customer data: `may_see_customers` to read (and to ask for a reveal), `may_edit_customers` to write."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if not user.may_see_customers():
+            self.message = _("Your role may not see customer data.")
+            return False
+        # A reveal is a POST but changes nothing; the reveal service checks the role per field.
+        if request.method in permissions.SAFE_METHODS or getattr(view, "action", None) == "reveal":
+            return True
+        self.message = _("Your role may not edit customers.")
+        return user.may_edit_customers()
+
+
+# --- Optimistic concurrency ---------------------------------------------------------------
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=_(
+        'The version being edited, as returned in the ETag header, e.g. "3". '
+        "Alternative to the `version` body field."
+    ),
+)
+VERSIONED_RESPONSES = {
+    400: OpenApiResponse(description=_("Invalid input; field messages in the body.")),
+    403: OpenApiResponse(description=_("Role may not edit, or the target is outside the scope.")),
+    404: OpenApiResponse(description=_("Not found within the user's scope.")),
+    409: OpenApiResponse(description=_("Stale version: someone else saved the record meanwhile.")),
+    428: OpenApiResponse(description=_("No version given (body `version` or If-Match header).")),
+}
+
+
+def _etag(instance) -> str:
+    return f'"{instance.version}"'
+
+
+class VersionedUpdateMixin:
+    """PUT/PATCH of a row with a `version`: the editor must name the version they read."""
+
+    def expected_version(self, validated_data: dict) -> int:
+        body_version = validated_data.pop("version", None)
+        header_version = self._if_match_version()
+        if body_version is not None and header_version is not None and body_version != header_version:
+            raise exceptions.ValidationError(
+                {"version": [_("The version in the body and the If-Match header disagree.")]}
+            )
+        version = body_version if body_version is not None else header_version
+        if version is None:
+            raise PreconditionRequired()
+        return version
+
+    def _if_match_version(self) -> int | None:
+        raw = self.request.headers.get("If-Match", "").strip()
+        if not raw:
+            return None
+        tag = raw.removeprefix("W/").strip('"')
+        if not tag.isdigit() or len(tag) > 9:
+            raise exceptions.ValidationError(
+                {"version": [_('If-Match must be the ETag of the record, e.g. "3".')]}
+            )
+        return int(tag)
+
+    def with_etag(self, response: Response, instance) -> Response:
+        response["ETag"] = _etag(instance)
+        return response
+
+
+# --- Serializers: shape only --------------------------------------------------------------
+
+
+class MaskedPhoneSerializer(serializers.Serializer):
+    number = serializers.CharField(source="masked", read_only=True, help_text=_("Masked, e.g. 138****5678."))
+    is_primary = serializers.BooleanField(read_only=True)
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    """A customer as staff see it: phones and ID number masked, stage derived from contracts."""
+
+    phones = MaskedPhoneSerializer(many=True, read_only=True)
+    stage = serializers.ChoiceField(choices=Stage.choices, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "city_company",
+            "registered_project",
+            "name",
+            "gender",
+            "birth_date",
+            "id_type",
+            "id_number_masked",
+            "nationality",
+            "employer",
+            "education",
+            "address",
+            "email",
+            "preferred_channel",
+            "acquisition_channel",
+            "referrer",
+            "notes",
+            "phones",
+            "stage",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CustomerWriteSerializer(serializers.ModelSerializer):
+    """Input of create/update: clear phones and ID number, accepted but never echoed back."""
+
+    city_company = ScopedPrimaryKeyRelatedField(
+        queryset=CityCompany.objects.all(),
+        required=False,
+        help_text=_("Defaults to the registered project's city company."),
+    )
+    registered_project = ScopedPrimaryKeyRelatedField(
+        queryset=Project.objects.all(), required=False, allow_null=True
+    )
+    referrer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
+    id_number = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=40, help_text=_("Clear ID number.")
+    )
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=20),
+        required=False,
+        max_length=10,
+        write_only=True,
+        help_text=_("Clear mobile numbers, the first is the primary one. On update, replaces the list."),
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1, write_only=True, help_text=_("The version being edited (updates).")
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "city_company",
+            "registered_project",
+            "name",
+            "gender",
+            "birth_date",
+            "id_type",
+            "id_number",
+            "nationality",
+            "employer",
+            "education",
+            "address",
+            "email",
+            "preferred_channel",
+            "acquisition_channel",
+            "referrer",
+            "notes",
+            "phones",
+            "version",
+        ]
+
+    def validate(self, attrs: dict) -> dict:
+        if self.instance is None and not (attrs.get("city_company") or attrs.get("registered_project")):
+            raise serializers.ValidationError(
+                {"city_company": [_("Give the city company or the project where the customer registered.")]}
+            )
+        return attrs
+
+
+class RevealSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=PersonalField.choices)
+    reason = serializers.CharField(max_length=200, help_text=_("Why the clear value is needed; logged."))
+
+
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]})
+class RevealedValueField(serializers.JSONField):
+    """A string (ID number) or a list of strings (phones)."""
+
+
+class RevealResultSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=PersonalField.choices)
+    value = RevealedValueField(help_text=_("The ID number, or every phone number (primary first)."))
+
+
+class HouseholdMemberSerializer(serializers.ModelSerializer):
+    unit = ScopedPrimaryKeyRelatedField(queryset=Unit.objects.all())
+    customer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all())
+
+    class Meta:
+        model = HouseholdMember
+        fields = ["id", "unit", "customer", "role", "since", "created_at", "updated_at"]
+        # One owner per unit and one row per customer: checked by the service with clear messages.
+        validators = []
+
+
+CONTRACT_OUTPUT_FIELDS = [
+    "id",
+    "number",
+    "unit",
+    "project",
+    "primary_buyer",
+    "status",
+    "subscribed_on",
+    "signed_on",
+    "price",
+    "contractual_handover_on",
+    "handed_over_on",
+    "commitments",
+    "is_handover_late",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="unit.project_id", read_only=True)
+    is_handover_late = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = CONTRACT_OUTPUT_FIELDS
+        read_only_fields = fields
+
+
+class ContractCreateSerializer(serializers.ModelSerializer):
+    unit = ScopedPrimaryKeyRelatedField(queryset=Unit.objects.all())
+    primary_buyer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all())
+
+    class Meta:
+        model = Contract
+        fields = [
+            "unit",
+            "primary_buyer",
+            "number",
+            "subscribed_on",
+            "signed_on",
+            "price",
+            "contractual_handover_on",
+            "handed_over_on",
+            "commitments",
+        ]
+        validators = []  # one active contract per unit: the service says so in words
+
+
+class ContractUpdateSerializer(serializers.ModelSerializer):
+    """The unit and the buyer of a contract do not change; cancel it and sign a new one instead."""
+
+    version = serializers.IntegerField(
+        required=False, min_value=1, write_only=True, help_text=_("The version being edited.")
+    )
+
+    class Meta:
+        model = Contract
+        fields = [
+            "number",
+            "status",
+            "subscribed_on",
+            "signed_on",
+            "price",
+            "contractual_handover_on",
+            "handed_over_on",
+            "commitments",
+            "version",
+        ]
+        validators = []
+
+
+# --- Viewsets -----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Customers in scope (masked)")),
+    retrieve=extend_schema(summary=_("One customer (masked); ETag carries the version")),
+    create=extend_schema(
+        request=CustomerWriteSerializer,
+        responses={201: CustomerSerializer, **{k: VERSIONED_RESPONSES[k] for k in (400, 403)}},
+    ),
+    update=extend_schema(
+        request=CustomerWriteSerializer,
+        parameters=[IF_MATCH],
+        responses={200: CustomerSerializer, **VERSIONED_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        request=CustomerWriteSerializer,
+        parameters=[IF_MATCH],
+        responses={200: CustomerSerializer, **VERSIONED_RESPONSES},
+    ),
+)
+class CustomerViewSet(
+    VersionedUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """客户. Updates need the version (body `version` or If-Match): missing → 428, stale → 409."""
+
+    queryset = Customer.objects.none()  # for schema introspection; get_queryset() scopes
+    permission_classes = [CustomerDataPermission]
+    filterset_class = CustomerFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return customer_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return CustomerWriteSerializer
+        if self.action == "reveal":
+            return RevealSerializer
+        return CustomerSerializer
+
+    def _render(self, customer: Customer, status_code: int = status.HTTP_200_OK) -> Response:
+        # Re-read through the list queryset: phones and contracts prefetched, stage computed.
+        customer = self.get_queryset().get(pk=customer.pk)
+        data = CustomerSerializer(customer, context=self.get_serializer_context()).data
+        return self.with_etag(Response(data, status=status_code), customer)
+
+    def retrieve(self, request, *args, **kwargs):
+        customer = self.get_object()
+        return self.with_etag(Response(CustomerSerializer(customer).data), customer)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        fields.pop("version", None)
+        customer = services.customer_create(by=request.user, **fields)
+        return self._render(customer, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        customer = self.get_object()
+        serializer = self.get_serializer(customer, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        version = self.expected_version(fields)
+        customer = services.customer_update(
+            customer=customer, by=request.user, expected_version=version, **fields
+        )
+        return self._render(customer)
+
+    @extend_schema(
+        summary=_("Reveal a clear phone list or ID number (logged)"),
+        request=RevealSerializer,
+        responses={
+            200: RevealResultSerializer,
+            400: OpenApiResponse(description=_("No reason, or an unknown field.")),
+            403: OpenApiResponse(description=_("The role may not reveal this field.")),
+            404: OpenApiResponse(description=_("Not found within the user's scope.")),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """Return one clear value and write a PersonalDataAccess row (channel "api")."""
+        customer = self.get_object()
+        serializer = RevealSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        field = serializer.validated_data["field"]
+        value = personal_data_reveal(
+            user=request.user,
+            customer=customer,
+            field=field,
+            reason=serializer.validated_data["reason"],
+            channel="api",
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+        )
+        response = Response(RevealResultSerializer({"field": field, "value": value}).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@extend_schema_view(
+    create=extend_schema(
+        responses={
+            201: HouseholdMemberSerializer,
+            400: OpenApiResponse(description=_("Invalid input, a second owner, or a duplicate member.")),
+            403: OpenApiResponse(description=_("Role may not edit, or the unit is outside the scope.")),
+        }
+    ),
+    destroy=extend_schema(
+        responses={
+            204: OpenApiResponse(description=_("Removed from the household.")),
+            400: OpenApiResponse(description=_("The primary buyer of an active contract stays owner.")),
+            403: OpenApiResponse(description=_("Role may not edit customers.")),
+        }
+    ),
+)
+class HouseholdMemberViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """住户关系: who belongs to a unit's household. To change a role, remove and add again."""
+
+    queryset = HouseholdMember.objects.none()  # for schema introspection; get_queryset() scopes
+    permission_classes = [CustomerDataPermission]
+    serializer_class = HouseholdMemberSerializer
+    filterset_class = HouseholdMemberFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return HouseholdMember.objects.visible_to(self.request.user).select_related("unit", "customer")
+
+    def perform_create(self, serializer) -> None:
+        serializer.instance = services.household_member_add(by=self.request.user, **serializer.validated_data)
+
+    def perform_destroy(self, instance) -> None:
+        services.household_member_remove(member=instance, by=self.request.user)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary=_("One contract; ETag carries the version")),
+    create=extend_schema(
+        request=ContractCreateSerializer,
+        responses={201: ContractSerializer, **{k: VERSIONED_RESPONSES[k] for k in (400, 403)}},
+    ),
+    update=extend_schema(
+        request=ContractUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ContractSerializer, **VERSIONED_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        request=ContractUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ContractSerializer, **VERSIONED_RESPONSES},
+    ),
+)
+class ContractViewSet(
+    VersionedUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """购房合同. Updates need the version (body `version` or If-Match): missing → 428, stale → 409."""
+
+    queryset = Contract.objects.none()  # for schema introspection; get_queryset() scopes
+    permission_classes = [CustomerDataPermission]
+    filterset_class = ContractFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return Contract.objects.visible_to(self.request.user).select_related("unit")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ContractCreateSerializer
+        if self.action in ("update", "partial_update"):
+            return ContractUpdateSerializer
+        return ContractSerializer
+
+    def _render(self, contract: Contract, status_code: int = status.HTTP_200_OK) -> Response:
+        data = ContractSerializer(contract, context=self.get_serializer_context()).data
+        return self.with_etag(Response(data, status=status_code), contract)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._render(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contract = services.contract_create(by=request.user, **serializer.validated_data)
+        return self._render(contract, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        contract = self.get_object()
+        serializer = self.get_serializer(contract, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        version = self.expected_version(fields)
+        contract = services.contract_update(
+            contract=contract, by=request.user, expected_version=version, **fields
+        )
+        return self._render(contract)
+
+
 def register(router) -> None:
-    """Filled in by the API work."""
+    router.register("customers", CustomerViewSet, basename="customer")
+    router.register("household-members", HouseholdMemberViewSet, basename="household-member")
+    router.register("contracts", ContractViewSet, basename="contract")

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
 from crm.masking import mask_id_number, mask_phone
@@ -130,23 +131,33 @@ class CustomerQuerySet(models.QuerySet):
             latest_handed_over_on=models.Subquery(latest.values("handed_over_on")[:1]),
         )
 
-    def in_stage(self, stage: str, today: datetime.date | None = None) -> CustomerQuerySet:
-        today = today or timezone.localdate()
-        qs = self.with_latest_contract_dates()
+    @staticmethod
+    def stage_conditions(today: datetime.date) -> dict[Stage, Q]:
+        """One filter per stage, over the annotations of `with_latest_contract_dates()`."""
         one_year_ago = _add_years(today, -1)
         two_years_ago = _add_years(today, -2)
         signed = Q(latest_signed_on__isnull=False, latest_signed_on__lte=today)
         handed = signed & Q(latest_handed_over_on__isnull=False, latest_handed_over_on__lte=today)
-        return qs.filter(
-            {
-                Stage.PROSPECT: ~signed,
-                Stage.BUYER: signed & ~handed,
-                Stage.SETTLING_IN: handed & Q(latest_handed_over_on__gte=one_year_ago),
-                Stage.STABLE: handed
-                & Q(latest_handed_over_on__lt=one_year_ago, latest_handed_over_on__gte=two_years_ago),
-                Stage.ESTABLISHED: handed & Q(latest_handed_over_on__lt=two_years_ago),
-            }[Stage(stage)]
+        return {
+            Stage.PROSPECT: ~signed,
+            Stage.BUYER: signed & ~handed,
+            Stage.SETTLING_IN: handed & Q(latest_handed_over_on__gte=one_year_ago),
+            Stage.STABLE: handed
+            & Q(latest_handed_over_on__lt=one_year_ago, latest_handed_over_on__gte=two_years_ago),
+            Stage.ESTABLISHED: handed & Q(latest_handed_over_on__lt=two_years_ago),
+        }
+
+    def in_stage(self, stage: str, today: datetime.date | None = None) -> CustomerQuerySet:
+        conditions = self.stage_conditions(today or timezone.localdate())
+        return self.with_latest_contract_dates().filter(conditions[Stage(stage)])
+
+    def count_by_stage(self, today: datetime.date | None = None) -> dict[Stage, int]:
+        """Customers per stage in one grouped query (dashboards)."""
+        conditions = self.stage_conditions(today or timezone.localdate())
+        counts = self.with_latest_contract_dates().aggregate(
+            **{stage.value: models.Count("pk", filter=condition) for stage, condition in conditions.items()}
         )
+        return {stage: counts[stage.value] for stage in Stage}
 
 
 class Customer(TimeStampedModel):
@@ -167,7 +178,7 @@ class Customer(TimeStampedModel):
         null=True,
         blank=True,
     )
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     id_type = models.CharField(_("ID document type"), max_length=20, choices=IdType.choices, blank=True)

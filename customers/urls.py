@@ -12,4 +12,11 @@ urlpatterns = [
     path("customers/<int:pk>/", views.customer_detail, name="detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="edit"),
     path("customers/<int:pk>/reveal/", views.customer_reveal, name="reveal"),
+    path("customers/<int:pk>/household/add/", views.household_member_add, name="household-add"),
+    path("customers/<int:pk>/contracts/add/", views.contract_create, name="contract-add"),
+    path(
+        "customers/<int:pk>/household/<int:member_pk>/remove/",
+        views.household_member_remove,
+        name="household-remove",
+    ),
 ]

@@ -84,3 +84,28 @@ def test_customer_stage_follows_latest_contract(city, project):
     )
     assert Customer.objects.get(pk=customer.pk).stage(TODAY) == Stage.BUYER
     assert list(Customer.objects.in_stage(Stage.BUYER, TODAY)) == [customer]
+
+
+@pytest.mark.django_db
+def test_count_by_stage_agrees_with_in_stage(city, project):
+    buyer = CustomerFactory(city_company=city)
+    ContractFactory(
+        primary_buyer=buyer,
+        unit__building__project=project,
+        signed_on=datetime.date(2025, 1, 1),
+        subscribed_on=datetime.date(2024, 12, 1),
+        contractual_handover_on=datetime.date(2026, 1, 1),
+    )
+    old_owner = CustomerFactory(city_company=city)
+    ContractFactory(
+        primary_buyer=old_owner,
+        unit__building__project=project,
+        signed_on=datetime.date(2020, 1, 1),
+        subscribed_on=datetime.date(2019, 12, 1),
+        contractual_handover_on=datetime.date(2021, 1, 1),
+        handed_over_on=datetime.date(2021, 1, 1),
+    )
+    CustomerFactory(city_company=city)
+    counts = Customer.objects.count_by_stage(TODAY)
+    assert counts == {stage: Customer.objects.in_stage(stage, TODAY).count() for stage in Stage}
+    assert (counts[Stage.PROSPECT], counts[Stage.BUYER], counts[Stage.ESTABLISHED]) == (1, 1, 1)

@@ -1,0 +1,82 @@
+"""One Django auth Group per Role, carrying the model permissions the admin checks.
+
+The groups are synced after every `migrate` (accounts.apps) so that a new model's
+permissions reach the roles without a data migration. The group's name is the role's
+value ("cs_agent"): stable across languages, unlike its translated label.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from .models import Role
+
+VIEW = ("view",)
+EDIT = ("view", "add", "change")
+ALL = ("view", "add", "change", "delete")
+
+PROPERTY_MODELS = ("citycompany", "project", "phase", "building", "unit")
+CUSTOMER_MODELS = ("customer", "customerphone", "householdmember", "contract")
+
+# app label → model → actions. Deleting customers and contracts is left to the group admin:
+# they are history (on_delete=PROTECT), and the reveal log is never edited by anyone.
+ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    Role.GROUP_ADMIN: {
+        "accounts": {"user": ALL, "personaldataaccess": VIEW},
+        "properties": dict.fromkeys(PROPERTY_MODELS, ALL),
+        "customers": dict.fromkeys(CUSTOMER_MODELS, ALL),
+    },
+    Role.CITY_HEAD: {
+        "accounts": {"user": VIEW, "personaldataaccess": VIEW},
+        "properties": dict.fromkeys(PROPERTY_MODELS, EDIT),
+        "customers": dict.fromkeys(CUSTOMER_MODELS, EDIT),
+    },
+    Role.CS_SUPERVISOR: {
+        "accounts": {"personaldataaccess": VIEW},
+        "properties": dict.fromkeys(PROPERTY_MODELS, VIEW),
+        "customers": dict.fromkeys(CUSTOMER_MODELS, EDIT),
+    },
+    Role.CS_AGENT: {
+        "properties": dict.fromkeys(PROPERTY_MODELS, VIEW),
+        "customers": dict.fromkeys(CUSTOMER_MODELS, EDIT),
+    },
+    Role.DELIVERY_ENGINEER: {
+        "properties": dict.fromkeys(PROPERTY_MODELS, VIEW),
+        "customers": dict.fromkeys(CUSTOMER_MODELS, VIEW),
+    },
+    Role.DEPARTMENT_STAFF: {"properties": dict.fromkeys(PROPERTY_MODELS, VIEW)},
+    Role.CONTRACTOR: {"properties": {"project": VIEW, "building": VIEW, "unit": VIEW}},
+    Role.READONLY_MANAGER: {
+        "properties": dict.fromkeys(PROPERTY_MODELS, VIEW),
+        "customers": dict.fromkeys(CUSTOMER_MODELS, VIEW),
+    },
+}
+
+
+def role_permissions(role: str, using: str = "default"):
+    """The Permission rows a role's group should hold."""
+    wanted = Q(pk__in=[])
+    for app_label, models in ROLE_PERMISSIONS.get(role, {}).items():
+        for model, actions in models.items():
+            wanted |= Q(
+                content_type__app_label=app_label,
+                content_type__model=model,
+                codename__in=[f"{action}_{model}" for action in actions],
+            )
+    return Permission.objects.db_manager(using).filter(wanted)
+
+
+def role_group(role: str) -> Group:
+    """The role's group, created with its permissions when missing."""
+    group, created = Group.objects.get_or_create(name=Role(role).value)
+    if created:
+        group.permissions.set(role_permissions(role))
+    return group
+
+
+def role_groups_sync(*, using: str = "default") -> None:
+    """Make every role's group hold exactly the permissions of ROLE_PERMISSIONS. Idempotent."""
+    for role in Role:
+        group, _ = Group.objects.db_manager(using).get_or_create(name=role.value)
+        group.permissions.set(role_permissions(role, using))

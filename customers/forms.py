@@ -1,0 +1,252 @@
+"""Forms of the staff pages. They parse and check input; every write goes through customers.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import fields_for_model
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import PersonalField
+from properties.models import CityCompany, Project
+
+from .models import AcquisitionChannel, Customer, HouseholdRole, Stage
+from .services import CUSTOMER_FIELDS
+from .validators import normalize_mobile, validate_mobile
+
+PHONE_SLOTS = 3
+
+
+def style_widgets(form: forms.Form) -> None:
+    """Bootstrap classes on every widget, so that templates render fields with a plain {{ field }}."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, field_aliases: dict | None = None) -> None:
+    """Put a service's ValidationError on the form: dict keys on their fields, the rest on top."""
+    field_aliases = field_aliases or {}
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            field = field_aliases.get(field, field)
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class CustomerListFilterForm(forms.Form):
+    """The filters above the customer list; choices are limited to what the user may see."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("name, phone, last 4 digits, unit")}),
+    )
+    city_company = forms.ModelChoiceField(
+        label=_("City company"), queryset=CityCompany.objects.none(), required=False
+    )
+    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none(), required=False)
+    stage = forms.ChoiceField(label=_("Stage"), choices=[("", "---------"), *Stage.choices], required=False)
+    acquisition_channel = forms.ChoiceField(
+        label=_("Acquisition channel"),
+        choices=[("", "---------"), *AcquisitionChannel.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city_company"].queryset = CityCompany.objects.visible_to(user).order_by("name")
+        self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
+        style_widgets(self)
+
+    def selector_filters(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "q": data.get("q", "").strip(),
+            "city_company": data["city_company"].pk if data.get("city_company") else None,
+            "project": data["project"].pk if data.get("project") else None,
+            "stage": data.get("stage") or None,
+            "acquisition_channel": data.get("acquisition_channel") or None,
+        }
+
+
+class CustomerForm(forms.Form):
+    """Create or edit a customer. Clear phones and ID numbers are never put back into the page:
+
+    on edit, the ID number and each phone slot start empty and show the masked value as a
+    placeholder; left empty they keep the stored value.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user, customer: Customer | None = None, **kwargs):
+        self.customer = customer
+        self.existing_phones = list(customer.phones.all()) if customer else []
+        super().__init__(*args, **kwargs)
+        model_fields = fields_for_model(Customer, fields=CUSTOMER_FIELDS)
+        for name in CUSTOMER_FIELDS:
+            self.fields[name] = model_fields[name]
+        self.fields["city_company"].queryset = CityCompany.objects.visible_to(user).order_by("name")
+        self.fields["city_company"].required = False
+        self.fields["city_company"].help_text = _("Taken from the project when left empty.")
+        self.fields["registered_project"].queryset = Project.objects.visible_to(user).select_related(
+            "city_company"
+        )
+        # A referrer is picked by customer number: a select of every customer would not scale.
+        self.fields["referrer"] = forms.ModelChoiceField(
+            label=_("Referred by (customer no.)"),
+            queryset=Customer.objects.visible_to(user),
+            required=False,
+            widget=forms.NumberInput(attrs={"min": 1}),
+            help_text=_("The number shown on the referrer's customer page."),
+        )
+        self.fields["birth_date"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.fields["notes"].widget = forms.Textarea(attrs={"rows": 3})
+        self.fields["id_number"].widget.attrs["autocomplete"] = "off"
+        for slot in range(PHONE_SLOTS):
+            field = forms.CharField(
+                label=_("Mobile %(n)s") % {"n": slot + 1} if slot else _("Primary mobile"),
+                required=False,
+                max_length=20,
+                widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            )
+            if slot < len(self.existing_phones):
+                field.widget.attrs["placeholder"] = self.existing_phones[slot].masked
+                field.help_text = _("Leave empty to keep.")
+                self.fields[f"remove_phone_{slot}"] = forms.BooleanField(label=_("Remove"), required=False)
+            self.fields[f"phone_{slot}"] = field
+        if customer is not None:
+            self.fields["id_number"].widget.attrs["placeholder"] = customer.id_number_masked
+            self.fields["id_number"].help_text = _("Leave empty to keep the stored number.")
+            self.fields["referrer"].queryset = self.fields["referrer"].queryset.exclude(pk=customer.pk)
+        style_widgets(self)
+
+    def phone_rows(self):
+        """(input, remove checkbox or None) per slot, for the template."""
+        return [
+            (
+                self[f"phone_{slot}"],
+                self[f"remove_phone_{slot}"] if f"remove_phone_{slot}" in self.fields else None,
+            )
+            for slot in range(PHONE_SLOTS)
+        ]
+
+    def identity_fields(self):
+        return [
+            self[name] for name in ("name", "gender", "birth_date", "id_type", "id_number", "nationality")
+        ]
+
+    def profile_fields(self):
+        return [self[name] for name in ("employer", "education", "address", "email", "preferred_channel")]
+
+    def origin_fields(self):
+        return [
+            self[name]
+            for name in ("city_company", "registered_project", "acquisition_channel", "referrer", "notes")
+        ]
+
+    def _clean_phone_slot(self, slot: int) -> str:
+        number = normalize_mobile(self.cleaned_data.get(f"phone_{slot}", ""))
+        if number:
+            try:
+                validate_mobile(number)
+            except ValidationError as error:
+                self.add_error(f"phone_{slot}", error)
+        return number
+
+    def clean(self):
+        data = super().clean()
+        for slot in range(PHONE_SLOTS):
+            data[f"phone_{slot}"] = self._clean_phone_slot(slot)
+        return data
+
+    def phones(self) -> list[str] | None:
+        """The phone list for the service, or None on edit when nothing about the phones changed."""
+        numbers, changed = [], False
+        for slot in range(PHONE_SLOTS):
+            typed = self.cleaned_data.get(f"phone_{slot}")
+            existing = self.existing_phones[slot].number if slot < len(self.existing_phones) else None
+            if self.cleaned_data.get(f"remove_phone_{slot}"):
+                changed = True
+                continue
+            if typed:
+                changed = changed or typed != existing
+                numbers.append(typed)
+            elif existing:
+                numbers.append(existing)
+        return numbers if (changed or self.customer is None) else None
+
+    def customer_fields(self) -> dict:
+        fields = {name: self.cleaned_data.get(name) for name in CUSTOMER_FIELDS}
+        for name in ("gender", "id_type", "education", "acquisition_channel", "id_number"):
+            fields[name] = fields[name] or ""
+        if self.customer is not None and not fields["id_number"]:
+            del fields["id_number"]  # empty keeps the stored number
+        if fields.get("id_number") == "":
+            fields["id_number"] = None
+        return fields
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StyledForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class RevealForm(StyledForm):
+    field = forms.ChoiceField(choices=PersonalField.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Reason, e.g. return call")}),
+    )
+
+
+class HouseholdMemberAddForm(StyledForm):
+    unit_code = forms.CharField(
+        label=_("Unit"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("project and unit, e.g. 四季花城 3-1-502")}),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=HouseholdRole.choices)
+    since = forms.DateField(
+        label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class ContractCreateForm(StyledForm):
+    unit_code = forms.CharField(
+        label=_("Unit"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("project and unit, e.g. 四季花城 3-1-502")}),
+    )
+    number = forms.CharField(label=_("Contract number"), max_length=40)
+    price = forms.DecimalField(label=_("Price (CNY)"), max_digits=14, decimal_places=2, min_value=0)
+    subscribed_on = forms.DateField(label=_("Subscription date (认购)"), required=False, widget=DATE_WIDGET)
+    signed_on = forms.DateField(label=_("Signing date"), required=False, widget=DATE_WIDGET)
+    contractual_handover_on = forms.DateField(
+        label=_("Contractual handover date"), required=False, widget=DATE_WIDGET
+    )
+    handed_over_on = forms.DateField(label=_("Actual handover date"), required=False, widget=DATE_WIDGET)
+    commitments = forms.CharField(
+        label=_("Sales commitments (承诺)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Every promise made at sale, tracked until kept."),
+    )
+
+    def contract_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields if name != "unit_code"}

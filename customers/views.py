@@ -1,0 +1,348 @@
+"""Staff pages for customers: search, list, the 360 page, reveal, create and edit. Thin: reads through
+customers.selectors, writes through customers.services and accounts.services."""
+
+from __future__ import annotations
+
+from cursor_pagination import CursorPaginator, InvalidCursor
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.forms.models import model_to_dict
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import PersonalDataAccess, PersonalField, Role
+from accounts.services import personal_data_reveal
+
+from . import selectors, services
+from .forms import (
+    ContractCreateForm,
+    CustomerForm,
+    CustomerListFilterForm,
+    HouseholdMemberAddForm,
+    RevealForm,
+    add_service_errors,
+)
+from .models import Customer, HouseholdMember, Stage
+
+PAGE_SIZE = 25
+SEARCH_KIND_LABELS = {
+    "phone": gettext_lazy("full phone number"),
+    "phone_tail": gettext_lazy("last 4 digits of a phone"),
+    "id_number": gettext_lazy("ID number"),
+    "unit": gettext_lazy("unit"),
+    "name": pgettext_lazy("person", "name"),
+}
+# The "6+2" service steps (服务6+2步法) and the step each lifecycle stage has reached.
+SERVICE_STEPS = (
+    ("1", "温馨牵手", gettext_lazy("Warm handshake")),
+    ("2", "喜结连理", gettext_lazy("Tying the knot")),
+    ("3", "亲密接触", gettext_lazy("Close contact")),
+    ("4", "恭迎乔迁", gettext_lazy("Welcome home")),
+    ("5", "嘘寒问暖", gettext_lazy("Caring")),
+    ("6", "承担责任", gettext_lazy("Taking responsibility")),
+    ("+1", "一路同行", gettext_lazy("Walking together")),
+    ("+2", "四年之约", gettext_lazy("Four-year appointment")),
+)
+STAGE_STEP = {
+    Stage.PROSPECT: 0,
+    Stage.BUYER: 2,
+    Stage.SETTLING_IN: 4,
+    Stage.STABLE: 5,
+    Stage.ESTABLISHED: 6,
+}
+# Roles that see who looked at a customer's personal data (supervisor and above).
+ROLES_READING_ACCESS_LOG = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR}
+
+
+def _require_customer_access(user) -> None:
+    if not user.may_see_customers():
+        raise PermissionDenied(_("Your role has no access to customer records."))
+
+
+def _require_customer_editing(user) -> None:
+    if not user.may_edit_customers():
+        raise PermissionDenied(_("Your role may not edit customers."))
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@login_required
+def search(request):
+    _require_customer_access(request.user)
+    text = request.GET.get("q", "").strip()[:100]
+    query, customers, units = None, [], []
+    if text:
+        query, customers = selectors.customer_search(user=request.user, text=text)
+        units = selectors.unit_search(user=request.user, text=text)
+    return render(
+        request,
+        "customers/search.html",
+        {
+            "q": text,
+            "query_kind": SEARCH_KIND_LABELS.get(query.kind) if query else None,
+            "customers": customers,
+            "units": units,
+        },
+    )
+
+
+def _valid_cursor(paginator: CursorPaginator, cursor: str | None) -> bool:
+    """A cursor is the base64 of an id; anything else would reach the database as a bad comparison."""
+    if not cursor:
+        return True
+    try:
+        return all(part.isdigit() for part in paginator.decode_cursor(cursor))
+    except InvalidCursor:
+        return False
+
+
+@login_required
+def customer_list(request):
+    _require_customer_access(request.user)
+    form = CustomerListFilterForm(request.GET or None, user=request.user)
+    filters = form.selector_filters() if form.is_valid() else {}
+    customers = selectors.customer_list(user=request.user, filters=filters).prefetch_related(
+        Prefetch("households", queryset=HouseholdMember.objects.select_related("unit", "unit__project"))
+    )
+    paginator = CursorPaginator(customers, ordering=("-id",))
+    after, before = request.GET.get("after"), request.GET.get("before")
+    if not (_valid_cursor(paginator, after) and _valid_cursor(paginator, before)):
+        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+    if before:
+        page = paginator.page(last=PAGE_SIZE, before=before)
+    else:
+        page = paginator.page(first=PAGE_SIZE, after=after)
+    kept = request.GET.copy()
+    kept.pop("after", None)
+    kept.pop("before", None)
+    return render(
+        request,
+        "customers/list.html",
+        {
+            "form": form,
+            "page": page,
+            "next_cursor": paginator.cursor(page[-1]) if page and page.has_next else None,
+            "previous_cursor": paginator.cursor(page[0]) if page and page.has_previous else None,
+            "kept_query": kept.urlencode(),
+        },
+    )
+
+
+def _customer_or_404(user, pk: int) -> Customer:
+    try:
+        return selectors.customer_360(user=user, pk=pk)
+    except Customer.DoesNotExist:
+        raise Http404(_("No such customer.")) from None
+
+
+def _reveal_forms(user) -> dict:
+    return {
+        field: RevealForm(initial={"field": field}, auto_id=f"id_{field}_%s")
+        for field in PersonalField.values
+        if user.may_reveal(field)
+    }
+
+
+@login_required
+def customer_detail(request, pk: int):
+    _require_customer_access(request.user)
+    customer = _customer_or_404(request.user, pk)
+    return _render_detail(request, customer)
+
+
+def _render_detail(request, customer: Customer, household_form=None, contract_form=None, status: int = 200):
+    user = request.user
+    stage = customer.stage()
+    current = STAGE_STEP[stage]
+    accesses = None
+    if user.role in ROLES_READING_ACCESS_LOG:
+        accesses = list(PersonalDataAccess.objects.filter(customer=customer).select_related("user")[:10])
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "stage": stage,
+            "steps": [
+                {"number": n, "name": zh, "label": en, "done": i < current, "current": i == current}
+                for i, (n, zh, en) in enumerate(SERVICE_STEPS)
+            ],
+            "reveal_forms": _reveal_forms(user),
+            "accesses": accesses,
+            "may_edit": user.may_edit_customers(),
+            "household_form": household_form
+            or (HouseholdMemberAddForm() if user.may_edit_customers() else None),
+            "contract_form": contract_form or (ContractCreateForm() if user.may_edit_customers() else None),
+            "contract_form_open": contract_form is not None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def customer_reveal(request, pk: int):
+    _require_customer_access(request.user)
+    customer = get_object_or_404(Customer.objects.visible_to(request.user).prefetch_related("phones"), pk=pk)
+    form = RevealForm(request.POST, auto_id=f"id_{request.POST.get('field', '')[:20]}_%s")
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Unknown field."))
+    field = form.cleaned_data["field"]
+    template = "customers/reveal_fragment.html" if _is_htmx(request) else "customers/reveal_page.html"
+    context = {"customer": customer, "form": form, "field": field}
+    try:
+        value = personal_data_reveal(
+            user=request.user,
+            customer=customer,
+            field=field,
+            reason=form.cleaned_data["reason"],
+            ip_address=_client_ip(request),
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return render(request, template, context)
+    context["values"] = value if isinstance(value, list) else [value]
+    return render(request, template, context)
+
+
+def _edit_context(form, customer=None) -> dict:
+    return {"form": form, "customer": customer}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_create(request):
+    _require_customer_editing(request.user)
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(
+                by=request.user, phones=form.phones(), **form.customer_fields()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, field_aliases={"phones": "phone_0"})
+        else:
+            messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/form.html", _edit_context(form))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, pk: int):
+    _require_customer_editing(request.user)
+    customer = get_object_or_404(
+        Customer.objects.visible_to(request.user)
+        .select_related("registered_project")
+        .prefetch_related("phones"),
+        pk=pk,
+    )
+    initial = model_to_dict(customer, fields=[f for f in services.CUSTOMER_FIELDS if f != "id_number"])
+    initial["version"] = customer.version
+    form = CustomerForm(request.POST or None, user=request.user, customer=customer, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        expected_version = form.cleaned_data.get("version") or 0
+        try:
+            services.customer_update(
+                customer=customer,
+                by=request.user,
+                expected_version=expected_version,
+                phones=form.phones(),
+                **form.customer_fields(),
+            )
+        except services.ConcurrentEditError as error:
+            form.add_error(None, error.messages)
+            form.conflict = True
+        except ValidationError as error:
+            add_service_errors(form, error, field_aliases={"phones": "phone_0"})
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/form.html", _edit_context(form, customer))
+
+
+@login_required
+@require_POST
+def household_member_add(request, pk: int):
+    _require_customer_editing(request.user)
+    customer = _customer_or_404(request.user, pk)
+    form = HouseholdMemberAddForm(request.POST)
+    if form.is_valid() and (unit := _unit_from_code(request.user, form)):
+        try:
+            services.household_member_add(
+                unit=unit,
+                customer=customer,
+                role=form.cleaned_data["role"],
+                since=form.cleaned_data["since"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, field_aliases={"customer": "unit_code"})
+        else:
+            messages.success(request, _("Added to the household of %(unit)s.") % {"unit": unit})
+            return redirect(reverse("customers:detail", args=[customer.pk]) + "#household")
+    return _render_detail(request, customer, household_form=form, status=400)
+
+
+def _unit_from_code(user, form, field: str = "unit_code"):
+    """The one visible unit the agent typed ("四季花城 3-1-502"), or None with an error on the form."""
+    units = selectors.unit_search(user=user, text=form.cleaned_data[field])
+    if len(units) == 1:
+        return units[0]
+    form.add_error(
+        field,
+        _("No unit of your projects matches this.")
+        if not units
+        else _("Several units match; add the project name."),
+    )
+    return None
+
+
+@login_required
+@require_POST
+def contract_create(request, pk: int):
+    _require_customer_editing(request.user)
+    customer = _customer_or_404(request.user, pk)
+    form = ContractCreateForm(request.POST)
+    if form.is_valid() and (unit := _unit_from_code(request.user, form)):
+        try:
+            contract = services.contract_create(
+                unit=unit, primary_buyer=customer, by=request.user, **form.contract_fields()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, field_aliases={"unit": "unit_code"})
+        else:
+            messages.success(request, _("Contract %(number)s recorded.") % {"number": contract.number})
+            return redirect(reverse("customers:detail", args=[customer.pk]) + "#contracts")
+    return _render_detail(request, customer, contract_form=form, status=400)
+
+
+@login_required
+@require_POST
+def household_member_remove(request, pk: int, member_pk: int):
+    _require_customer_editing(request.user)
+    customer = _customer_or_404(request.user, pk)
+    member = get_object_or_404(
+        HouseholdMember.objects.visible_to(request.user).select_related("unit", "unit__project"),
+        pk=member_pk,
+        customer=customer,
+    )
+    try:
+        services.household_member_remove(member=member, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Removed from the household of %(unit)s.") % {"unit": member.unit})
+    return redirect(reverse("customers:detail", args=[customer.pk]) + "#household")

@@ -1,0 +1,97 @@
+"""The home dashboard and the base layout (language, navigation)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from tests.factories import ContractFactory, CustomerFactory, UnitFactory, UserFactory
+
+
+def test_home_requires_login(client, db):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_home_counts_the_agents_visible_customers_by_stage(client, agent, project, owner, other_project):
+    CustomerFactory(city_company=project.city_company, registered_project=project)  # a prospect
+    handed = CustomerFactory(city_company=project.city_company, registered_project=project)
+    ContractFactory(
+        unit=UnitFactory(building__project=project),
+        primary_buyer=handed,
+        subscribed_on=datetime.date(2019, 12, 1),
+        signed_on=datetime.date(2020, 1, 1),
+        contractual_handover_on=datetime.date(2021, 1, 1),
+        handed_over_on=datetime.date(2021, 1, 1),
+    )
+    CustomerFactory(city_company=other_project.city_company, registered_project=other_project)  # not visible
+    client.force_login(agent)
+    response = client.get(reverse("home"))
+    counts = {stage.value: n for stage, n in response.context["stage_counts"]}
+    assert counts == {"prospect": 1, "buyer": 1, "settling_in": 0, "stable": 0, "established": 1}
+    assert response.context["customer_total"] == 3
+    assert [p.name for p in response.context["projects"]] == ["四季花城"]
+    assert response.context["projects"][0].unit_count == 2
+
+
+def test_contractor_home_shows_no_customer_figures(client, project, owner):
+    client.force_login(UserFactory(role=Role.CONTRACTOR, projects=[project]))
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["stage_counts"] is None
+    html = response.content.decode()
+    assert reverse("customers:list") not in html
+    assert 'id="global-search"' not in html
+
+
+def test_agent_home_has_the_global_search_and_navigation(client, agent):
+    client.force_login(agent)
+    html = client.get(reverse("home")).content.decode()
+    assert f'action="{reverse("customers:search")}"' in html
+    assert 'id="global-search"' in html
+    assert reverse("properties:project-list") in html
+    assert reverse("admin:index") not in html
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_home_query_count_is_constant(client, agent, project, rows, django_assert_max_num_queries):
+    for _ in range(rows):
+        CustomerFactory(city_company=project.city_company, registered_project=project)
+    client.force_login(agent)
+    # Session + user (2), scope (2), five stage counts (5), projects (1) → 10.
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("home")).status_code == 200
+
+
+def test_login_page_defaults_to_simplified_chinese(client, db, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert '<html lang="zh-hans">' in response.content.decode()
+
+
+def test_login_page_follows_an_english_browser(client, db, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="en">' in response.content.decode()
+
+
+def test_login_with_the_form_lands_on_home(client, agent):
+    response = client.post(reverse("login"), {"username": "agent", "password": "pass-1234"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.context["user"] == agent
+
+
+def test_staff_user_gets_the_admin_link(client, group_admin):
+    client.force_login(group_admin)
+    assert reverse("admin:index") in client.get(reverse("home")).content.decode()
+
+
+def test_base_layout_loads_vendored_assets_without_a_cdn(client, agent):
+    client.force_login(agent)
+    html = client.get(reverse("home")).content.decode()
+    assert "/static/vendor/bootstrap/bootstrap.min.css" in html
+    assert "/static/vendor/htmx/htmx.min.js" in html
+    assert "cdn" not in html.lower()

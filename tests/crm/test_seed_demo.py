@@ -1,0 +1,124 @@
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from accounts.models import Role, User
+from customers.models import (
+    AcquisitionChannel,
+    Contract,
+    Customer,
+    CustomerPhone,
+    HouseholdMember,
+    HouseholdRole,
+    Stage,
+)
+from customers.validators import validate_mobile, validate_resident_id
+from properties.models import Building, CityCompany, Project, Unit
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (CityCompany, Project, Building, Unit, Customer, CustomerPhone, HouseholdMember, Contract, User)
+
+
+def seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", units=60, customers=80, verbosity=0, stdout=out, **options)
+    return out.getvalue()
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_seed_creates_the_requested_sizes_in_four_city_companies():
+    seed()
+
+    assert Unit.objects.count() == 60
+    assert Customer.objects.count() == 80
+    assert set(CityCompany.objects.values_list("name", flat=True)) == {
+        "深圳公司",
+        "上海公司",
+        "武汉公司",
+        "广州公司",
+    }
+    assert {"四季花城", "城市花园", "假日风景", "优诗美地"} <= set(
+        Project.objects.values_list("name", flat=True)
+    )
+    assert Contract.objects.exists() and CustomerPhone.objects.count() >= 80
+
+
+def test_every_lifecycle_stage_and_household_role_is_present():
+    seed()
+
+    for stage in Stage.values:
+        assert Customer.objects.in_stage(stage).exists(), stage
+    assert set(HouseholdMember.objects.values_list("role", flat=True)) == set(HouseholdRole.values)
+    assert Customer.objects.filter(households__isnull=True).exists()  # prospects without a home
+
+
+def test_customers_have_valid_ids_and_phones_referrals_and_channels():
+    seed()
+
+    for customer in Customer.objects.filter(id_type="resident_id"):
+        validate_resident_id(customer.id_number)
+        assert customer.id_number_masked.endswith(customer.id_number[-4:])
+    for phone in CustomerPhone.objects.all():
+        validate_mobile(phone.number)
+        assert phone.last4 == phone.number[-4:]
+    assert Customer.objects.filter(
+        referrer__isnull=False, acquisition_channel=AcquisitionChannel.REFERRAL
+    ).exists()
+    assert Customer.objects.values("acquisition_channel").distinct().count() >= 4
+    for contract in Contract.objects.all():
+        contract.full_clean(validate_unique=False, validate_constraints=False)
+
+
+def test_the_showcase_owner_of_sijihuacheng_3_1_502_can_be_found_by_phone():
+    seed()
+
+    unit = Unit.objects.get(project__name="四季花城", project__city_company__name="深圳公司", code="3-1-502")
+    owner = unit.household.get(role=HouseholdRole.OWNER).customer
+    assert owner.phones.filter(number="13812345678", last4="5678").exists()
+    assert unit.contracts.get().primary_buyer == owner
+
+
+def test_one_demo_login_per_role_with_the_documented_password():
+    output = seed()
+
+    expected = {
+        "admin": Role.GROUP_ADMIN,
+        "cityhead": Role.CITY_HEAD,
+        "supervisor": Role.CS_SUPERVISOR,
+        "agent": Role.CS_AGENT,
+        "engineer": Role.DELIVERY_ENGINEER,
+        "dept": Role.DEPARTMENT_STAFF,
+        "contractor": Role.CONTRACTOR,
+        "manager": Role.READONLY_MANAGER,
+    }
+    assert dict(User.objects.values_list("username", "role")) == expected
+    assert "demo1234" in output
+    assert authenticate(username="agent", password="demo1234") is not None
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.groups.exists()
+    assert set(User.objects.get(username="agent").projects.values_list("name", flat=True)) == {
+        "四季花城",
+        "城市花园",
+    }
+    assert list(User.objects.get(username="cityhead").city_companies.values_list("name", flat=True)) == [
+        "深圳公司"
+    ]
+    assert User.objects.get(username="manager").city_companies.count() == 4
+
+
+def test_a_second_run_creates_nothing_new():
+    seed()
+    first = counts()
+    contracts = set(Contract.objects.values_list("number", "signed_on", "handed_over_on"))
+
+    output = seed()
+
+    assert counts() == first
+    assert set(Contract.objects.values_list("number", "signed_on", "handed_over_on")) == contracts
+    assert "Created now: nothing" in output
