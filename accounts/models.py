@@ -53,6 +53,34 @@ ROLES_REVEALING = {
 }
 
 
+class Department(models.TextChoices):
+    """Responsible departments that receive work orders (派单)."""
+
+    ENGINEERING = "engineering", _("Engineering (工程)")
+    MAINTENANCE = "maintenance", _("Maintenance (维保)")
+    PROPERTY_MANAGEMENT = "property", _("Property management (物业)")
+    SALES = "sales", _("Sales (销售)")
+    DESIGN = "design", _("Design (设计)")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service (客服)")
+
+
+class Contractor(models.Model):
+    """An external company (施工单位/维保单位) whose users see only their own work."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    trade = models.CharField(_("trade"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("contractor")
+        verbose_name_plural = _("contractors")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class StaffUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", Role.GROUP_ADMIN)
@@ -68,6 +96,15 @@ class User(AbstractUser):
     )
     projects = models.ManyToManyField(
         "properties.Project", blank=True, related_name="staff", verbose_name=_("assigned projects")
+    )
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices, blank=True)
+    contractor = models.ForeignKey(
+        Contractor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("contractor"),
     )
     employment_ends_on = models.DateField(
         _("employment end date"),

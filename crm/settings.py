@@ -4,6 +4,7 @@ Laptop defaults need no server: SQLite in var/, kombu's filesystem broker in var
 Production values fail loudly: with DEBUG off, SECRET_KEY must be set.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "delivery",
     "membership",
     "surveys",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "crm.context_processors.calendar_warning",
             ],
         },
     },
@@ -116,6 +119,25 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+
+
+def _clock_time(name: str, default: str) -> datetime.time:
+    value = env.str(name, default=default)
+    try:
+        return datetime.time.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a time of day such as 09:00, not {value!r}.") from None
+
+
+# Working hours for SLA deadlines in working time (crm.workcalendar): ONE continuous window per
+# working day, in TIME_ZONE local time; a lunch break is not modelled. Working days come from the
+# Chinese statutory calendar (chinesecalendar package) and the admin's Calendar days overrides.
+SLA_BUSINESS_HOURS = (
+    _clock_time("SLA_BUSINESS_DAY_START", "09:00"),
+    _clock_time("SLA_BUSINESS_DAY_END", "18:00"),
+)
+if SLA_BUSINESS_HOURS[0] >= SLA_BUSINESS_HOURS[1]:
+    raise ImproperlyConfigured("SLA_BUSINESS_DAY_START must be earlier than SLA_BUSINESS_DAY_END.")
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
@@ -165,12 +187,30 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "sweep-complaint-slas": {
+        # Deadlines live in the database; this sweep is what makes them fire.
+        "task": "complaints.tasks.sweep_sla",
+        "schedule": env.int("SLA_SWEEP_SECONDS", default=60),
+    },
+    "email-sla-alerts": {
+        # Catches alerts whose on-commit email task was lost (a broker restart, a killed worker).
+        "task": "complaints.tasks.send_sla_alert_emails",
+        "schedule": 300,
+    },
     "deactivate-departed-staff": {
         # The regulation: accounts closed within one working day of leaving.
         "task": "accounts.tasks.deactivate_departed_staff",
         "schedule": env.int("DEACTIVATION_SWEEP_SECONDS", default=3600),
     },
 }
+
+# --- Complaints --------------------------------------------------------------
+# A group case (群诉) is proposed when N open complaints of one category come from one
+# building or project within M days.
+GROUP_CASE_MIN_COMPLAINTS = env.int("GROUP_CASE_MIN_COMPLAINTS", default=3)
+GROUP_CASE_WINDOW_DAYS = env.int("GROUP_CASE_WINDOW_DAYS", default=7)
+# Public complaint form: submissions per IP address (django-ratelimit syntax).
+PUBLIC_COMPLAINT_RATE = env.str("PUBLIC_COMPLAINT_RATE", default="5/h")
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {

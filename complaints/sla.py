@@ -1,0 +1,457 @@
+"""The SLA clock of a complaint, and the sweep that fires warnings and escalations.
+
+Each complaint measures one target at a time (first response → plan → resolution). For that
+target it may fire, in order: a warning at `warning_percent` of the time, level 1 at the due
+time, level 2 and level 3 after the policy's further delays. `sla_next_check_at` holds the
+moment of the next step, so the sweep reads only what is due, through a partial index.
+
+Exactly once: the sweep claims rows with SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL) and
+records each step as an SlaAlert whose unique constraint (complaint, target, round, level)
+refuses a second copy; a batch that loses a race or dies midway rolls back whole and the
+next sweep redoes it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, Case, DateTimeField, F, PositiveSmallIntegerField, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from accounts.models import Role, User
+from crm.workcalendar import TimeBasis, add_time, time_between
+from notifications.models import Notification
+
+from .models import Complaint, ComplaintEvent, SlaAlert, SlaPolicy, SlaTarget, Status
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_POLICY = SlaPolicy(name="default")  # unsaved: the model's defaults, 24 h first response
+ESCALATION_LEVELS = (1, 2, 3)
+
+
+def policy_for(*, complaint_type: str, category, severity: str) -> SlaPolicy | None:
+    """The most specific active policy for this type × category × severity (None: the defaults)."""
+    category_ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    candidates = SlaPolicy.objects.filter(
+        Q(is_active=True),
+        Q(complaint_type=complaint_type) | Q(complaint_type=""),
+        Q(severity=severity) | Q(severity=""),
+        Q(category_id__in=category_ids) | Q(category__isnull=True),
+    )
+
+    def rank(policy: SlaPolicy) -> tuple:
+        exact_category = policy.category_id == category.pk
+        return (exact_category, policy.specificity(), -policy.pk)
+
+    return max(candidates, key=rank, default=None)
+
+
+def effective_policy(complaint: Complaint) -> SlaPolicy:
+    return complaint.sla_policy or DEFAULT_POLICY
+
+
+def minutes(value: int) -> datetime.timedelta:
+    return datetime.timedelta(minutes=value)
+
+
+def escalation_offset(policy: SlaPolicy, level: int) -> datetime.timedelta:
+    """How long after the due time each escalation level fires (clock time: managers are paged at night too)."""
+    return {
+        1: datetime.timedelta(0),
+        2: minutes(policy.escalation_2_after_minutes),
+        3: minutes(policy.escalation_3_after_minutes),
+    }[level]
+
+
+def start_clock(complaint: Complaint, *, start: datetime.datetime, targets: tuple[str, ...]) -> None:
+    """Set the due times of `targets` counted from `start` (on create, on reopen)."""
+    policy = effective_policy(complaint)
+    basis = policy.time_basis
+    for target in targets:
+        due = add_time(start, minutes(policy.target_minutes(target)), basis)
+        setattr(complaint, _due_field(target), due)
+    complaint.sla_started_at = start
+
+
+def _due_field(target: str) -> str:
+    return {
+        SlaTarget.FIRST_RESPONSE: "first_response_due_at",
+        SlaTarget.PLAN: "plan_due_at",
+        SlaTarget.RESOLUTION: "resolution_due_at",
+    }[target]
+
+
+def pending_targets(complaint: Complaint) -> list[str]:
+    """Targets not met yet, in the order they are measured."""
+    if not complaint.is_open or complaint.status == Status.RESOLVED:
+        return []
+    pending = []
+    if complaint.first_responded_at is None:
+        pending.append(SlaTarget.FIRST_RESPONSE)
+    if complaint.plan_agreed_at is None:
+        pending.append(SlaTarget.PLAN)
+    if complaint.resolved_at is None or complaint.status == Status.REOPENED:
+        pending.append(SlaTarget.RESOLUTION)
+    return pending
+
+
+def refresh_clock(complaint: Complaint) -> list[str]:
+    """Point the clock at the first pending target and schedule its next step.
+
+    Returns the fields changed. A new target starts with no warning and no escalation.
+    """
+    pending = pending_targets(complaint)
+    target = pending[0] if pending else ""
+    if target != complaint.sla_target:
+        complaint.sla_target = target
+        complaint.sla_warned = False
+        complaint.escalation_level = 0
+    complaint.sla_next_check_at = next_check_at(complaint)
+    return ["sla_target", "sla_warned", "escalation_level", "sla_next_check_at"]
+
+
+def warning_at(complaint: Complaint, policy: SlaPolicy) -> datetime.datetime | None:
+    target = complaint.sla_target
+    if not target or complaint.sla_started_at is None:
+        return None
+    share = minutes(policy.target_minutes(target)) * policy.warning_percent / 100
+    return add_time(complaint.sla_started_at, share, policy.time_basis)
+
+
+def next_check_at(complaint: Complaint) -> datetime.datetime | None:
+    if not complaint.sla_target or complaint.is_paused or not complaint.is_open:
+        return None
+    policy = effective_policy(complaint)
+    due = complaint.current_due_at
+    if due is None:
+        return None
+    if not complaint.sla_warned and complaint.escalation_level == 0:
+        warn = warning_at(complaint, policy)
+        if warn is not None and warn < due:
+            return warn
+    if complaint.escalation_level >= 3:
+        return None
+    return due + escalation_offset(policy, complaint.escalation_level + 1)
+
+
+def pause_shift(complaint: Complaint, *, resumed_at: datetime.datetime) -> list[str]:
+    """Move every pending due time (and the clock start) by the time spent paused."""
+    policy = effective_policy(complaint)
+    paused_for = time_between(complaint.paused_at, resumed_at, policy.time_basis)
+    changed = []
+    for target in pending_targets(complaint):
+        field = _due_field(target)
+        due = getattr(complaint, field)
+        if due is not None:
+            setattr(complaint, field, add_time(due, paused_for, policy.time_basis))
+            changed.append(field)
+    if complaint.sla_started_at is not None:
+        complaint.sla_started_at = add_time(complaint.sla_started_at, paused_for, policy.time_basis)
+        changed.append("sla_started_at")
+    return changed
+
+
+@dataclass(frozen=True)
+class SlaState:
+    label: str  # on_time | warning | breached | paused | met | none
+    due_at: datetime.datetime | None
+    remaining: datetime.timedelta | None
+
+
+def sla_state(complaint: Complaint, now: datetime.datetime | None = None) -> SlaState:
+    """What the badge on the board shows."""
+    now = now or timezone.now()
+    if not complaint.sla_target:
+        return SlaState("met" if complaint.status in (Status.RESOLVED, Status.CLOSED) else "none", None, None)
+    due = complaint.current_due_at
+    if complaint.is_paused:
+        return SlaState("paused", due, None)
+    remaining = due - now if due else None
+    if due and now >= due:
+        return SlaState("breached", due, remaining)
+    if complaint.sla_warned:
+        return SlaState("warning", due, remaining)
+    return SlaState("on_time", due, remaining)
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+SWEEP_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "project_id",
+    "handler_id",
+    "received_by_id",
+    "sla_policy_id",
+    "sla_target",
+    "sla_warned",
+    "escalation_level",
+    "reopen_count",
+    "first_response_due_at",
+    "plan_due_at",
+    "resolution_due_at",
+    "sla_next_check_at",
+    "status",
+    "paused_at",
+)
+
+
+@dataclass
+class _Step:
+    complaint: Complaint
+    levels: list[int]  # 0 = warning
+    warned: bool
+    new_level: int
+    next_check: datetime.datetime | None
+
+
+def _plan_step(complaint: Complaint, policy: SlaPolicy, now: datetime.datetime) -> _Step:
+    due = complaint.current_due_at
+    levels: list[int] = []
+    new_level = complaint.escalation_level
+    if due is not None and now < due:
+        if not complaint.sla_warned:
+            levels.append(0)
+    elif due is not None:
+        # Every level whose time has come fires, none skipped, even after a long outage.
+        for level in ESCALATION_LEVELS:
+            if level > complaint.escalation_level and now >= due + escalation_offset(policy, level):
+                levels.append(level)
+                new_level = level
+    warned = True if levels else complaint.sla_warned
+    next_check = None
+    if due is not None and new_level < 3:
+        next_check = due + escalation_offset(policy, new_level + 1)
+    return _Step(complaint, levels, warned, new_level, next_check)
+
+
+def _recipients(
+    complaints: list[Complaint], levels_by_complaint: dict[int, set[int]]
+) -> dict[tuple[int, int], set[int]]:
+    """(complaint id, level) → user ids to notify. Two queries per batch, whatever its size.
+
+    warning: the handler (or whoever received it); level 1: the project's supervisors;
+    level 2: supervisors over the whole city company (客服经理); level 3: the city company's heads.
+    """
+    from properties.models import Project
+
+    project_ids = {c.project_id for c in complaints}
+    city_of_project = dict(Project.objects.filter(pk__in=project_ids).values_list("pk", "city_company_id"))
+    staff = (
+        User.objects.filter(is_active=True, role__in=[Role.CS_SUPERVISOR, Role.CITY_HEAD])
+        .filter(Q(projects__in=project_ids) | Q(city_companies__in=set(city_of_project.values())))
+        .values_list("pk", "role", "projects", "city_companies")
+    )
+    project_supervisors: dict[int, set[int]] = {}
+    city_supervisors: dict[int, set[int]] = {}
+    city_heads: dict[int, set[int]] = {}
+    for user_id, role, project_id, city_id in staff:
+        if role == Role.CS_SUPERVISOR and project_id in project_ids:
+            project_supervisors.setdefault(project_id, set()).add(user_id)
+        if role == Role.CS_SUPERVISOR and city_id:
+            city_supervisors.setdefault(city_id, set()).add(user_id)
+        if role == Role.CITY_HEAD and city_id:
+            city_heads.setdefault(city_id, set()).add(user_id)
+    recipients: dict[tuple[int, int], set[int]] = {}
+    for complaint in complaints:
+        city_id = city_of_project.get(complaint.project_id)
+        own = {uid for uid in (complaint.handler_id or complaint.received_by_id,) if uid}
+        by_level = {
+            0: own,
+            1: own
+            | project_supervisors.get(complaint.project_id, set())
+            | city_supervisors.get(city_id, set()),
+            2: city_supervisors.get(city_id, set()) or project_supervisors.get(complaint.project_id, set()),
+            3: city_heads.get(city_id, set()),
+        }
+        for level in levels_by_complaint.get(complaint.pk, ()):
+            recipients[(complaint.pk, level)] = by_level[level]
+    return recipients
+
+
+def _alert_text(complaint: Complaint, target: str, level: int) -> str:
+    target_label = SlaTarget(target).label
+    if level == 0:
+        return _("SLA warning: %(number)s %(target)s is due soon") % {
+            "number": complaint.number,
+            "target": target_label,
+        }
+    return _("Escalation level %(level)s: %(number)s %(target)s is overdue") % {
+        "level": level,
+        "number": complaint.number,
+        "target": target_label,
+    }
+
+
+def sla_sweep_batch(*, now: datetime.datetime, batch_size: int = 500) -> tuple[int, int]:
+    """Fire the due steps of one batch of complaints. Returns (complaints handled, alerts fired)."""
+    policies = {p.pk: p for p in SlaPolicy.objects.all()}
+    with transaction.atomic():
+        complaints = list(
+            Complaint.objects.due_for_sla_check(now)
+            .filter(status__in=Status.open_values(), paused_at__isnull=True)
+            .exclude(sla_target="")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("sla_next_check_at")
+            .only(*SWEEP_FIELDS)[:batch_size]
+        )
+        if not complaints:
+            return 0, 0
+        steps = [_plan_step(c, policies.get(c.sla_policy_id, DEFAULT_POLICY), now) for c in complaints]
+        by_pk = {step.complaint.pk: step for step in steps}
+        # One UPDATE for the batch; the WHERE repeats what was read, so a row that moved on is left alone.
+        claimed = Complaint.objects.filter(pk__in=by_pk).update(
+            sla_warned=Case(
+                *[When(pk=pk, then=Value(s.warned)) for pk, s in by_pk.items()], output_field=BooleanField()
+            ),
+            escalation_level=Case(
+                *[When(pk=pk, then=Value(s.new_level)) for pk, s in by_pk.items()],
+                output_field=PositiveSmallIntegerField(),
+            ),
+            # The column as default gives PostgreSQL the CASE's type even when every branch is NULL.
+            sla_next_check_at=Case(
+                *[
+                    When(pk=pk, then=Value(s.next_check, output_field=DateTimeField()))
+                    for pk, s in by_pk.items()
+                ],
+                default=F("sla_next_check_at"),
+                output_field=DateTimeField(),
+            ),
+        )
+        alerts, events = [], []
+        levels_by_complaint: dict[int, set[int]] = {}
+        for step in steps:
+            complaint = step.complaint
+            due = complaint.current_due_at
+            for level in step.levels:
+                levels_by_complaint.setdefault(complaint.pk, set()).add(level)
+                alerts.append(
+                    SlaAlert(
+                        complaint=complaint,
+                        target=complaint.sla_target,
+                        round=complaint.reopen_count,
+                        level=level,
+                        fired_at=now,
+                        due_at=due,
+                    )
+                )
+                events.append(
+                    ComplaintEvent(
+                        complaint=complaint,
+                        kind=ComplaintEvent.Kind.SLA_WARNING if level == 0 else ComplaintEvent.Kind.ESCALATED,
+                        note=_alert_text(complaint, complaint.sla_target, level),
+                        created_at=now,
+                        data={
+                            "target": complaint.sla_target,
+                            "level": level,
+                            "due_at": due.isoformat() if due else None,
+                        },
+                    )
+                )
+        try:
+            with transaction.atomic():
+                SlaAlert.objects.bulk_create(alerts)
+        except IntegrityError:
+            # Another sweep fired these steps first: undo this batch entirely.
+            logger.warning("SLA sweep lost a race on %s complaints; rolling back the batch", len(complaints))
+            transaction.set_rollback(True)
+            return 0, 0
+        ComplaintEvent.objects.bulk_create(events)
+        recipients = _recipients(complaints, levels_by_complaint)
+        notifications = []
+        for step in steps:
+            complaint = step.complaint
+            link = reverse("complaints:detail", args=[complaint.pk])
+            for level in step.levels:
+                for user_id in recipients.get((complaint.pk, level), ()):
+                    notifications.append(
+                        Notification(
+                            recipient_id=user_id,
+                            kind="sla_warning" if level == 0 else f"sla_escalation_{level}",
+                            title=_alert_text(complaint, complaint.sla_target, level),
+                            body=complaint.title,
+                            link=link,
+                            created_at=now,
+                        )
+                    )
+        Notification.objects.bulk_create(notifications)
+        logger.debug("SLA sweep: %s complaints claimed, %s alerts", claimed, len(alerts))
+        if alerts:
+            from .tasks import send_sla_alert_emails
+
+            transaction.on_commit(send_sla_alert_emails.delay)
+        return len(complaints), len(alerts)
+
+
+def sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 500, max_batches: int = 200) -> int:
+    """Sweep everything due now, batch after batch. Returns the number of alerts fired."""
+    now = now or timezone.now()
+    fired = 0
+    for _batch in range(max_batches):
+        handled, alerts = sla_sweep_batch(now=now, batch_size=batch_size)
+        fired += alerts
+        if handled < batch_size:
+            break
+    return fired
+
+
+def send_pending_alert_emails(*, limit: int = 500) -> int:
+    """Email every SLA alert not emailed yet; each alert is claimed first, so none is sent twice."""
+    pending = list(
+        SlaAlert.objects.filter(emailed_at__isnull=True)
+        .select_related("complaint", "complaint__project")
+        .order_by("fired_at")[:limit]
+    )
+    if not pending:
+        return 0
+    sent = 0
+    levels_by_complaint: dict[int, set[int]] = {}
+    for alert in pending:
+        levels_by_complaint.setdefault(alert.complaint_id, set()).add(alert.level)
+    recipients = _recipients([a.complaint for a in pending], levels_by_complaint)
+    user_emails = dict(
+        User.objects.filter(pk__in={uid for ids in recipients.values() for uid in ids})
+        .exclude(email="")
+        .values_list("pk", "email")
+    )
+    for alert in pending:
+        if not SlaAlert.objects.filter(pk=alert.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        ):
+            continue  # another worker took it
+        to = sorted(
+            {
+                user_emails[uid]
+                for uid in recipients.get((alert.complaint_id, alert.level), ())
+                if uid in user_emails
+            }
+        )
+        if to:
+            with override(settings.LANGUAGE_CODE):
+                subject = _alert_text(alert.complaint, alert.target, alert.level)
+            send_mail(subject, alert.complaint.title, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
+            sent += 1
+    return sent
+
+
+__all__ = [
+    "TimeBasis",
+    "policy_for",
+    "refresh_clock",
+    "start_clock",
+    "pause_shift",
+    "sla_state",
+    "sla_sweep",
+    "sla_sweep_batch",
+    "send_pending_alert_emails",
+]

@@ -1,0 +1,23 @@
+"""Celery entry points for complaints: thin, idempotent, they call complaints.sla."""
+
+from celery import shared_task
+
+from . import sla
+
+
+@shared_task(time_limit=110, soft_time_limit=100, acks_late=True)
+def sweep_sla() -> int:
+    """Beat runs this every minute; a run that overlaps another skips the rows the other holds."""
+    return sla.sla_sweep()
+
+
+@shared_task(
+    time_limit=110,
+    soft_time_limit=100,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_sla_alert_emails() -> int:
+    return sla.send_pending_alert_emails()
