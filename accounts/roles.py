@@ -18,6 +18,11 @@ ALL = ("view", "add", "change", "delete")
 
 PROPERTY_MODELS = ("citycompany", "project", "phase", "building", "unit")
 CUSTOMER_MODELS = ("customer", "customerphone", "householdmember", "contract")
+# Complaints are changed in the app (complaints.services); the admin reads them. Only the group
+# admin edits the category tree and SLA policies.
+COMPLAINT_MODELS = ("complaint", "workorder", "groupcase", "improvementitem", "slaalert")
+COMPLAINT_SETUP = ("category", "slapolicy")
+COMPLAINTS_VIEW = dict.fromkeys(COMPLAINT_MODELS + COMPLAINT_SETUP, VIEW)
 
 # app label → model → actions. Deleting customers and contracts is left to the group admin:
 # they are history (on_delete=PROTECT), and the reveal log is never edited by anyone.
@@ -26,20 +31,25 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "accounts": {"user": ALL, "personaldataaccess": VIEW},
         "properties": dict.fromkeys(PROPERTY_MODELS, ALL),
         "customers": dict.fromkeys(CUSTOMER_MODELS, ALL),
+        "complaints": {**COMPLAINTS_VIEW, **dict.fromkeys(COMPLAINT_SETUP, EDIT)},
+        "notifications": {"notification": VIEW},
     },
     Role.CITY_HEAD: {
         "accounts": {"user": VIEW, "personaldataaccess": VIEW},
         "properties": dict.fromkeys(PROPERTY_MODELS, EDIT),
         "customers": dict.fromkeys(CUSTOMER_MODELS, EDIT),
+        "complaints": COMPLAINTS_VIEW,
     },
     Role.CS_SUPERVISOR: {
         "accounts": {"personaldataaccess": VIEW},
         "properties": dict.fromkeys(PROPERTY_MODELS, VIEW),
         "customers": dict.fromkeys(CUSTOMER_MODELS, EDIT),
+        "complaints": COMPLAINTS_VIEW,
     },
     Role.CS_AGENT: {
         "properties": dict.fromkeys(PROPERTY_MODELS, VIEW),
         "customers": dict.fromkeys(CUSTOMER_MODELS, EDIT),
+        "complaints": COMPLAINTS_VIEW,
     },
     Role.DELIVERY_ENGINEER: {
         "properties": dict.fromkeys(PROPERTY_MODELS, VIEW),
@@ -50,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     Role.READONLY_MANAGER: {
         "properties": dict.fromkeys(PROPERTY_MODELS, VIEW),
         "customers": dict.fromkeys(CUSTOMER_MODELS, VIEW),
+        "complaints": COMPLAINTS_VIEW,
     },
 }
 

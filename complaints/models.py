@@ -146,7 +146,10 @@ class SlaPolicy(models.Model):
         help_text=_("Clock hours, or working time on the statutory calendar with business hours."),
     )
     warning_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of the time)"), default=75, validators=[MinValueValidator(1), MaxValueValidator(99)]
+        # xgettext:no-python-format (the "%" is a literal percent sign)
+        _("warn at (% of the time)"),
+        default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
     )
     escalation_2_after_minutes = models.PositiveIntegerField(
         _("level 2 escalation after breach (minutes)"), default=4 * 60

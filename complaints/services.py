@@ -37,6 +37,7 @@ from .models import (
     ReturnVisit,
     RootCause,
     Severity,
+    SlaPolicy,
     Status,
     WorkOrder,
     WorkOrderNote,
@@ -78,6 +79,8 @@ ACTION_ROLES: dict[str, set[str]] = {
     "group": _SUPERVISORS,
     "improvement": _SUPERVISORS | {Role.DEPARTMENT_STAFF},
     "note": _HANDLERS,
+    # Accepting, reporting progress on and completing a work order one can see (contractors: their own).
+    "work_order": _HANDLERS | {Role.CONTRACTOR},
 }
 # The path: which statuses each transition leaves from.
 TRANSITIONS: dict[str, set[str]] = {
@@ -460,8 +463,7 @@ def _lock_work_order(work_order: WorkOrder, by: User, expected_version: int | No
     locked = work_orders_visible_to(by).select_for_update().filter(pk=work_order.pk).first()
     if locked is None:
         raise PermissionDenied(_("This work order is not yours."))
-    if by.role in (Role.READONLY_MANAGER, Role.DELIVERY_ENGINEER):
-        raise PermissionDenied(_("Your role may not do this."))
+    _require(by, "work_order")
     if expected_version is not None and locked.version != expected_version:
         raise ConcurrentEditError()
     return locked
@@ -741,9 +743,16 @@ def complaint_resume(
 
 @transaction.atomic
 def major_report_save(
-    *, complaint: Complaint, by: User, cause: str, handling: str, lessons: str
+    *,
+    complaint: Complaint,
+    by: User,
+    cause: str,
+    handling: str,
+    lessons: str,
+    expected_version: int | None = None,
 ) -> MajorComplaintReport:
     _require(by, "major_report")
+    complaint = _lock(complaint, expected_version)
     errors = {
         name: _("This part of the report is required.")
         for name, value in (("cause", cause), ("handling", handling), ("lessons", lessons))
@@ -765,8 +774,11 @@ def major_report_save(
 
 
 @transaction.atomic
-def complaint_add_note(*, complaint: Complaint, by: User, note: str) -> ComplaintEvent:
+def complaint_add_note(
+    *, complaint: Complaint, by: User, note: str, expected_version: int | None = None
+) -> ComplaintEvent:
     _require(by, "note")
+    complaint = _lock(complaint, expected_version)
     if not (note or "").strip():
         raise ValidationError({"note": _("The note is empty.")})
     return _event(complaint, by, ComplaintEvent.Kind.NOTE, note.strip())
@@ -865,6 +877,101 @@ def improvement_item_set_status(*, item: ImprovementItem, by: User, status: str)
     return item
 
 
+@transaction.atomic
+def sla_policy_save(*, by: User, policy: SlaPolicy | None = None, **fields) -> SlaPolicy:
+    """Create or edit an SLA policy (group administrators). New complaints pick it up; running clocks keep theirs."""
+    if not (by.is_active and by.role == Role.GROUP_ADMIN):
+        raise PermissionDenied(_("Only group administrators edit SLA policies."))
+    policy = policy or SlaPolicy()
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    return policy
+
+
 def group_case_proposal_settings() -> tuple[int, int]:
     """(N complaints, M days): N open complaints of one category from one building or project within M days."""
     return settings.GROUP_CASE_MIN_COMPLAINTS, settings.GROUP_CASE_WINDOW_DAYS
+
+
+# --- the public web form ------------------------------------------------------------------------
+
+
+def _unit_from_text(project, text: str) -> Unit | None:
+    """The unit an owner typed ("3-1-502", "3栋1单元502室", "3 1 502") in this project, when it exists."""
+    import re
+
+    parts = re.findall(r"[0-9A-Za-z]+", text or "")
+    if not parts:
+        return None
+    return Unit.objects.filter(project=project, code__iexact="-".join(parts)).first()
+
+
+@transaction.atomic
+def public_complaint_submit(
+    *,
+    name: str,
+    phone: str,
+    project,
+    category: Category,
+    complaint_type: str,
+    description: str,
+    unit_text: str = "",
+    photos: Iterable[UploadedFile] = (),
+) -> Complaint:
+    """An owner files from the public page, without an account.
+
+    The caller is found by mobile number within the project's city company (the data section that
+    owns customer records); an unknown caller becomes a new customer acquired online.
+    """
+    from customers.models import AcquisitionChannel, CustomerPhone
+    from customers.validators import normalize_mobile, validate_mobile
+
+    from .models import Channel
+
+    name, description = (name or "").strip(), (description or "").strip()
+    number = normalize_mobile(phone)
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_mobile(number)
+    except ValidationError as error:
+        errors["phone"] = error.messages
+    if not name:
+        errors["name"] = [_("Tell us your name.")]
+    if not description:
+        errors["description"] = [_("Describe the problem.")]
+    if errors:
+        raise ValidationError(errors)
+
+    known = (
+        CustomerPhone.objects.filter(number=number, customer__city_company_id=project.city_company_id)
+        .select_related("customer")
+        .order_by("-is_primary", "customer_id")
+        .first()
+    )
+    if known is not None:
+        customer = known.customer
+    else:
+        customer = Customer(
+            city_company_id=project.city_company_id,
+            registered_project=project,
+            name=name[:50],
+            acquisition_channel=AcquisitionChannel.ONLINE,
+        )
+        customer.full_clean()
+        customer.save()
+        CustomerPhone.objects.create(customer=customer, number=number, is_primary=True)
+    first_line = description.splitlines()[0]
+    return complaint_create(
+        by=None,
+        customer=customer,
+        category=category,
+        complaint_type=complaint_type,
+        channel=Channel.WEB_FORM,
+        title=first_line[:60] + ("…" if len(first_line) > 60 else ""),
+        description=description,
+        unit=_unit_from_text(project, unit_text),
+        project=project,
+        attachments=photos,
+    )

@@ -28,7 +28,7 @@ SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["crm-field-encryption-dev-
 if not SALT_KEY:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_SALT must be set when DEBUG is off.")
 # Key of the HMAC stored beside encrypted ID numbers so that exact search works.
-PII_HASH_KEY = env.str("PII_HASH_KEY", default=SECRET_KEY)
+PII_HASH_KEY = env.str("PII_HASH_KEY", default="") or SECRET_KEY
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_ratelimit",
     "crm",
     "accounts",
     "properties",
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "crm.context_processors.calendar_warning",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -211,6 +213,17 @@ GROUP_CASE_MIN_COMPLAINTS = env.int("GROUP_CASE_MIN_COMPLAINTS", default=3)
 GROUP_CASE_WINDOW_DAYS = env.int("GROUP_CASE_WINDOW_DAYS", default=7)
 # Public complaint form: submissions per IP address (django-ratelimit syntax).
 PUBLIC_COMPLAINT_RATE = env.str("PUBLIC_COMPLAINT_RATE", default="5/h")
+PUBLIC_TRACK_RATE = env.str("PUBLIC_TRACK_RATE", default="20/h")
+
+# django-ratelimit counts in this cache; it needs atomic increments shared by every web process, so
+# production sets CACHE_URL=redis://… . The laptop default counts in the one process's memory.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+RATELIMIT_USE_CACHE = "default"
+# E003/W001 flag caches not shared between processes or not in django-ratelimit's list; Django's own
+# RedisCache increments atomically, and locmem is right for a single-process laptop run.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -235,6 +248,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` (and a department) with their own choices: name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "ContractStatusEnum": "customers.models.Contract.Status",
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "WorkOrderStatusEnum": "complaints.models.WorkOrder.Status",
+        "ImprovementItemStatusEnum": "complaints.models.ImprovementItem.Status",
+        "GroupCaseStatusEnum": "complaints.models.GroupCase.Status",
+        "DepartmentEnum": "accounts.models.Department",
+    },
 }
 
 LOGGING = {

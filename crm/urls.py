@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("property/", include("properties.urls")),
     path("complaints/", include("complaints.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("public/", include("complaints.public_urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,11 +1,23 @@
+import importlib
+
 import pytest
+from django.apps import apps
 
 from complaints.models import Category
 from complaints.services import complaint_create
 
+_seed_migration = importlib.import_module("complaints.migrations.0002_seed_categories_and_policies")
+
 
 @pytest.fixture
-def leak(db):
+def seeded_categories(db):
+    """The category tree and SLA policies the data migration seeds; a transactional test's flush
+    removes them, so put them back when they are missing (the seed is idempotent)."""
+    _seed_migration.seed(apps, None)
+
+
+@pytest.fixture
+def leak(seeded_categories):
     return Category.objects.get(code="leak")
 
 

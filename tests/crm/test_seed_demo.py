@@ -4,7 +4,20 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from accounts.models import Role, User
+from accounts.models import Contractor, Department, Role, User
+from complaints import sla
+from complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    GroupCase,
+    ImprovementItem,
+    ReturnVisit,
+    Severity,
+    SlaAlert,
+    SlaPolicy,
+    Status,
+    WorkOrder,
+)
 from customers.models import (
     AcquisitionChannel,
     Contract,
@@ -19,11 +32,15 @@ from properties.models import Building, CityCompany, Project, Unit
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (CityCompany, Project, Building, Unit, Customer, CustomerPhone, HouseholdMember, Contract, User)
+MODELS = (
+    CityCompany, Project, Building, Unit, Customer, CustomerPhone, HouseholdMember, Contract, User,
+    Contractor, Complaint, ComplaintEvent, WorkOrder, ReturnVisit, SlaAlert, GroupCase, ImprovementItem,
+)  # fmt: skip
 
 
 def seed(**options) -> str:
     out = io.StringIO()
+    options.setdefault("complaints", 60)
     call_command("seed_demo", units=60, customers=80, verbosity=0, stdout=out, **options)
     return out.getvalue()
 
@@ -122,3 +139,71 @@ def test_a_second_run_creates_nothing_new():
     assert counts() == first
     assert set(Contract.objects.values_list("number", "signed_on", "handed_over_on")) == contracts
     assert "Created now: nothing" in output
+
+
+def test_complaints_in_every_status_with_their_work_orders_visits_and_improvements():
+    seed()
+
+    demo = Complaint.objects.exclude(sla_policy__name="演示 Demo (3 min)")
+    assert demo.filter(number__regex=r"-D[0-9]{5}$").count() == 60
+    assert set(demo.values_list("status", flat=True)) == set(Status.values)
+    assert WorkOrder.objects.exists() and ReturnVisit.objects.exists() and ImprovementItem.objects.exists()
+    case = GroupCase.objects.get()
+    assert case.complaints.count() >= 2 and set(case.complaints.values_list("severity", flat=True)) == {
+        Severity.GROUP
+    }
+    for complaint in demo.filter(status=Status.CLOSED, severity=Severity.MAJOR):
+        assert complaint.major_report
+    for complaint in demo:
+        complaint.full_clean(exclude=["number"])
+        assert complaint.events.filter(kind="created").count() == 1
+    for order in WorkOrder.objects.all():
+        order.full_clean(validate_unique=False)
+
+
+def test_the_seeded_clocks_are_consistent_so_the_first_sweep_fires_nothing_old():
+    seed()
+
+    assert sla.sla_sweep() == 0
+    # Open complaints already past due carry the alerts the sweep would have fired.
+    overdue = Complaint.objects.filter(escalation_level__gt=0)
+    for complaint in overdue:
+        assert set(complaint.sla_alerts.filter(level__gt=0).values_list("level", flat=True)) == set(
+            range(1, complaint.escalation_level + 1)
+        )
+
+
+def test_department_and_contractor_logins_see_their_complaints():
+    seed()
+
+    dept = User.objects.get(username="dept")
+    contractor = User.objects.get(username="contractor")
+    assert dept.department == Department.ENGINEERING
+    assert contractor.contractor.name == "中建三局第一分公司"
+    assert {"中建三局第一分公司", "万科物业维保中心"} <= set(
+        Contractor.objects.values_list("name", flat=True)
+    )
+    assert Complaint.objects.visible_to(dept).exists()
+    assert set(Complaint.objects.visible_to(dept).values_list("department", flat=True)) == {"engineering"}
+
+
+def test_the_sla_demo_complaint_warns_and_escalates_within_minutes_untouched():
+    import datetime
+
+    output = seed()
+
+    policy = SlaPolicy.objects.get(name="演示 Demo (3 min)")
+    assert (policy.first_response_minutes, policy.plan_minutes, policy.resolution_minutes) == (3, 6, 10)
+    assert (policy.escalation_2_after_minutes, policy.escalation_3_after_minutes) == (2, 4)
+    assert (policy.category.code, policy.category.parent.name) == ("sla-demo", "物业服务")
+    complaint = Complaint.objects.get(sla_policy=policy)
+    assert (
+        f"Complaint {complaint.number} will escalate within 5 minutes: watch /complaints/{complaint.pk}/"
+        in output
+    )
+    start = complaint.received_at
+    for minutes, level in ((2.5, 0), (3.5, 1), (5.5, 2), (7.5, 3)):
+        sla.sla_sweep(now=start + datetime.timedelta(minutes=minutes))
+        complaint.refresh_from_db()
+        assert complaint.escalation_level == level and complaint.sla_warned
+    assert sorted(complaint.sla_alerts.values_list("level", flat=True)) == [0, 1, 2, 3]

@@ -454,8 +454,9 @@ def make_owners(project, count):
 
 
 # Session + user (2), the user's scope: city companies, projects (2), then the page's own queries.
-# List: 2 filter selects + customers page + phones, contracts, households prefetches = 6  → 10.
-LIST_QUERIES = 10
+# List: 2 filter selects + customers page + phones, contracts, households prefetches = 6  → 10;
+# the notification bell in the top bar (1) → 11.
+LIST_QUERIES = 11
 # Search: customers + phones, contracts, households prefetches (4) and the unit search (1) → 9.
 SEARCH_QUERIES = 9
 
@@ -483,8 +484,9 @@ def test_search_query_count_does_not_grow_with_rows(
 
 
 # 360: session, user, scope (2), customer, phones, households (+ unit household, unit contracts),
-# contracts, referrals = 11; the access log (supervisor only) adds 1 → 12.
-DETAIL_QUERIES = 12
+# contracts, referrals = 11; the access log (supervisor only) adds 1 → 12; the customer's recent
+# complaints (1) and the notification bell (1) → 14.
+DETAIL_QUERIES = 14
 
 
 @pytest.mark.parametrize("rows", [2, 20])

@@ -96,10 +96,11 @@ def make_buildings(project, count):
         HouseholdMemberFactory(unit=unit, customer__city_company=project.city_company)
 
 
-# Session + user (2), the user's scope: city companies, projects (2), project + buildings + phases (3) → 7.
-PROJECT_QUERIES = 7
-# Session + user (2), scope (2), building + units + owners + active contracts (4) → 8.
-BUILDING_QUERIES = 8
+# Session + user (2), the user's scope: city companies, projects (2), project + buildings + phases (3),
+# the notification bell (1) → 8.
+PROJECT_QUERIES = 8
+# Session + user (2), scope (2), building + units + owners + active contracts (4), the bell (1) → 9.
+BUILDING_QUERIES = 9
 
 
 @pytest.mark.parametrize("rows", [2, 20])

@@ -23,8 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from accounts.models import Role, User
+from accounts.models import Contractor, Role, User
 from accounts.services import staff_set_role
+from complaints.models import Complaint, Status
 from crm.masking import mask_id_number
 from customers.models import (
     AcquisitionChannel,
@@ -42,6 +43,8 @@ from customers.models import (
 )
 from customers.validators import resident_id_check_code
 from properties.models import Building, CityCompany, FinishStandard, Phase, Project, Unit
+
+from ._seed_complaints import CONTRACTORS, seed_complaints, seed_sla_demo
 
 DEMO_PASSWORD = "demo1234"
 BATCH_SIZE = 500
@@ -98,6 +101,8 @@ class DemoLogin:
     city_companies: tuple[str, ...] = ()
     projects: tuple[str, ...] = ()
     superuser: bool = False
+    department: str = ""
+    contractor: str = ""
 
 
 DEMO_LOGINS = (
@@ -106,8 +111,10 @@ DEMO_LOGINS = (
     DemoLogin("supervisor", Role.CS_SUPERVISOR, "客服主管 陈静", projects=("sjhc", "csgy")),
     DemoLogin("agent", Role.CS_AGENT, "客服专员 刘洋", projects=("sjhc", "csgy")),
     DemoLogin("engineer", Role.DELIVERY_ENGINEER, "交付工程师 周强", projects=("sjhc", "csgy")),
-    DemoLogin("dept", Role.DEPARTMENT_STAFF, "工程部 吴磊", projects=("sjhc",)),
-    DemoLogin("contractor", Role.CONTRACTOR, "施工单位 黄师傅", projects=("sjhc",)),
+    DemoLogin("dept", Role.DEPARTMENT_STAFF, "工程部 吴磊", projects=("sjhc",), department="engineering"),
+    DemoLogin(
+        "contractor", Role.CONTRACTOR, "施工单位 黄师傅", projects=("sjhc",), contractor="中建三局第一分公司"
+    ),
     DemoLogin("manager", Role.READONLY_MANAGER, "集团客服总监", city_companies=("sz", "sh", "wh", "gz")),
 )
 
@@ -163,8 +170,13 @@ class Command(BaseCommand):
         parser.add_argument("--units", type=int, default=3000, help="units to create (default 3000)")
         parser.add_argument("--customers", type=int, default=4000, help="customers to create (default 4000)")
         parser.add_argument("--seed", type=int, default=20240315, help="random seed (default 20240315)")
+        parser.add_argument(
+            "--complaints", type=int, default=1500, help="complaints over the last 12 months (default 1500)"
+        )
 
-    def handle(self, *args, units: int, customers: int, seed: int, verbosity: int, **options):
+    def handle(
+        self, *args, units: int, customers: int, seed: int, complaints: int, verbosity: int, **options
+    ):
         self.verbosity = verbosity
         self.today = timezone.localdate()
         self.created: Counter = Counter()
@@ -173,7 +185,10 @@ class Command(BaseCommand):
             self.write_property(plan)
             self.write_customers(plan)
             self.write_households_and_contracts(plan)
+            self.write_contractors()
             self.write_logins()
+            seed_complaints(self, plan, count=max(complaints, 0), seed=seed)
+        self.demo_complaint = seed_sla_demo(self)
         self.print_summary()
 
     # --- the plan: pure Python, deterministic --------------------------------------------------------
@@ -532,12 +547,26 @@ class Command(BaseCommand):
             )
         self._bulk(Contract, contracts, "contracts")
 
+    def write_contractors(self) -> None:
+        existing = set(Contractor.objects.values_list("name", flat=True))
+        self._bulk(
+            Contractor,
+            [Contractor(name=n, trade=t, contact_phone=p) for n, t, p in CONTRACTORS if n not in existing],
+            "contractors",
+        )
+        self.contractors = {c.name: c for c in Contractor.objects.all()}
+
     def write_logins(self) -> None:
         cities = {c.code: c for c in CityCompany.objects.all()}
         for login in DEMO_LOGINS:
             user, created = User.objects.get_or_create(
                 username=login.username, defaults={"display_name": login.display_name}
             )
+            contractor_id = self.contractors[login.contractor].pk if login.contractor else None
+            if (user.department, user.contractor_id) != (login.department, contractor_id):
+                # Logins from before departments and contractors existed get them too.
+                user.department, user.contractor_id = login.department, contractor_id
+                user.save(update_fields=["department", "contractor"])
             if not created:
                 continue
             user.set_password(DEMO_PASSWORD)
@@ -568,6 +597,19 @@ class Command(BaseCommand):
             scope = ", ".join(login.city_companies + login.projects) or "everything"
             write(f"  {login.username:<11} {Role(login.role).label} ({scope})")
         write(f"Try the search box: 5678, {SHOWCASE_PHONE}, 张伟, 四季花城 {'-'.join(SHOWCASE_UNIT)}")
+        by_status = Counter(Complaint.objects.values_list("status", flat=True))
+        write(
+            f"Complaints: {sum(by_status.values())} ("
+            + ", ".join(f"{Status(s).label}: {n}" for s, n in sorted(by_status.items()))
+            + ")"
+        )
+        demo = self.demo_complaint
+        write(
+            self.style.WARNING(
+                f"Complaint {demo.number} will escalate within 5 minutes: watch /complaints/{demo.pk}/ "
+                "(the worker's beat sweeps every SLA_SWEEP_SECONDS, default 60)"
+            )
+        )
 
 
 def _planned_days(rng: random.Random, stage: Stage) -> int:

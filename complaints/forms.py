@@ -1,0 +1,368 @@
+"""Forms of the complaint desk. They parse and check input; every write goes through complaints.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Contractor, Department, Role, User
+from customers.forms import style_widgets
+from properties.models import Project, Unit
+
+from .models import (
+    Category,
+    Channel,
+    Complaint,
+    ComplaintType,
+    ImprovementItem,
+    RootCause,
+    Severity,
+    Status,
+)
+from .services import ACTION_ROLES, RESPONSE_METHODS
+
+BLANK = ("", "---------")
+
+
+def category_choices(*, include_parents: bool) -> list:
+    """The category tree as a grouped select: 房屋质量 → 渗漏, 裂缝 … (one query)."""
+    categories = list(Category.objects.filter(is_active=True).select_related("parent"))
+    roots = [c for c in categories if c.parent_id is None]
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id:
+            children.setdefault(category.parent_id, []).append(category)
+    choices: list = [BLANK]
+    for root in roots:
+        leaves = children.get(root.pk, [])
+        if not leaves:
+            choices.append((root.pk, root.name))
+            continue
+        options = [(root.pk, _("All of %(name)s") % {"name": root.name})] if include_parents else []
+        options += [(leaf.pk, leaf.name) for leaf in leaves]
+        choices.append((root.name, options))
+    return choices
+
+
+def colleagues(user, roles) -> forms.models.QuerySet:
+    """Active staff of the given roles working on the user's projects (everyone for the group)."""
+    staff = User.objects.filter(is_active=True, role__in=roles)
+    scope = user.scope
+    if not scope.is_unrestricted:
+        staff = staff.filter(
+            Q(projects__in=scope.project_ids) | Q(city_companies__in=scope.city_company_ids)
+        ).distinct()
+    return staff.order_by("display_name", "username")
+
+
+class _StyledForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+# --- the SLA board ------------------------------------------------------------------------------
+
+
+class BoardFilterForm(_StyledForm):
+    """The filters above the SLA board; choices limited to what the user may see."""
+
+    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none(), required=False)
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
+    severity = forms.ChoiceField(label=_("Severity"), choices=[BLANK, *Severity.choices], required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[BLANK, *Channel.choices], required=False)
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none(), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("open", _("All open")), *Status.choices],
+        required=False,
+    )
+    complaint_type = forms.ChoiceField(
+        label=_("Type"), choices=[BLANK, *ComplaintType.choices], required=False
+    )
+    mine_only = forms.BooleanField(label=_("Mine only"), required=False)
+    sla = forms.ChoiceField(
+        choices=[BLANK, *((s, s) for s in ("on_time", "warning", "breached", "paused"))],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
+        self.fields["category"].choices = category_choices(include_parents=True)
+        self.fields["handler"].queryset = colleagues(user, ACTION_ROLES["respond"])
+
+    def selector_filters(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "project": data["project"].pk if data.get("project") else None,
+            "category": data.get("category"),
+            "severity": data.get("severity") or None,
+            "channel": data.get("channel") or None,
+            "handler": data["handler"].pk if data.get("handler") else None,
+            "status": data.get("status") or "open",
+            "complaint_type": data.get("complaint_type") or None,
+            "mine_only": data.get("mine_only") or False,
+            "sla": data.get("sla") or None,
+        }
+
+
+class BulkAssignForm(_StyledForm):
+    complaints = forms.ModelMultipleChoiceField(queryset=Complaint.objects.none())
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none())
+    department = forms.ChoiceField(label=_("Department"), choices=[BLANK, *Department.choices])
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["complaints"].queryset = Complaint.objects.visible_to(user).open()
+        self.fields["handler"].queryset = colleagues(user, ACTION_ROLES["respond"])
+
+
+# --- intake ---------------------------------------------------------------------------------------
+
+
+class HotlineSearchForm(_StyledForm):
+    q = forms.CharField(
+        label=_("Caller's phone"),
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("full number or last 4 digits"),
+                "autofocus": True,
+                "inputmode": "tel",
+                "autocomplete": "off",
+            }
+        ),
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; size and type are checked by services.attachment_add."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class ComplaintForm(_StyledForm):
+    complaint_type = forms.ChoiceField(
+        label=_("Type"), choices=ComplaintType.choices, initial=ComplaintType.COMPLAINT
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE)
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    project = forms.ModelChoiceField(
+        label=_("Responsible project"),
+        queryset=Project.objects.none(),
+        required=False,
+        help_text=_("Taken from the unit when a unit is chosen."),
+    )
+    title = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(
+        label=_("Attachments"), required=False, help_text=_("Photos, PDF, Word, audio or video; 10 MB each.")
+    )
+    save_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(include_parents=False)
+        units = (
+            Unit.objects.visible_to(user)
+            .filter(household__customer=customer)
+            .select_related("project")
+            .distinct()
+        )
+        self.fields["unit"].queryset = units
+        self.fields["unit"].label_from_instance = lambda unit: f"{unit.project.name} {unit.code}"
+        self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
+        self.fields["category"].widget.attrs["autofocus"] = True
+
+    def clean_category(self):
+        pk = self.cleaned_data["category"]
+        category = Category.objects.filter(pk=pk, is_active=True).first()
+        if category is None:
+            raise forms.ValidationError(_("Choose a category."))
+        return category
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "complaint_type": data["complaint_type"],
+            "channel": data["channel"],
+            "category": data["category"],
+            "severity": data["severity"],
+            "unit": data.get("unit"),
+            "project": data.get("project") or (data["unit"].project if data.get("unit") else None),
+            "title": data["title"],
+            "description": data["description"],
+            "attachments": data.get("attachments") or [],
+        }
+
+
+# --- actions on a complaint -----------------------------------------------------------------------
+
+
+class VersionedForm(_StyledForm):
+    """Every action carries the version the user saw: a stale page is a conflict, not an overwrite."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class DispatchForm(VersionedForm):
+    department = forms.ChoiceField(label=_("Department"), choices=[BLANK, *Department.choices])
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none(), required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = colleagues(user, ACTION_ROLES["respond"])
+
+
+class RespondForm(VersionedForm):
+    method = forms.ChoiceField(label=_("Contact by"), choices=list(RESPONSE_METHODS.items()), initial="call")
+    content = forms.CharField(label=_("What was said"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PlanForm(VersionedForm):
+    plan = forms.CharField(label=_("Plan agreed with the owner"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WorkOrderForm(VersionedForm):
+    department = forms.ChoiceField(
+        label=_("Department"), choices=[BLANK, *Department.choices], required=False
+    )
+    contractor = forms.ModelChoiceField(
+        label=_("Contractor"), queryset=Contractor.objects.filter(is_active=True), required=False
+    )
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
+    description = forms.CharField(label=_("Task"), widget=forms.Textarea(attrs={"rows": 2}))
+    due_at = forms.DateTimeField(
+        label=_("Due"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        department_staff = colleagues(user, [Role.DEPARTMENT_STAFF]).values("pk")
+        self.fields["assignee"].queryset = User.objects.filter(
+            Q(role=Role.CONTRACTOR) | Q(pk__in=department_staff), is_active=True
+        ).order_by("display_name", "username")
+
+
+class ResolveForm(VersionedForm):
+    resolution = forms.CharField(label=_("How it was solved"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReturnVisitForm(VersionedForm):
+    reached = forms.TypedChoiceField(
+        label=_("Owner reached?"),
+        choices=[("yes", _("Yes")), ("no", _("No, unreachable"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("Satisfaction (1–5)"),
+        choices=[BLANK, *((n, str(n)) for n in range(5, 0, -1))],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reached"].widget.attrs["class"] = "form-check-input"
+
+
+class CloseForm(VersionedForm):
+    root_cause = forms.ChoiceField(label=_("Root cause"), choices=[BLANK, *RootCause.choices])
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(VersionedForm):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class ResumeForm(VersionedForm):
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class MajorReportForm(VersionedForm):
+    cause = forms.CharField(label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}))
+    handling = forms.CharField(label=_("Handling"), widget=forms.Textarea(attrs={"rows": 3}))
+    lessons = forms.CharField(label=_("Lessons"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NoteForm(VersionedForm):
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachmentForm(VersionedForm):
+    file = forms.FileField(label=_("File"))
+
+
+class ImprovementForm(VersionedForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    department = forms.ChoiceField(label=_("Department"), choices=[BLANK, *Department.choices])
+    root_cause = forms.ChoiceField(label=_("Root cause"), choices=[BLANK, *RootCause.choices], required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    due_on = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ImprovementListForm(ImprovementForm):
+    complaint_numbers = forms.CharField(
+        label=_("Complaint numbers"),
+        required=False,
+        help_text=_("Separated by spaces or commas, e.g. TS-202501-000012"),
+    )
+
+    def numbers(self) -> list[str]:
+        text = self.cleaned_data.get("complaint_numbers", "")
+        return [n for n in text.replace(",", " ").replace("，", " ").split() if n]
+
+
+class ImprovementStatusForm(_StyledForm):
+    status = forms.ChoiceField(label=_("Status"), choices=ImprovementItem.Status.choices)
+
+
+class GroupCaseForm(_StyledForm):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    complaints = forms.ModelMultipleChoiceField(queryset=Complaint.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["complaints"].queryset = Complaint.objects.visible_to(user).open()
+
+
+# --- work orders ------------------------------------------------------------------------------------
+
+
+class WorkOrderAcceptForm(VersionedForm):
+    pass
+
+
+class WorkOrderNoteForm(VersionedForm):
+    note = forms.CharField(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 2}))
+    photo = forms.FileField(label=_("Photo"), required=False)
+
+
+def local_now_input() -> str:
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")

@@ -1,0 +1,123 @@
+"""A hotline call end to end in a real browser: the agent finds the caller by the last four digits,
+records the complaint; a supervisor dispatches it on its page; it shows on the SLA board.
+
+Drives Debian's Chromium (/usr/bin/chromium) through the Python playwright package; no browser is
+ever downloaded. Screenshots of the board and the complaint page (laptop 1366×768, tablet 768×1024)
+land in var/screenshots/ for a human look.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from accounts.models import Department
+from complaints.models import Complaint, Status
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+VIEWPORTS = {"laptop": {"width": 1366, "height": 768}, "tablet": {"width": 768, "height": 1024}}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
+    ),
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _logged_in_page(browser, live_server, username: str):
+    page = browser.new_page(locale="zh-CN", viewport=VIEWPORTS["laptop"])
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pass-1234")
+    page.locator("form:has(input[name=password])").locator("[type=submit]").click()
+    page.wait_for_selector("#global-search")
+    return page
+
+
+def _screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(VIEWPORTS["laptop"])
+
+
+def test_hotline_call_to_dispatch_to_board(
+    transactional_db, live_server, agent, supervisor, owned_unit, browser
+):
+    from playwright.sync_api import expect
+
+    from complaints.models import Category
+
+    # An earlier transactional test may have flushed the seeded tree: make sure the category is there.
+    quality, _created = Category.objects.get_or_create(
+        code="quality", defaults={"name": "房屋质量", "default_department": Department.ENGINEERING}
+    )
+    leak, _created = Category.objects.get_or_create(code="leak", defaults={"name": "渗漏", "parent": quality})
+
+    # The agent takes the call.
+    page = _logged_in_page(browser, live_server, "agent")
+    page.goto(f"{live_server.url}/complaints/hotline/")
+    page.fill("#id_q", "5678")
+    page.press("#id_q", "Enter")
+    page.locator("[data-testid=pick-unit]").first.click()
+    expect(page.locator("[data-testid=caller-name]")).to_have_text("张伟")
+    expect(page.locator("#id_unit")).to_have_value(str(owned_unit.pk))
+    page.select_option("#id_category", str(leak.pk))
+    page.fill("#id_title", "车库漏水")
+    page.fill("#id_description", "地下车库B2层持续漏水")
+    page.locator("[data-testid=save-complaint]").click()
+    page.wait_for_url("**/complaints/*/")
+    complaint = Complaint.objects.get()
+    assert complaint.received_by.username == "agent"
+    assert complaint.unit_id == owned_unit.pk
+    assert "13812345678" not in page.content()
+
+    # The supervisor dispatches it from its page.
+    boss = _logged_in_page(browser, live_server, "supervisor")
+    boss.goto(f"{live_server.url}/complaints/{complaint.pk}/")
+    boss.locator("[data-testid=action-dispatch]").click()
+    form = boss.locator("[data-testid=form-dispatch]")
+    expect(form).to_be_visible()
+    form.locator("select[name=department]").select_option(Department.ENGINEERING)
+    form.locator("select[name=handler]").select_option(str(supervisor.pk))
+    form.locator("[type=submit]").first.click()
+    expect(boss.locator("[data-testid=complaint-handler]")).to_contain_text("supervisor")
+    complaint.refresh_from_db()
+    assert complaint.status == Status.DISPATCHED
+    _screenshot(boss, "complaint-detail")
+
+    # It is on the SLA board, on time.
+    boss.goto(f"{live_server.url}/complaints/")
+    row = boss.locator("[data-testid=board-row]", has_text="车库漏水")
+    expect(row).to_have_count(1)
+    expect(row.locator("[data-sla]")).to_have_attribute("data-sla", "on_time")
+    expect(boss.locator("[data-testid=counter-on_time] .crm-stat-value")).to_have_text("1")
+    _screenshot(boss, "sla-board")
