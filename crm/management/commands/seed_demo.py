@@ -560,8 +560,13 @@ class Command(BaseCommand):
         cities = {c.code: c for c in CityCompany.objects.all()}
         for login in DEMO_LOGINS:
             user, created = User.objects.get_or_create(
-                username=login.username, defaults={"display_name": login.display_name}
+                username=login.username,
+                defaults={"display_name": login.display_name, "email": f"{login.username}@demo.crm.local"},
             )
+            if not user.email:
+                # SLA warnings and escalations are emailed (the console backend prints them in the demo).
+                user.email = f"{login.username}@demo.crm.local"
+                user.save(update_fields=["email"])
             contractor_id = self.contractors[login.contractor].pk if login.contractor else None
             if (user.department, user.contractor_id) != (login.department, contractor_id):
                 # Logins from before departments and contractors existed get them too.
