@@ -27,8 +27,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Contractor, Department, Role, User
-from crm.api import MAX_ID, ScopedPrimaryKeyRelatedField
-from customers.api import IF_MATCH, VERSIONED_RESPONSES, VersionedUpdateMixin
+from crm.api import IF_MATCH, MAX_ID, VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
 from customers.models import Customer
 from notifications.models import Notification
 from properties.models import Project, Unit

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -91,3 +93,58 @@ def exception_handler(exc, context):
         )
         return Response({"non_field_errors": [message]}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+# --- Optimistic concurrency ---------------------------------------------------------------
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=gettext_lazy(
+        'The version being edited, as returned in the ETag header, e.g. "3". '
+        "Alternative to the `version` body field."
+    ),
+)
+VERSIONED_RESPONSES = {
+    400: OpenApiResponse(description=gettext_lazy("Invalid input; field messages in the body.")),
+    403: OpenApiResponse(description=gettext_lazy("Role may not edit, or the target is outside the scope.")),
+    404: OpenApiResponse(description=gettext_lazy("Not found within the user's scope.")),
+    409: OpenApiResponse(description=gettext_lazy("Stale version: someone else saved the record meanwhile.")),
+    428: OpenApiResponse(description=gettext_lazy("No version given (body `version` or If-Match header).")),
+}
+
+
+def _etag(instance) -> str:
+    return f'"{instance.version}"'
+
+
+class VersionedUpdateMixin:
+    """PUT/PATCH of a row with a `version`: the editor must name the version they read."""
+
+    def expected_version(self, validated_data: dict) -> int:
+        body_version = validated_data.pop("version", None)
+        header_version = self._if_match_version()
+        if body_version is not None and header_version is not None and body_version != header_version:
+            raise exceptions.ValidationError(
+                {"version": [_("The version in the body and the If-Match header disagree.")]}
+            )
+        version = body_version if body_version is not None else header_version
+        if version is None:
+            raise PreconditionRequired()
+        return version
+
+    def _if_match_version(self) -> int | None:
+        raw = self.request.headers.get("If-Match", "").strip()
+        if not raw:
+            return None
+        tag = raw.removeprefix("W/").strip('"')
+        if not tag.isdigit() or len(tag) > 9:
+            raise exceptions.ValidationError(
+                {"version": [_('If-Match must be the ETag of the record, e.g. "3".')]}
+            )
+        return int(tag)
+
+    def with_etag(self, response: Response, instance) -> Response:
+        response["ETag"] = _etag(instance)
+        return response

@@ -14,21 +14,19 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import PersonalField
 from accounts.services import personal_data_reveal
-from crm.api import PreconditionRequired, ScopedPrimaryKeyRelatedField
+from crm.api import IF_MATCH, VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
 from properties.models import CityCompany, Project, Unit
 
 from . import services
@@ -52,61 +50,6 @@ class CustomerDataPermission(permissions.BasePermission):
             return True
         self.message = _("Your role may not edit customers.")
         return user.may_edit_customers()
-
-
-# --- Optimistic concurrency ---------------------------------------------------------------
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description=_(
-        'The version being edited, as returned in the ETag header, e.g. "3". '
-        "Alternative to the `version` body field."
-    ),
-)
-VERSIONED_RESPONSES = {
-    400: OpenApiResponse(description=_("Invalid input; field messages in the body.")),
-    403: OpenApiResponse(description=_("Role may not edit, or the target is outside the scope.")),
-    404: OpenApiResponse(description=_("Not found within the user's scope.")),
-    409: OpenApiResponse(description=_("Stale version: someone else saved the record meanwhile.")),
-    428: OpenApiResponse(description=_("No version given (body `version` or If-Match header).")),
-}
-
-
-def _etag(instance) -> str:
-    return f'"{instance.version}"'
-
-
-class VersionedUpdateMixin:
-    """PUT/PATCH of a row with a `version`: the editor must name the version they read."""
-
-    def expected_version(self, validated_data: dict) -> int:
-        body_version = validated_data.pop("version", None)
-        header_version = self._if_match_version()
-        if body_version is not None and header_version is not None and body_version != header_version:
-            raise exceptions.ValidationError(
-                {"version": [_("The version in the body and the If-Match header disagree.")]}
-            )
-        version = body_version if body_version is not None else header_version
-        if version is None:
-            raise PreconditionRequired()
-        return version
-
-    def _if_match_version(self) -> int | None:
-        raw = self.request.headers.get("If-Match", "").strip()
-        if not raw:
-            return None
-        tag = raw.removeprefix("W/").strip('"')
-        if not tag.isdigit() or len(tag) > 9:
-            raise exceptions.ValidationError(
-                {"version": [_('If-Match must be the ETag of the record, e.g. "3".')]}
-            )
-        return int(tag)
-
-    def with_etag(self, response: Response, instance) -> Response:
-        response["ETag"] = _etag(instance)
-        return response
 
 
 # --- Serializers: shape only --------------------------------------------------------------
