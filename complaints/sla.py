@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Case, DateTimeField, F, PositiveSmallIntegerField, Q, Value, When
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -293,6 +293,27 @@ def _alert_text(complaint: Complaint, target: str, level: int) -> str:
     }
 
 
+def _save_steps(steps: list[_Step], policies: dict[int, SlaPolicy]) -> int:
+    """Write the batch's new SLA state in a few UPDATEs, one per (policy, target, level, warned).
+
+    The next check is the due column plus the policy's next offset, computed by the database,
+    so the number of statements depends on the policies in play, not on the batch size.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for step in steps:
+        complaint = step.complaint
+        key = (complaint.sla_policy_id, complaint.sla_target, step.new_level, step.warned)
+        groups.setdefault(key, []).append(complaint.pk)
+    updated = 0
+    for (policy_id, target, level, warned), pks in groups.items():
+        policy = policies.get(policy_id, DEFAULT_POLICY)
+        next_check = None if level >= 3 else F(_due_field(target)) + escalation_offset(policy, level + 1)
+        updated += Complaint.objects.filter(pk__in=pks).update(
+            sla_warned=warned, escalation_level=level, sla_next_check_at=next_check
+        )
+    return updated
+
+
 def sla_sweep_batch(*, now: datetime.datetime, batch_size: int = 500) -> tuple[int, int]:
     """Fire the due steps of one batch of complaints. Returns (complaints handled, alerts fired)."""
     policies = {p.pk: p for p in SlaPolicy.objects.all()}
@@ -308,26 +329,7 @@ def sla_sweep_batch(*, now: datetime.datetime, batch_size: int = 500) -> tuple[i
         if not complaints:
             return 0, 0
         steps = [_plan_step(c, policies.get(c.sla_policy_id, DEFAULT_POLICY), now) for c in complaints]
-        by_pk = {step.complaint.pk: step for step in steps}
-        # One UPDATE for the batch; the WHERE repeats what was read, so a row that moved on is left alone.
-        claimed = Complaint.objects.filter(pk__in=by_pk).update(
-            sla_warned=Case(
-                *[When(pk=pk, then=Value(s.warned)) for pk, s in by_pk.items()], output_field=BooleanField()
-            ),
-            escalation_level=Case(
-                *[When(pk=pk, then=Value(s.new_level)) for pk, s in by_pk.items()],
-                output_field=PositiveSmallIntegerField(),
-            ),
-            # The column as default gives PostgreSQL the CASE's type even when every branch is NULL.
-            sla_next_check_at=Case(
-                *[
-                    When(pk=pk, then=Value(s.next_check, output_field=DateTimeField()))
-                    for pk, s in by_pk.items()
-                ],
-                default=F("sla_next_check_at"),
-                output_field=DateTimeField(),
-            ),
-        )
+        claimed = _save_steps(steps, policies)
         alerts, events = [], []
         levels_by_complaint: dict[int, set[int]] = {}
         for step in steps:
