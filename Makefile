@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV_BIN := .venv/bin
 
-.PHONY: demo test lint setup
+.PHONY: demo test lint setup bench bench-data
 
 demo:
 	$(PYTHON) run.py demo
@@ -16,3 +16,16 @@ lint: setup
 
 setup:
 	@$(PYTHON) run.py setup
+
+# Scale benchmark (bench/run.py). DATABASE_URL picks the PostgreSQL database; it defaults to
+# postgres://postgres@127.0.0.1:5432/crm_bench. BENCH_COMPLAINTS sizes bench-data (default 1M);
+# BENCH_REQUESTS (default 30) and BENCH_SWEEP (default 10000) tune bench.
+BENCH_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/crm_bench)
+BENCH_COMPLAINTS ?= 1000000
+
+bench-data:
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python manage.py migrate --no-input
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python manage.py bench_data --complaints $(BENCH_COMPLAINTS)
+
+bench:
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python bench/run.py

@@ -395,6 +395,56 @@ class Complaint(TimeStampedModel):
                     ]
                 ),
             ),
+            # The SLA board (/complaints/, complaints.selectors.sla_board): open complaints in keyset
+            # order (current_due, id). The expression is with_current_due()'s, so the page is an ordered
+            # index scan + LIMIT instead of sorting every open complaint (bench at 1M: 320 → 3 ms).
+            models.Index(
+                models.Case(
+                    models.When(sla_target="first_response", then=models.F("first_response_due_at")),
+                    models.When(sla_target="plan", then=models.F("plan_due_at")),
+                    models.When(sla_target="resolution", then=models.F("resolution_due_at")),
+                    default=None,
+                ),
+                models.F("id"),
+                name="complaint_board_current_due",
+                condition=Q(
+                    status__in=[
+                        "received",
+                        "dispatched",
+                        "plan_agreed",
+                        "in_progress",
+                        "resolved",
+                        "reopened",
+                    ]
+                ),
+            ),
+            # The board's counters (complaints.selectors.sla_counters: on time / warning / breached /
+            # paused over every open complaint in scope): an index-only scan instead of visiting the
+            # heap page of each open complaint, which are scattered over five years of rows.
+            models.Index(
+                fields=["project"],
+                include=[
+                    "id",  # COUNT("id") reads it
+                    "department",
+                    "sla_target",
+                    "sla_warned",
+                    "paused_at",
+                    "first_response_due_at",
+                    "plan_due_at",
+                    "resolution_due_at",
+                ],
+                name="complaint_open_sla_counters",
+                condition=Q(
+                    status__in=[
+                        "received",
+                        "dispatched",
+                        "plan_agreed",
+                        "in_progress",
+                        "resolved",
+                        "reopened",
+                    ]
+                ),
+            ),
             models.Index(fields=["customer", "-received_at"], name="complaint_customer_recent"),
             models.Index(fields=["handler", "status"], name="complaint_handler_status"),
             models.Index(fields=["project", "category", "status"], name="complaint_project_category"),

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -223,7 +224,13 @@ class Customer(TimeStampedModel):
                 name="customer_id_number_unique",
             ),
         ]
-        indexes = [models.Index(fields=["city_company", "-id"], name="customer_city_recent")]
+        indexes = [
+            models.Index(fields=["city_company", "-id"], name="customer_city_recent"),
+            # Global search by name (/search/?q=王桂英, customers.selectors: name__contains): a trigram
+            # GIN index turns LIKE '%…%' into an index lookup for three characters or more. PostgreSQL
+            # only (migration 00xx creates pg_trgm; other databases skip the index).
+            GinIndex(fields=["name"], name="customer_name_trgm", opclasses=["gin_trgm_ops"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -417,7 +424,17 @@ class Contract(TimeStampedModel):
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="contract_price_not_negative"),
         ]
-        indexes = [models.Index(fields=["primary_buyer", "-signed_on"], name="contract_buyer_latest")]
+        indexes = [
+            models.Index(fields=["primary_buyer", "-signed_on"], name="contract_buyer_latest"),
+            # The home dashboard's customers per stage (CustomerQuerySet.with_latest_contract_dates):
+            # two "latest active contract" subqueries per customer become index-only probes.
+            models.Index(
+                fields=["primary_buyer", "-signed_on", "-id"],
+                name="contract_buyer_latest_active",
+                condition=Q(status="active"),
+                include=["handed_over_on"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
