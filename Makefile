@@ -23,9 +23,10 @@ setup:
 BENCH_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/crm_bench)
 BENCH_COMPLAINTS ?= 1000000
 
-bench-data:
+bench-data: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python bench/ensure_database.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python manage.py migrate --no-input
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python manage.py bench_data --complaints $(BENCH_COMPLAINTS)
 
-bench:
+bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python bench/run.py
