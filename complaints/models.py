@@ -236,6 +236,19 @@ class GroupCase(TimeStampedModel):
         return self.number or self.title
 
 
+IS_OPEN = Q(status__in=Status.open_values())
+
+
+def current_due_expression() -> models.Case:
+    """The due time of the target the clock measures now; the board orders by it (and indexes it)."""
+    return models.Case(
+        models.When(sla_target="first_response", then=models.F("first_response_due_at")),
+        models.When(sla_target="plan", then=models.F("plan_due_at")),
+        models.When(sla_target="resolution", then=models.F("resolution_due_at")),
+        default=None,
+    )
+
+
 class ComplaintQuerySet(models.QuerySet):
     def visible_to(self, user) -> ComplaintQuerySet:
         from accounts.models import Role
@@ -384,39 +397,16 @@ class Complaint(TimeStampedModel):
             models.Index(
                 fields=["project", "first_response_due_at"],
                 name="complaint_open_by_due",
-                condition=Q(
-                    status__in=[
-                        "received",
-                        "dispatched",
-                        "plan_agreed",
-                        "in_progress",
-                        "resolved",
-                        "reopened",
-                    ]
-                ),
+                condition=IS_OPEN,
             ),
             # The SLA board (/complaints/, complaints.selectors.sla_board): open complaints in keyset
             # order (current_due, id). The expression is with_current_due()'s, so the page is an ordered
             # index scan + LIMIT instead of sorting every open complaint (bench at 1M: 320 → 3 ms).
             models.Index(
-                models.Case(
-                    models.When(sla_target="first_response", then=models.F("first_response_due_at")),
-                    models.When(sla_target="plan", then=models.F("plan_due_at")),
-                    models.When(sla_target="resolution", then=models.F("resolution_due_at")),
-                    default=None,
-                ),
+                current_due_expression(),
                 models.F("id"),
                 name="complaint_board_current_due",
-                condition=Q(
-                    status__in=[
-                        "received",
-                        "dispatched",
-                        "plan_agreed",
-                        "in_progress",
-                        "resolved",
-                        "reopened",
-                    ]
-                ),
+                condition=IS_OPEN,
             ),
             # The board's counters (complaints.selectors.sla_counters: on time / warning / breached /
             # paused over every open complaint in scope): an index-only scan instead of visiting the
@@ -434,16 +424,7 @@ class Complaint(TimeStampedModel):
                     "resolution_due_at",
                 ],
                 name="complaint_open_sla_counters",
-                condition=Q(
-                    status__in=[
-                        "received",
-                        "dispatched",
-                        "plan_agreed",
-                        "in_progress",
-                        "resolved",
-                        "reopened",
-                    ]
-                ),
+                condition=IS_OPEN,
             ),
             models.Index(fields=["customer", "-received_at"], name="complaint_customer_recent"),
             models.Index(fields=["handler", "status"], name="complaint_handler_status"),

@@ -6,12 +6,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from customers.models import CustomerPhone
 
-from .models import Complaint, ComplaintEvent, SlaAlert, WorkOrder
+from .models import Complaint, ComplaintEvent, SlaAlert, WorkOrder, current_due_expression
 
 BOARD_FILTERS = (
     "project",
@@ -74,17 +74,11 @@ def sla_condition(state: str, now: datetime.datetime) -> Q:
 
 
 def with_current_due(complaints: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """Annotate `current_due`: the due time of the target being measured (first response, plan or resolution)."""
-    from django.db.models import Case, When
+    """Annotate `current_due`: the due time of the target being measured (first response, plan or resolution).
 
-    return complaints.annotate(
-        current_due=Case(
-            When(sla_target="first_response", then=F("first_response_due_at")),
-            When(sla_target="plan", then=F("plan_due_at")),
-            When(sla_target="resolution", then=F("resolution_due_at")),
-            default=None,
-        )
-    )
+    The same expression as the `complaint_board_current_due` index, so the board's order uses it.
+    """
+    return complaints.annotate(current_due=current_due_expression())
 
 
 def sla_board(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
