@@ -23,6 +23,21 @@ CUSTOMER_MODELS = ("customer", "customerphone", "householdmember", "contract")
 COMPLAINT_MODELS = ("complaint", "workorder", "groupcase", "improvementitem", "slaalert")
 COMPLAINT_SETUP = ("category", "slapolicy")
 COMPLAINTS_VIEW = dict.fromkeys(COMPLAINT_MODELS + COMPLAINT_SETUP, VIEW)
+# Handover work happens in the app (delivery.services); the admin edits the checklist, the
+# rectification deadlines and the floor plans, and reads the rest.
+DELIVERY_MODELS = (
+    "handoverbatch",
+    "readinessitem",
+    "handover",
+    "appointmentslot",
+    "appointment",
+    "inspection",
+    "defect",
+    "rectificationorder",
+    "defectalert",
+)
+DELIVERY_SETUP = ("checklisttemplate", "checklistitem", "rectificationpolicy", "floorplan")
+DELIVERY_VIEW = dict.fromkeys(DELIVERY_MODELS + DELIVERY_SETUP, VIEW)
 
 # app label → model → actions. Deleting customers and contracts is left to the group admin:
 # they are history (on_delete=PROTECT), and the reveal log is never edited by anyone.
@@ -32,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "properties": dict.fromkeys(PROPERTY_MODELS, ALL),
         "customers": dict.fromkeys(CUSTOMER_MODELS, ALL),
         "complaints": {**COMPLAINTS_VIEW, **dict.fromkeys(COMPLAINT_SETUP, EDIT)},
+        "delivery": {**DELIVERY_VIEW, **dict.fromkeys(DELIVERY_SETUP, ALL)},
         "notifications": {"notification": VIEW},
     },
     Role.CITY_HEAD: {
@@ -39,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "properties": dict.fromkeys(PROPERTY_MODELS, EDIT),
         "customers": dict.fromkeys(CUSTOMER_MODELS, EDIT),
         "complaints": COMPLAINTS_VIEW,
+        "delivery": {**DELIVERY_VIEW, "floorplan": ALL},
     },
     Role.CS_SUPERVISOR: {
         "accounts": {"personaldataaccess": VIEW},
@@ -54,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     Role.DELIVERY_ENGINEER: {
         "properties": dict.fromkeys(PROPERTY_MODELS, VIEW),
         "customers": dict.fromkeys(CUSTOMER_MODELS, VIEW),
+        "delivery": {**DELIVERY_VIEW, "floorplan": ALL},
     },
     Role.DEPARTMENT_STAFF: {"properties": dict.fromkeys(PROPERTY_MODELS, VIEW)},
     Role.CONTRACTOR: {"properties": {"project": VIEW, "building": VIEW, "unit": VIEW}},

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import Role, User
+from crm.escalation import ESCALATION_LEVELS, DeadlineSweep, Step, plan_step
 from crm.workcalendar import TimeBasis, add_time, time_between
 from notifications.models import Notification
 
@@ -35,7 +36,6 @@ from .models import Complaint, ComplaintEvent, SlaAlert, SlaPolicy, SlaTarget, S
 logger = logging.getLogger(__name__)
 
 DEFAULT_POLICY = SlaPolicy(name="default")  # unsaved: the model's defaults, 24 h first response
-ESCALATION_LEVELS = (1, 2, 3)
 
 
 def policy_for(*, complaint_type: str, category, severity: str) -> SlaPolicy | None:
@@ -206,35 +206,6 @@ SWEEP_FIELDS = (
 )
 
 
-@dataclass
-class _Step:
-    complaint: Complaint
-    levels: list[int]  # 0 = warning
-    warned: bool
-    new_level: int
-    next_check: datetime.datetime | None
-
-
-def _plan_step(complaint: Complaint, policy: SlaPolicy, now: datetime.datetime) -> _Step:
-    due = complaint.current_due_at
-    levels: list[int] = []
-    new_level = complaint.escalation_level
-    if due is not None and now < due:
-        if not complaint.sla_warned:
-            levels.append(0)
-    elif due is not None:
-        # Every level whose time has come fires, none skipped, even after a long outage.
-        for level in ESCALATION_LEVELS:
-            if level > complaint.escalation_level and now >= due + escalation_offset(policy, level):
-                levels.append(level)
-                new_level = level
-    warned = True if levels else complaint.sla_warned
-    next_check = None
-    if due is not None and new_level < 3:
-        next_check = due + escalation_offset(policy, new_level + 1)
-    return _Step(complaint, levels, warned, new_level, next_check)
-
-
 def _recipients(
     complaints: list[Complaint], levels_by_complaint: dict[int, set[int]]
 ) -> dict[tuple[int, int], set[int]]:
@@ -293,60 +264,83 @@ def _alert_text(complaint: Complaint, target: str, level: int) -> str:
     }
 
 
-def _save_steps(steps: list[_Step], policies: dict[int, SlaPolicy]) -> int:
-    """Write the batch's new SLA state in a few UPDATEs, one per (policy, target, level, warned).
-
-    The next check is the due column plus the policy's next offset, computed by the database,
-    so the number of statements depends on the policies in play, not on the batch size.
-    """
-    groups: dict[tuple, list[int]] = {}
-    for step in steps:
-        complaint = step.complaint
-        key = (complaint.sla_policy_id, complaint.sla_target, step.new_level, step.warned)
-        groups.setdefault(key, []).append(complaint.pk)
-    updated = 0
-    for (policy_id, target, level, warned), pks in groups.items():
-        policy = policies.get(policy_id, DEFAULT_POLICY)
-        next_check = None if level >= 3 else F(_due_field(target)) + escalation_offset(policy, level + 1)
-        updated += Complaint.objects.filter(pk__in=pks).update(
-            sla_warned=warned, escalation_level=level, sla_next_check_at=next_check
-        )
-    return updated
+def _offsets(policy: SlaPolicy) -> dict[int, datetime.timedelta]:
+    return {level: escalation_offset(policy, level) for level in ESCALATION_LEVELS}
 
 
-def sla_sweep_batch(*, now: datetime.datetime, batch_size: int = 500) -> tuple[int, int]:
-    """Fire the due steps of one batch of complaints. Returns (complaints handled, alerts fired)."""
-    policies = {p.pk: p for p in SlaPolicy.objects.all()}
-    with transaction.atomic():
-        complaints = list(
+def _plan_step(complaint: Complaint, policy: SlaPolicy, now: datetime.datetime) -> Step:
+    return plan_step(
+        complaint,
+        due=complaint.current_due_at,
+        warned=complaint.sla_warned,
+        level=complaint.escalation_level,
+        offsets=_offsets(policy),
+        now=now,
+    )
+
+
+class ComplaintSlaSweep(DeadlineSweep):
+    alert_model = SlaAlert
+    name = "SLA sweep"
+
+    def prepare(self) -> None:
+        self.policies = {p.pk: p for p in SlaPolicy.objects.all()}
+
+    def policy(self, complaint: Complaint) -> SlaPolicy:
+        return self.policies.get(complaint.sla_policy_id, DEFAULT_POLICY)
+
+    def due_rows(self, now: datetime.datetime):
+        return (
             Complaint.objects.due_for_sla_check(now)
             .filter(status__in=Status.open_values(), paused_at__isnull=True)
             .exclude(sla_target="")
-            .select_for_update(skip_locked=True, of=("self",))
             .order_by("sla_next_check_at")
-            .only(*SWEEP_FIELDS)[:batch_size]
+            .only(*SWEEP_FIELDS)
         )
-        if not complaints:
-            return 0, 0
-        steps = [_plan_step(c, policies.get(c.sla_policy_id, DEFAULT_POLICY), now) for c in complaints]
-        claimed = _save_steps(steps, policies)
-        alerts, events = [], []
+
+    def plan(self, complaint: Complaint, now: datetime.datetime) -> Step:
+        return _plan_step(complaint, self.policy(complaint), now)
+
+    def save(self, steps: list[Step]) -> None:
+        """Write the batch's new SLA state in a few UPDATEs, one per (policy, target, level, warned).
+
+        The next check is the due column plus the policy's next offset, computed by the database,
+        so the number of statements depends on the policies in play, not on the batch size.
+        """
+        groups: dict[tuple, list[int]] = {}
+        for step in steps:
+            complaint = step.row
+            key = (complaint.sla_policy_id, complaint.sla_target, step.new_level, step.warned)
+            groups.setdefault(key, []).append(complaint.pk)
+        for (policy_id, target, level, warned), pks in groups.items():
+            policy = self.policies.get(policy_id, DEFAULT_POLICY)
+            next_check = None if level >= 3 else F(_due_field(target)) + escalation_offset(policy, level + 1)
+            Complaint.objects.filter(pk__in=pks).update(
+                sla_warned=warned, escalation_level=level, sla_next_check_at=next_check
+            )
+
+    def alerts(self, steps: list[Step], now: datetime.datetime) -> list[SlaAlert]:
+        return [
+            SlaAlert(
+                complaint=step.row,
+                target=step.row.sla_target,
+                round=step.row.reopen_count,
+                level=level,
+                fired_at=now,
+                due_at=step.row.current_due_at,
+            )
+            for step in steps
+            for level in step.levels
+        ]
+
+    def after(self, steps: list[Step], now: datetime.datetime) -> None:
+        events = []
         levels_by_complaint: dict[int, set[int]] = {}
         for step in steps:
-            complaint = step.complaint
+            complaint = step.row
             due = complaint.current_due_at
             for level in step.levels:
                 levels_by_complaint.setdefault(complaint.pk, set()).add(level)
-                alerts.append(
-                    SlaAlert(
-                        complaint=complaint,
-                        target=complaint.sla_target,
-                        round=complaint.reopen_count,
-                        level=level,
-                        fired_at=now,
-                        due_at=due,
-                    )
-                )
                 events.append(
                     ComplaintEvent(
                         complaint=complaint,
@@ -360,19 +354,11 @@ def sla_sweep_batch(*, now: datetime.datetime, batch_size: int = 500) -> tuple[i
                         },
                     )
                 )
-        try:
-            with transaction.atomic():
-                SlaAlert.objects.bulk_create(alerts)
-        except IntegrityError:
-            # Another sweep fired these steps first: undo this batch entirely.
-            logger.warning("SLA sweep lost a race on %s complaints; rolling back the batch", len(complaints))
-            transaction.set_rollback(True)
-            return 0, 0
         ComplaintEvent.objects.bulk_create(events)
-        recipients = _recipients(complaints, levels_by_complaint)
+        recipients = _recipients([s.row for s in steps], levels_by_complaint)
         notifications = []
         for step in steps:
-            complaint = step.complaint
+            complaint = step.row
             link = reverse("complaints:detail", args=[complaint.pk])
             for level in step.levels:
                 for user_id in recipients.get((complaint.pk, level), ()):
@@ -387,24 +373,19 @@ def sla_sweep_batch(*, now: datetime.datetime, batch_size: int = 500) -> tuple[i
                         )
                     )
         Notification.objects.bulk_create(notifications)
-        logger.debug("SLA sweep: %s complaints claimed, %s alerts", claimed, len(alerts))
-        if alerts:
-            from .tasks import send_sla_alert_emails
+        from .tasks import send_sla_alert_emails
 
-            transaction.on_commit(send_sla_alert_emails.delay)
-        return len(complaints), len(alerts)
+        transaction.on_commit(send_sla_alert_emails.delay)
+
+
+def sla_sweep_batch(*, now: datetime.datetime, batch_size: int = 500) -> tuple[int, int]:
+    """Fire the due steps of one batch of complaints. Returns (complaints handled, alerts fired)."""
+    return ComplaintSlaSweep().batch(now=now, batch_size=batch_size)
 
 
 def sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 500, max_batches: int = 200) -> int:
     """Sweep everything due now, batch after batch. Returns the number of alerts fired."""
-    now = now or timezone.now()
-    fired = 0
-    for _batch in range(max_batches):
-        handled, alerts = sla_sweep_batch(now=now, batch_size=batch_size)
-        fired += alerts
-        if handled < batch_size:
-            break
-    return fired
+    return ComplaintSlaSweep().run(now=now or timezone.now(), batch_size=batch_size, max_batches=max_batches)
 
 
 def send_pending_alert_emails(*, limit: int = 500) -> int:

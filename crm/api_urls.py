@@ -4,11 +4,17 @@ from rest_framework.routers import DefaultRouter
 
 from complaints import api as complaints_api
 from customers import api as customers_api
+from delivery.api import inspection as delivery_inspection_api
+from delivery.api import planning as delivery_planning_api
+from delivery.api import rectification as delivery_rectification_api
 from properties import api as properties_api
 
 router = DefaultRouter()
 properties_api.register(router)
 customers_api.register(router)
 complaints_api.register(router)
+delivery_planning_api.register(router)
+delivery_inspection_api.register(router)
+delivery_rectification_api.register(router)
 
 urlpatterns = router.urls

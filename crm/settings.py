@@ -199,6 +199,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.tasks.send_sla_alert_emails",
         "schedule": 300,
     },
+    "sweep-defect-deadlines": {
+        # Rectification deadlines of handover defects, on the same escalation machinery.
+        "task": "delivery.tasks.sweep_defect_deadlines",
+        "schedule": env.int("SLA_SWEEP_SECONDS", default=60),
+    },
+    "send-handover-reminders": {
+        # Reminders to owners the day before their handover appointment.
+        "task": "delivery.tasks.send_appointment_reminders",
+        "schedule": env.int("HANDOVER_REMINDER_SWEEP_SECONDS", default=900),
+    },
     "deactivate-departed-staff": {
         # The regulation: accounts closed within one working day of leaving.
         "task": "accounts.tasks.deactivate_departed_staff",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("property/", include("properties.urls")),
     path("complaints/", include("complaints.urls")),
+    path("handover/", include("delivery.urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("complaints.public_urls")),
 ]

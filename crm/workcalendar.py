@@ -162,6 +162,17 @@ def working_time_between(start: datetime.datetime, end: datetime.datetime) -> da
     return total
 
 
+def working_day_length() -> datetime.timedelta:
+    opening, closing = settings.SLA_BUSINESS_HOURS
+    day = datetime.date(2000, 1, 3)
+    return datetime.datetime.combine(day, closing) - datetime.datetime.combine(day, opening)
+
+
+def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
+    """`days` full working days after `start` (a day is one business window, 09:00–18:00 by default)."""
+    return add_working_time(start, working_day_length() * days)
+
+
 def add_time(start: datetime.datetime, duration: datetime.timedelta, basis: str) -> datetime.datetime:
     """`start` plus `duration` of clock time or of working time, as `basis` says."""
     if basis == TimeBasis.WORKING:

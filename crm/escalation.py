@@ -1,0 +1,128 @@
+"""Deadline escalation shared by every clocked thing: complaint SLAs, rectification of defects.
+
+A clocked row carries its due time, whether its warning has fired, its escalation level and
+`next_check_at`, the moment of its next step (read through a partial index). A sweep:
+
+1. claims a batch of due rows with SELECT … FOR UPDATE SKIP LOCKED, so overlapping sweeps
+   never hold the same row;
+2. plans each row's steps: a warning before the due time, then levels 1–3 at the due time
+   plus each level's offset (every level whose time has come fires, none skipped, even after
+   an outage);
+3. writes the new state, then inserts one alert row per step under a unique constraint: a
+   batch that loses a race rolls back whole and the next sweep redoes it, so each step fires
+   exactly once;
+4. does the batch's side effects (timeline events, notifications, emails on commit).
+
+Subclasses say which rows, which alert model and who hears about it; the skeleton is here once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
+
+logger = logging.getLogger(__name__)
+
+ESCALATION_LEVELS = (1, 2, 3)
+WARNING = 0
+
+
+@dataclass
+class Step:
+    row: Any
+    levels: list[int]  # 0 = warning, 1–3 = escalation levels, in firing order
+    warned: bool
+    new_level: int
+    next_check: datetime.datetime | None
+    extra: dict = field(default_factory=dict)
+
+
+def plan_step(
+    row,
+    *,
+    due: datetime.datetime | None,
+    warned: bool,
+    level: int,
+    offsets: dict[int, datetime.timedelta],
+    now: datetime.datetime,
+) -> Step:
+    """What fires now for a row due at `due`, currently at `level`; `offsets[n]` is level n's delay after due."""
+    levels: list[int] = []
+    new_level = level
+    if due is not None and now < due:
+        if not warned:
+            levels.append(WARNING)
+    elif due is not None:
+        for candidate in ESCALATION_LEVELS:
+            if candidate > level and now >= due + offsets[candidate]:
+                levels.append(candidate)
+                new_level = candidate
+    next_check = None
+    if due is not None and new_level < ESCALATION_LEVELS[-1]:
+        next_check = due + offsets[new_level + 1]
+    return Step(row, levels, bool(levels) or warned, new_level, next_check)
+
+
+class DeadlineSweep:
+    """The claim → plan → save → record-once → notify skeleton. Subclasses fill in the parts."""
+
+    #: the model of the exactly-once alert rows (with a unique constraint on the step)
+    alert_model: type[Model]
+    name = "deadline sweep"
+
+    def due_rows(self, now: datetime.datetime) -> QuerySet:
+        """Rows whose next step is due, ordered, ready to be locked."""
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Load what planning needs once per batch (policies...)."""
+
+    def plan(self, row, now: datetime.datetime) -> Step:
+        raise NotImplementedError
+
+    def save(self, steps: list[Step]) -> None:
+        raise NotImplementedError
+
+    def alerts(self, steps: list[Step], now: datetime.datetime) -> list[Model]:
+        raise NotImplementedError
+
+    def after(self, steps: list[Step], now: datetime.datetime) -> None:
+        """Side effects of the fired steps, inside the batch's transaction."""
+
+    def batch(self, *, now: datetime.datetime, batch_size: int = 500) -> tuple[int, int]:
+        """Handle one batch. Returns (rows handled, alerts fired)."""
+        self.prepare()
+        with transaction.atomic():
+            rows = list(self.due_rows(now).select_for_update(skip_locked=True, of=("self",))[:batch_size])
+            if not rows:
+                return 0, 0
+            steps = [self.plan(row, now) for row in rows]
+            self.save(steps)
+            alerts = self.alerts([s for s in steps if s.levels], now)
+            try:
+                with transaction.atomic():
+                    self.alert_model.objects.bulk_create(alerts)
+            except IntegrityError:
+                # Another sweep fired these steps first: undo this batch entirely.
+                logger.warning("%s lost a race on %s rows; rolling back the batch", self.name, len(rows))
+                transaction.set_rollback(True)
+                return 0, 0
+            fired = [s for s in steps if s.levels]
+            if fired:
+                self.after(fired, now)
+            return len(rows), len(alerts)
+
+    def run(self, *, now: datetime.datetime, batch_size: int = 500, max_batches: int = 200) -> int:
+        """Sweep everything due at `now`, batch after batch. Returns the number of alerts fired."""
+        total = 0
+        for _batch in range(max_batches):
+            handled, fired = self.batch(now=now, batch_size=batch_size)
+            total += fired
+            if handled < batch_size:
+                break
+        return total

@@ -1,0 +1,1 @@
+"""REST API of the delivery app, one module per part of the work; each exposes `register(router)`."""

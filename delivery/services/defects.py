@@ -1,0 +1,155 @@
+"""Recording a defect and its photos: used by the tablet inspection, the API and after-handover reports.
+
+Every other change of a defect (rectification orders, fixes, verification, the owner's
+re-inspection) lives in delivery.services.rectification.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Contractor, Role, User
+from properties.models import Unit
+
+from .. import deadlines
+from ..models import Defect, DefectEvent, DefectPhoto, Handover, Inspection
+
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic"}
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTOS_PER_UPLOAD = 10
+
+# Who records defects: the handover team and the front line (an owner's call after handover).
+RECORDERS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT, Role.DELIVERY_ENGINEER}
+
+
+def in_scope(user: User, project_id: int) -> bool:
+    return user.scope.is_unrestricted or project_id in user.scope.project_ids
+
+
+def require_role(user: User, roles: set[str]) -> None:
+    if not user.is_active or user.role not in roles:
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def validate_photo(upload: UploadedFile) -> str:
+    """The photo's content type, or a ValidationError naming the file."""
+    if upload.size > MAX_PHOTO_BYTES:
+        raise ValidationError({"photos": _("%(name)s is larger than 10 MB.") % {"name": upload.name}})
+    content_type = (getattr(upload, "content_type", "") or "").split(";")[0]
+    if content_type not in PHOTO_TYPES:
+        raise ValidationError(
+            {"photos": _("%(name)s is not a photo (JPEG, PNG, WebP or HEIC).") % {"name": upload.name}}
+        )
+    return content_type
+
+
+def photo_add(
+    *, defect: Defect, by: User, upload: UploadedFile, stage: str = DefectPhoto.Stage.FOUND
+) -> DefectPhoto:
+    content_type = validate_photo(upload)
+    return DefectPhoto.objects.create(
+        defect=defect, image=upload, stage=stage, content_type=content_type, size=upload.size, uploaded_by=by
+    )
+
+
+def defect_event(defect: Defect, by: User | None, kind: str, note: str = "", **data) -> DefectEvent:
+    return DefectEvent.objects.create(defect=defect, actor=by, kind=kind, note=note, data=data)
+
+
+def defect_record(
+    *,
+    by: User,
+    unit: Unit,
+    room: str,
+    trade: str,
+    severity: str,
+    description: str,
+    location: str = "",
+    inspection: Inspection | None = None,
+    contractor: Contractor | None = None,
+    pin_x: Decimal | None = None,
+    pin_y: Decimal | None = None,
+    photos: Iterable[UploadedFile] = (),
+    client_uuid: uuid.UUID | None = None,
+    after_handover: bool = False,
+    checklist_item=None,
+) -> Defect:
+    """Record a defect and start its rectification clock.
+
+    `client_uuid` makes the call idempotent: the tablet sends the same one when it retries an
+    upload whose answer it never got, and gets back the defect it already made.
+    """
+    require_role(by, RECORDERS)
+    if not in_scope(by, unit.project_id):
+        raise PermissionDenied(_("This unit is outside your projects."))
+    if client_uuid is not None:
+        existing = Defect.objects.filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            if existing.unit_id != unit.pk:
+                raise ValidationError(
+                    {"client_uuid": _("This defect was already recorded for another unit.")}
+                )
+            return existing
+    photos = list(photos)
+    if len(photos) > MAX_PHOTOS_PER_UPLOAD:
+        raise ValidationError({"photos": _("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS_PER_UPLOAD}})
+    for upload in photos:
+        validate_photo(upload)
+    if inspection is not None:
+        if inspection.handover.unit_id != unit.pk:
+            raise ValidationError({"inspection": _("The inspection is of another unit.")})
+        if inspection.status != Inspection.Status.IN_PROGRESS:
+            raise ValidationError({"inspection": _("The inspection is already completed.")})
+    if (pin_x is None) != (pin_y is None):
+        raise ValidationError({"pin_x": _("A pin needs both coordinates.")})
+    handover = Handover.objects.filter(unit=unit).first()
+    if after_handover and (handover is None or handover.status != Handover.Status.HANDED_OVER):
+        raise ValidationError({"after_handover": _("This unit has not been handed over yet.")})
+    now = timezone.now()
+    defect = Defect(
+        client_uuid=client_uuid,
+        project_id=unit.project_id,
+        unit=unit,
+        handover=handover,
+        inspection=inspection,
+        checklist_item=checklist_item,
+        room=room,
+        location=location,
+        pin_x=pin_x,
+        pin_y=pin_y,
+        trade=trade,
+        severity=severity,
+        description=description,
+        contractor=contractor,
+        reported_by=by,
+        found_at=now,
+        after_handover=after_handover,
+    )
+    deadlines.start_clock(defect, start=now)
+    defect.full_clean(exclude=["number", "client_uuid"])
+    try:
+        with transaction.atomic():
+            defect.save()
+            defect.number = f"DF-{timezone.localtime(now):%Y%m}-{defect.pk:06d}"
+            Defect.objects.filter(pk=defect.pk).update(number=defect.number)
+            for upload in photos:
+                photo_add(defect=defect, by=by, upload=upload)
+            defect_event(defect, by, DefectEvent.Kind.CREATED, description[:200])
+            if handover is not None and handover.status == Handover.Status.PENDING:
+                Handover.objects.filter(pk=handover.pk, status=Handover.Status.PENDING).update(
+                    status=Handover.Status.INSPECTING
+                )
+    except IntegrityError:
+        # Two retries of one upload raced: the other one made it.
+        if client_uuid is not None:
+            return Defect.objects.get(client_uuid=client_uuid)
+        raise
+    return defect
