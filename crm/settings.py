@@ -225,6 +225,11 @@ GROUP_CASE_WINDOW_DAYS = env.int("GROUP_CASE_WINDOW_DAYS", default=7)
 PUBLIC_COMPLAINT_RATE = env.str("PUBLIC_COMPLAINT_RATE", default="5/h")
 PUBLIC_TRACK_RATE = env.str("PUBLIC_TRACK_RATE", default="20/h")
 
+# --- Handover ----------------------------------------------------------------
+# The owner's booking link (/handover/book/<token>/): page views and bookings per IP address.
+HANDOVER_OWNER_VIEW_RATE = env.str("HANDOVER_OWNER_VIEW_RATE", default="60/h")
+HANDOVER_OWNER_BOOK_RATE = env.str("HANDOVER_OWNER_BOOK_RATE", default="10/h")
+
 # django-ratelimit counts in this cache; it needs atomic increments shared by every web process, so
 # production sets CACHE_URL=redis://… . The laptop default counts in the one process's memory.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -269,6 +274,22 @@ SPECTACULAR_SETTINGS = {
         "ImprovementItemStatusEnum": "complaints.models.ImprovementItem.Status",
         "GroupCaseStatusEnum": "complaints.models.GroupCase.Status",
         "DepartmentEnum": "accounts.models.Department",
+        "ComplaintSeverityEnum": "complaints.models.Severity",
+        "ComplaintChannelEnum": "complaints.models.Channel",
+        "DefectSeverityEnum": "delivery.models.DefectSeverity",
+        "DefectStatusEnum": "delivery.models.Defect.Status",
+        "RectificationOrderStatusEnum": "delivery.models.RectificationOrder.Status",
+        "DefectPhotoStageEnum": "delivery.models.DefectPhoto.Stage",
+        "DefectEventKindEnum": "delivery.models.DefectEvent.Kind",
+        "RoomTypeEnum": "delivery.models.RoomType",
+        "AppointmentChannelEnum": "delivery.models.Appointment.Channel",
+        "AppointmentStatusEnum": "delivery.models.Appointment.Status",
+        "HandoverBatchStatusEnum": "delivery.models.HandoverBatch.Status",
+        "HandoverStatusEnum": "delivery.models.Handover.Status",
+        "ReadinessItemStatusEnum": "delivery.models.ReadinessItem.Status",
+        "ReadinessItemKindEnum": "delivery.models.ReadinessItem.Kind",
+        "InspectionKindEnum": "delivery.models.Inspection.Kind",
+        "InspectionStatusEnum": "delivery.models.Inspection.Status",
     },
 }
 

@@ -1,14 +1,15 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crm import views
 from crm.health import healthz
+from crm.media import protected_media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Uploads are personal data: served through a view that checks the owning record's scope.
+    path("media/<path:name>", protected_media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -23,5 +24,3 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("public/", include("complaints.public_urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -217,6 +217,7 @@ class Handover(TimeStampedModel):
         PENDING = "pending", _("Not yet inspected")
         INSPECTING = "inspecting", _("Inspecting")
         RECTIFYING = "rectifying", _("Defects being fixed")
+        READY = "ready", _("Ready for sign-off")
         HANDED_OVER = "handed_over", _("Handed over")
 
     batch = models.ForeignKey(

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,13 +144,36 @@ def defect_record(
             for upload in photos:
                 photo_add(defect=defect, by=by, upload=upload)
             defect_event(defect, by, DefectEvent.Kind.CREATED, description[:200])
-            if handover is not None and handover.status == Handover.Status.PENDING:
-                Handover.objects.filter(pk=handover.pk, status=Handover.Status.PENDING).update(
-                    status=Handover.Status.INSPECTING
-                )
+            if handover is not None:
+                handover_refresh_status(handover.pk)
     except IntegrityError:
         # Two retries of one upload raced: the other one made it.
         if client_uuid is not None:
             return Defect.objects.get(client_uuid=client_uuid)
         raise
     return defect
+
+
+def handover_refresh_status(handover_id: int | None) -> None:
+    """Where the unit stands, from its walks and defects (a handed-over unit stays handed over).
+
+    pending: nothing yet; inspecting: a walk in progress (or defects recorded before any walk
+    was finished); after a finished walk, rectifying while any defect is open, else ready.
+    """
+    if handover_id is None:
+        return
+    handover = Handover.objects.select_for_update().filter(pk=handover_id).first()
+    if handover is None or handover.status == Handover.Status.HANDED_OVER:
+        return
+    walks = handover.inspections.exclude(kind=Inspection.Kind.RE_INSPECTION)
+    has_open = Defect.objects.open().filter(unit_id=handover.unit_id).exists()
+    if walks.filter(status=Inspection.Status.COMPLETED).exists():
+        status = Handover.Status.RECTIFYING if has_open else Handover.Status.READY
+    elif walks.exists() or has_open:
+        status = Handover.Status.INSPECTING
+    else:
+        status = Handover.Status.PENDING
+    if status != handover.status:
+        Handover.objects.filter(pk=handover.pk).update(
+            status=status, version=F("version") + 1, updated_at=timezone.now()
+        )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from accounts.models import Department
 from complaints.models import Complaint, Status
@@ -48,6 +49,9 @@ def browser(monkeypatch):
             yield chromium
         finally:
             chromium.close()
+            # The test's own queries ran on a connection of the Playwright thread's; close it so
+            # PostgreSQL can drop the test database.
+            connections.close_all()
 
 
 def _logged_in_page(browser, live_server, username: str):

@@ -17,6 +17,7 @@ from crm.models import CalendarDay
 from crm.workcalendar import (
     TimeBasis,
     add_time,
+    add_working_days,
     add_working_time,
     calendar_gap_warning,
     is_workday,
@@ -74,6 +75,11 @@ def test_complaint_at_1730_before_national_day_plus_24_working_hours_lands_on_th
 ):
     # 30 Sep 17:30–18:00 (0.5 h), 8 Oct (9 h), 9 Oct (9 h) = 18.5 h; 5.5 h more on Sat 10 Oct.
     assert add_working_time(at(2026, 9, 30, 17, 30), 24 * HOUR) == at(2026, 10, 10, 14, 30)
+
+
+def test_two_working_days_from_noon_before_national_day_skip_the_golden_week(business_hours):
+    # A rectification deadline: 30 Sep 12:00–18:00 (6 h), 8 Oct (9 h), 3 h on 9 Oct.
+    assert add_working_days(at(2026, 9, 30, 12), 2) == at(2026, 10, 9, 12)
 
 
 def test_one_working_hour_from_1730_before_national_day_ends_on_8_october(business_hours):

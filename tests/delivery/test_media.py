@@ -1,0 +1,89 @@
+"""Uploads are served only to users who may see the record they belong to."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from complaints.services import attachment_add
+from delivery.services.defects import defect_record
+from tests.complaints.conftest import leak, make_complaint, seeded_categories  # noqa: F401 - fixtures
+from tests.factories import UserFactory
+
+JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def defect_photo(seeded_checklist, owned_unit, engineer, contractor):
+    defect = defect_record(
+        by=engineer,
+        unit=owned_unit,
+        room="kitchen",
+        trade="plumbing_electrical",
+        severity="normal",
+        description="厨房水槽下方渗水",
+        contractor=contractor,
+        photos=[SimpleUploadedFile("leak.jpg", JPEG, content_type="image/jpeg")],
+    )
+    return defect.photos.get()
+
+
+def url_of(field_file) -> str:
+    return reverse("media", args=[field_file.name])
+
+
+def test_the_url_of_an_upload_is_the_scoped_view(defect_photo):
+    assert defect_photo.image.url == url_of(defect_photo.image)
+
+
+def test_staff_of_the_project_and_the_responsible_contractor_get_the_photo(
+    client, defect_photo, agent, contractor_user
+):
+    for user in (agent, contractor_user):
+        client.force_login(user)
+        response = client.get(url_of(defect_photo.image))
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == JPEG
+        assert response["Content-Type"] == "image/jpeg"
+        assert "private" in response["Cache-Control"]
+
+
+def test_another_city_and_another_contractor_get_404(
+    client, defect_photo, other_agent, other_contractor_user
+):
+    for user in (other_agent, other_contractor_user):
+        client.force_login(user)
+        assert client.get(url_of(defect_photo.image)).status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, defect_photo):
+    response = client.get(url_of(defect_photo.image))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_complaint_attachments_follow_the_complaint_scope(client, make_complaint, agent, other_agent):  # noqa: F811
+    complaint = make_complaint()
+    attachment = attachment_add(
+        complaint=complaint,
+        by=agent,
+        upload=SimpleUploadedFile("photo.jpg", JPEG, content_type="image/jpeg"),
+    )
+    client.force_login(agent)
+    assert client.get(url_of(attachment.file)).status_code == 200
+    client.force_login(other_agent)
+    assert client.get(url_of(attachment.file)).status_code == 404
+
+
+def test_unknown_folders_files_no_row_owns_and_escapes_are_404(client, defect_photo, tmp_path):
+    (tmp_path / "secret.txt").write_text("x")
+    admin = UserFactory(username="root", role="group_admin")
+    client.force_login(admin)
+    assert client.get(url_of(defect_photo.image)).status_code == 200
+    assert client.get(reverse("media", args=["secret.txt"])).status_code == 404
+    assert client.get(reverse("media", args=["defects/2026/11/not-a-row.jpg"])).status_code == 404
+    assert client.get("/media/defects/../../secret.txt").status_code == 404
