@@ -29,4 +29,4 @@ bench-data: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python manage.py bench_data --complaints $(BENCH_COMPLAINTS)
 
 bench: setup
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python bench/run.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python bench/run.py $(ARGS)

@@ -2,6 +2,7 @@
 
     make bench-data      # once: manage.py bench_data --complaints 1000000 into $DATABASE_URL
     make bench           # this script; prints the table, saves bench/results/<timestamp>.json
+    make bench ARGS="--only board"   # only the paths whose name contains "board"
 
 DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/crm_bench. BENCH_REQUESTS (default 30)
 sets the measured requests per path (after 3 warm-up ones); BENCH_SWEEP (default 10000) the number
@@ -29,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -194,6 +196,8 @@ class Fixtures:
     full_name: str
     board_deep_cursor: str | None
     api_deep_cursor: str
+    customer_deep_cursor: str | None
+    work_order_deep_cursor: str | None
 
 
 def find_fixtures(*, depth_pages: int = 50) -> Fixtures:
@@ -244,6 +248,7 @@ def find_fixtures(*, depth_pages: int = 50) -> Fixtures:
     deep_id = visible[api_depth - 1 : api_depth].first() or visible.last()
     api_cursor = base64.b64encode(f"p={deep_id}".encode()).decode()
     del Count
+    customer_cursor, work_order_cursor = _deep_list_cursors(city_head, depth_pages)
     return Fixtures(
         admin=admin,
         city_head=city_head,
@@ -257,6 +262,35 @@ def find_fixtures(*, depth_pages: int = 50) -> Fixtures:
         full_name=_three_character_name(project) or member.customer.name,
         board_deep_cursor=board_cursor,
         api_deep_cursor=api_cursor,
+        customer_deep_cursor=customer_cursor,
+        work_order_deep_cursor=work_order_cursor,
+    )
+
+
+def _deep_list_cursors(user, depth_pages: int) -> tuple[str | None, str | None]:
+    """The `after` cursors `depth_pages` pages down the user's customer list and open work orders."""
+    from complaints import services as complaint_services
+    from complaints.models import WorkOrder
+    from complaints.views import PAGE_SIZE as WORK_ORDER_PAGE_SIZE
+    from complaints.views import DueCursorPaginator
+    from customers import selectors as customer_selectors
+    from customers.views import PAGE_SIZE as CUSTOMER_PAGE_SIZE
+    from customers.views import NewestFirstPaginator
+
+    customers = NewestFirstPaginator(customer_selectors.customer_list(user=user, filters={}))
+    depth = depth_pages * CUSTOMER_PAGE_SIZE
+    # On a small database (the tests), the last row stands in for the deep one.
+    customer = customers.queryset.only("pk")[depth - 1 : depth].first() or customers.queryset.last()
+    orders = complaint_services.work_orders_visible_to(user).exclude(
+        status__in=[WorkOrder.Status.DONE, WorkOrder.Status.CANCELLED]
+    )
+    order_pages = DueCursorPaginator(orders, ordering=("due_at", "id"))
+    depth = depth_pages * WORK_ORDER_PAGE_SIZE
+    in_order = orders.order_by("due_at", "id").only("pk", "due_at")
+    order = in_order[depth - 1 : depth].first() or in_order.last()
+    return (
+        customers.cursor(customer) if customer else None,
+        order_pages.cursor(order) if order else None,
     )
 
 
@@ -335,26 +369,47 @@ def machine_info() -> dict:
     }
 
 
-def run_benchmarks(*, requests: int = 30, sweep_count: int = 10_000, warmup: int = 3) -> dict:
-    """Measure every path; returns {"rows": [...], "machine": {...}, "counts": {...}, ...}."""
+def run_benchmarks(
+    *, requests: int = 30, sweep_count: int = 10_000, warmup: int = 3, only: str | None = None
+) -> dict:
+    """Measure every path (or those whose name contains `only`); returns {"rows": [...], "machine": {...},
+    "counts": {...}, ...}."""
     from django.conf import settings
 
     debug = settings.DEBUG
     settings.DEBUG = False  # as in production: no query log kept per request
     try:
-        return _run_all(requests=requests, sweep_count=sweep_count, warmup=warmup)
+        return _run_all(requests=requests, sweep_count=sweep_count, warmup=warmup, only=only)
     finally:
         settings.DEBUG = debug
 
 
-def _run_all(*, requests: int, sweep_count: int, warmup: int) -> dict:
+class _Rows(list):
+    """The measured rows; `wanted(name)` says whether a path passes the --only filter."""
+
+    def __init__(self, only: str | None):
+        super().__init__()
+        self.only = (only or "").lower()
+
+    def wanted(self, name: str) -> bool:
+        return self.only in name.lower()
+
+    def append(self, row: Row) -> None:
+        if self.wanted(row.name):
+            super().append(row)
+
+
+def _run_all(*, requests: int, sweep_count: int, warmup: int, only: str | None = None) -> dict:
     from django.core.management import call_command
     from django.test import Client
 
     from complaints import services
 
     fx = find_fixtures()
-    rows: list[Row] = []
+    rows = _Rows(only)
+
+    def measure_wanted(name: str, kind: str, call: Callable[[], object], **kwargs) -> Row:
+        return measure(name, kind, call, **kwargs) if rows.wanted(name) else Row(name, kind)
 
     def client_for(user) -> Client:
         client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -369,26 +424,28 @@ def _run_all(*, requests: int, sweep_count: int, warmup: int) -> dict:
         return lambda: client.get(url)
 
     rows.append(
-        measure("board /complaints/ first page (city head)", "list", get(head, "/complaints/"), **timed)
+        measure_wanted(
+            "board /complaints/ first page (city head)", "list", get(head, "/complaints/"), **timed
+        )
     )
     rows.append(
-        measure("board first page (group admin, all 1M)", "list", get(admin, "/complaints/"), **timed)
+        measure_wanted("board first page (group admin, all 1M)", "list", get(admin, "/complaints/"), **timed)
     )
     if fx.board_deep_cursor:
-        deep = f"/complaints/?after={fx.board_deep_cursor}"
-        rows.append(measure("board 50 pages deep (keyset cursor)", "list", get(head, deep), **timed))
+        deep = f"/complaints/?after={quote(fx.board_deep_cursor)}"
+        rows.append(measure_wanted("board 50 pages deep (keyset cursor)", "list", get(head, deep), **timed))
     else:
         rows.append(Row("board 50 pages deep (keyset cursor)", "list", note="n/a: no open complaints"))
     rows.append(
-        measure(
+        measure_wanted(
             "board filtered project+category+open", "list", get(head, f"/complaints/?{filtered}"), **timed
         )
     )
     rows.append(
-        measure("API /api/v1/complaints/ first page", "api", get(head, "/api/v1/complaints/"), **timed)
+        measure_wanted("API /api/v1/complaints/ first page", "api", get(head, "/api/v1/complaints/"), **timed)
     )
     rows.append(
-        measure(
+        measure_wanted(
             "API 50 pages deep (cursor)",
             "api",
             get(head, f"/api/v1/complaints/?cursor={fx.api_deep_cursor}"),
@@ -396,13 +453,13 @@ def _run_all(*, requests: int, sweep_count: int, warmup: int) -> dict:
         )
     )
     rows.append(
-        measure(
+        measure_wanted(
             "API filtered project+category+open", "api", get(head, f"/api/v1/complaints/?{filtered}"), **timed
         )
     )
     if fx.customer_360:
         rows.append(
-            measure(
+            measure_wanted(
                 "customer 360 (10 units, 50 complaints)",
                 "360",
                 get(head, f"/customers/{fx.customer_360.pk}/"),
@@ -411,8 +468,6 @@ def _run_all(*, requests: int, sweep_count: int, warmup: int) -> dict:
         )
     else:
         rows.append(Row("customer 360 (10 units, 50 complaints)", "360", note="n/a: no bench 360 customer"))
-    from urllib.parse import quote
-
     for label, text in (
         ("full phone", fx.phone),
         ("phone tail", fx.phone[-4:]),
@@ -420,7 +475,9 @@ def _run_all(*, requests: int, sweep_count: int, warmup: int) -> dict:
         ("name, 3 characters", fx.full_name),
         ("unit code", f"{fx.project.name} {fx.unit.code}"),
     ):
-        rows.append(measure(f"search: {label}", "search", get(agent, f"/search/?q={quote(text)}"), **timed))
+        rows.append(
+            measure_wanted(f"search: {label}", "search", get(agent, f"/search/?q={quote(text)}"), **timed)
+        )
 
     created: list[int] = []
     complaint_input = dict(
@@ -436,7 +493,7 @@ def _run_all(*, requests: int, sweep_count: int, warmup: int) -> dict:
     def create_by_service():
         created.append(services.complaint_create(by=fx.agent, **complaint_input).pk)
 
-    rows.append(measure("create: services.complaint_create", "create", create_by_service, **timed))
+    rows.append(measure_wanted("create: services.complaint_create", "create", create_by_service, **timed))
     payload = {
         "customer": complaint_input["customer"].pk,
         "unit": fx.unit.pk,
@@ -453,17 +510,46 @@ def _run_all(*, requests: int, sweep_count: int, warmup: int) -> dict:
             created.append(response.json()["id"])
         return response
 
-    rows.append(measure("create: POST /api/v1/complaints/", "create", create_by_api, **timed))
+    rows.append(measure_wanted("create: POST /api/v1/complaints/", "create", create_by_api, **timed))
     _delete_complaints(created)
 
     rows.append(
-        measure("supervisor /complaints/supervisor/", "page", get(head, "/complaints/supervisor/"), **timed)
+        measure_wanted("customer list first page (city head)", "list", get(head, "/customers/"), **timed)
     )
-    rows.append(measure("home dashboard / (city head)", "page", get(head, "/"), **timed))
-    rows.append(measure("home dashboard / (group admin)", "page", get(admin, "/"), **timed))
+    if fx.customer_deep_cursor:
+        deep = f"/customers/?after={quote(fx.customer_deep_cursor)}"
+        rows.append(measure_wanted("customer list 50 pages deep (keyset)", "list", get(head, deep), **timed))
+    rows.append(
+        measure_wanted(
+            "work orders /complaints/work-orders/ (city head)",
+            "list",
+            get(head, "/complaints/work-orders/"),
+            **timed,
+        )
+    )
+    if fx.work_order_deep_cursor:
+        deep = f"/complaints/work-orders/?after={quote(fx.work_order_deep_cursor)}"
+        rows.append(measure_wanted("work orders 50 pages deep (keyset)", "list", get(head, deep), **timed))
+    rows.append(
+        measure_wanted(
+            "work orders, all (open and done)",
+            "list",
+            get(head, "/complaints/work-orders/?show=all"),
+            **timed,
+        )
+    )
+    rows.append(
+        measure_wanted(
+            "supervisor /complaints/supervisor/", "page", get(head, "/complaints/supervisor/"), **timed
+        )
+    )
+    rows.append(measure_wanted("home dashboard / (city head)", "page", get(head, "/"), **timed))
+    rows.append(measure_wanted("home dashboard / (group admin)", "page", get(admin, "/"), **timed))
 
     sweep = Row(f"SLA sweep, {sweep_count:,} due at once", "sweep")
     try:
+        if not rows.wanted(sweep.name):
+            raise NotAvailable("skipped")
         out = io.StringIO()
         call_command("bench_sla_sweep", complaints=sweep_count, stdout=out)
         match = re.search(r"in ([\d.]+) s → ([\d,]+) escalations per second", out.getvalue())
@@ -471,12 +557,15 @@ def _run_all(*, requests: int, sweep_count: int, warmup: int) -> dict:
             sweep.per_second = float(match[2].replace(",", ""))
             sweep.median_ms = round(float(match[1]) * 1000, 1)
         sweep.note = out.getvalue().strip().splitlines()[-1][:200]
+    except NotAvailable:
+        pass  # not asked for (--only)
     except Exception as error:
         sweep.note = f"n/a: {type(error).__name__}: {str(error)[:120]}"
     rows.append(sweep)
     return {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "requests_per_path": requests,
+        "only": only or None,
         "machine": machine_info(),
         "counts": row_counts(),
         "rows": [row.as_dict() for row in rows],
@@ -544,11 +633,18 @@ def save(result: dict) -> Path:
     return path
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Scale benchmark (make bench).")
+    parser.add_argument(
+        "--only", metavar="TEXT", help="measure only the paths whose name contains TEXT, e.g. --only board"
+    )
+    options = parser.parse_args(argv)
     setup_django()
     requests = int(os.environ.get("BENCH_REQUESTS", "30"))
     sweep = int(os.environ.get("BENCH_SWEEP", "10000"))
-    result = run_benchmarks(requests=requests, sweep_count=sweep)
+    result = run_benchmarks(requests=requests, sweep_count=sweep, only=options.only)
     print(format_table(result))
     print(f"\nsaved {save(result).relative_to(ROOT)}")
 

@@ -28,7 +28,9 @@ from rest_framework.response import Response
 
 from accounts.models import Contractor, Department, Role, User
 from crm.api import IF_MATCH, MAX_ID, VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
+from crm.masking import mask_phone
 from customers.models import Customer
+from customers.selectors import primary_phone_number
 from notifications.models import Notification
 from properties.models import Project, Unit
 
@@ -217,12 +219,14 @@ COMPLAINT_LIST_FIELDS = [
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
-    """A row of the list: the customer's phone masked, the SLA badge computed."""
+    """A row of the list: the customer's phone masked, the SLA badge computed. Category and project
+    names come from the cached reference data (complaints.selectors), the phone from the list's
+    `customer_phone` annotation (selectors.list_rows) or the prefetched phones (the detail)."""
 
-    category_name = serializers.StringRelatedField(source="category")
-    customer = ComplaintCustomerSerializer(read_only=True)
+    category_name = serializers.SerializerMethodField()
+    customer = serializers.SerializerMethodField()
     unit_code = serializers.CharField(source="unit.code", read_only=True, default=None, allow_null=True)
-    project_name = serializers.CharField(source="project.name", read_only=True)
+    project_name = serializers.SerializerMethodField()
     handler_name = serializers.StringRelatedField(source="handler", allow_null=True)
     sla = SlaSerializer(source="*", read_only=True)
 
@@ -230,6 +234,23 @@ class ComplaintSerializer(serializers.ModelSerializer):
         model = Complaint
         fields = COMPLAINT_LIST_FIELDS
         read_only_fields = fields
+
+    def get_category_name(self, complaint) -> str:
+        category = selectors.categories().get(complaint.category_id)
+        return category.label if category else ""
+
+    def get_project_name(self, complaint) -> str:
+        return selectors.projects().get(complaint.project_id, ("", None))[0]
+
+    @extend_schema_field(ComplaintCustomerSerializer)
+    def get_customer(self, complaint) -> dict:
+        customer = complaint.customer
+        if hasattr(complaint, "customer_phone"):
+            phone = mask_phone(complaint.customer_phone or "")
+        else:
+            phones = list(customer.phones.all())  # prefetched, primary first
+            phone = phones[0].masked if phones else ""
+        return {"id": customer.pk, "name": customer.name, "phone": phone}
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -364,13 +385,30 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 # --- Serializers: input (shape only; the services decide) ----------------------------------
 
 
+class CachedCategoryField(BoundedPrimaryKeyRelatedField):
+    """A category id, resolved from the cached category tree (complaints.selectors.category)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not str(data).isdigit() or int(data) > MAX_ID:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        category = selectors.category(int(data))
+        if category is None:
+            self.fail("does_not_exist", pk_value=data)
+        return category
+
+
 class ComplaintCreateSerializer(serializers.Serializer):
     """接待. The project defaults to the unit's, then to the customer's registered project."""
 
-    customer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all())
-    unit = ScopedPrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True)
+    # Read with what the 201 answer shows (the customer's phone, the unit's project): no second look.
+    customer = ScopedPrimaryKeyRelatedField(
+        queryset=Customer.objects.defer("id_number").annotate(primary_phone_number=primary_phone_number())
+    )
+    unit = ScopedPrimaryKeyRelatedField(
+        queryset=Unit.objects.select_related("project"), required=False, allow_null=True
+    )
     project = ScopedPrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
-    category = BoundedPrimaryKeyRelatedField(queryset=Category.objects.all())
+    category = CachedCategoryField(queryset=Category.objects.all())
     complaint_type = serializers.ChoiceField(choices=ComplaintType.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.NORMAL)
@@ -549,8 +587,12 @@ class ComplaintViewSet(
     def create(self, request, *args, **kwargs):
         serializer = ComplaintCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        complaint = services.complaint_create(by=request.user, **serializer.validated_data)
-        return self._render(complaint.pk, status.HTTP_201_CREATED)
+        complaint = selectors.complaint_as_created(
+            services.complaint_create(by=request.user, **serializer.validated_data)
+        )
+        complaint.customer_phone = getattr(complaint.customer, "primary_phone_number", None)
+        data = ComplaintDetailSerializer(complaint, context=self.get_serializer_context()).data
+        return self.with_etag(Response(data, status=status.HTTP_201_CREATED), complaint)
 
     def _act(self, request, input_serializer, service, status_code=status.HTTP_200_OK) -> Response:
         """Validate the payload, take the version, call the service, answer with the fresh complaint."""

@@ -5,7 +5,8 @@
 by the same rule as complaints.sla.sla_state.
 """
 
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.forms import ModelChoiceField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -17,7 +18,8 @@ from notifications.models import Notification
 from properties.filters import visible_queryset
 from properties.models import Project
 
-from .models import Category, Channel, Complaint, ComplaintType, ImprovementItem, Severity, Status, WorkOrder
+from . import selectors
+from .models import Channel, Complaint, ComplaintType, ImprovementItem, Severity, Status, WorkOrder
 from .selectors import sla_condition, with_current_due
 
 OPEN = "open"
@@ -30,10 +32,23 @@ SLA_CHOICES = [
 ]
 
 
+def _one_of(allowed, message):
+    """A validator: the value must be in `allowed()` (called only when there is a value to check)."""
+
+    def validate(value) -> None:
+        if value not in allowed():
+            raise ValidationError(message, code="invalid_choice")
+
+    return validate
+
+
 class ComplaintFilter(filters.FilterSet):
-    project = filters.ModelChoiceFilter(queryset=visible_queryset(Project), label=_("project"))
-    category = filters.ModelChoiceFilter(
-        queryset=Category.objects.all(), method="filter_category", label=_("category (with its children)")
+    """Project and category are checked against the cached reference data (complaints.selectors):
+    a filtered page costs no query beyond its own."""
+
+    project = filters.NumberFilter(field_name="project_id", min_value=1, max_value=MAX_ID, label=_("project"))
+    category = filters.NumberFilter(
+        method="filter_category", min_value=1, max_value=MAX_ID, label=_("category (with its children)")
     )
     severity = filters.ChoiceFilter(choices=Severity.choices, label=_("severity"))
     channel = filters.ChoiceFilter(choices=Channel.choices, label=_("channel"))
@@ -67,8 +82,21 @@ class ComplaintFilter(filters.FilterSet):
             "number",
         ]
 
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        unknown = ModelChoiceField.default_error_messages["invalid_choice"]  # Django's words, translated
+        self.filters["project"].extra["validators"] = [
+            _one_of(
+                lambda: {pk for pk, _name in selectors.visible_projects(user)} if user else set(), unknown
+            )
+        ]
+        self.filters["category"].extra["validators"] = [
+            _one_of(lambda: selectors.categories().keys(), unknown)
+        ]
+
     def filter_category(self, queryset, name, value):
-        return queryset.filter(Q(category=value) | Q(category__parent=value))
+        return queryset.filter(category_id__in=selectors.category_and_children(int(value)))
 
     def filter_status(self, queryset, name, value):
         return queryset.open() if value == OPEN else queryset.filter(status=value)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contractor, Department, Role, User
 from customers.forms import style_widgets
 from properties.models import Project, Unit
 
+from . import selectors
 from .models import (
-    Category,
     Channel,
     Complaint,
     ComplaintType,
@@ -27,21 +32,22 @@ BLANK = ("", "---------")
 
 
 def category_choices(*, include_parents: bool) -> list:
-    """The category tree as a grouped select: 房屋质量 → 渗漏, 裂缝 … (one query)."""
-    categories = list(Category.objects.filter(is_active=True).select_related("parent"))
-    roots = [c for c in categories if c.parent_id is None]
-    children: dict[int, list[Category]] = {}
+    """The active category tree as a grouped select: 房屋质量 → 渗漏, 裂缝 … (from the cache)."""
+    categories = [c for c in selectors.categories().values() if c.is_active]
+    children: dict[int, list] = {}
     for category in categories:
         if category.parent_id:
             children.setdefault(category.parent_id, []).append(category)
     choices: list = [BLANK]
-    for root in roots:
-        leaves = children.get(root.pk, [])
-        if not leaves:
-            choices.append((root.pk, root.name))
+    for root in categories:
+        if root.parent_id is not None:
             continue
-        options = [(root.pk, _("All of %(name)s") % {"name": root.name})] if include_parents else []
-        options += [(leaf.pk, leaf.name) for leaf in leaves]
+        leaves = children.get(root.id, [])
+        if not leaves:
+            choices.append((root.id, root.name))
+            continue
+        options = [(root.id, _("All of %(name)s") % {"name": root.name})] if include_parents else []
+        options += [(leaf.id, leaf.name) for leaf in leaves]
         choices.append((root.name, options))
     return choices
 
@@ -57,6 +63,35 @@ def colleagues(user, roles) -> forms.models.QuerySet:
     return staff.order_by("display_name", "username")
 
 
+class FastSelect(forms.Select):
+    """A <select> written in Python. Django renders every <option> through a template: on the
+    board's filters and bulk-assign form (hundreds of options for a group administrator) that
+    cost more than all of the page's queries."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+        parts = [
+            format_html("<select{}>", flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name})))
+        ]
+
+        def option(option_value, label) -> str:
+            option_value = "" if option_value is None else str(option_value)
+            chosen = option_value in selected
+            if chosen:
+                selected.clear()  # a single select marks its first match only, as Django does
+            return f'<option value="{escape(option_value)}"{" selected" if chosen else ""}>{escape(str(label))}</option>'
+
+        for option_value, label in self.choices:
+            if isinstance(label, list | tuple):
+                parts.append(f'<optgroup label="{escape(str(option_value))}">')
+                parts.extend(option(v, text) for v, text in label)
+                parts.append("</optgroup>")
+            else:
+                parts.append(option(option_value, label))
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every value and label is escaped above)
+
+
 class _StyledForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,20 +102,32 @@ class _StyledForm(forms.Form):
 
 
 class BoardFilterForm(_StyledForm):
-    """The filters above the SLA board; choices limited to what the user may see."""
+    """The filters above the SLA board; choices limited to what the user may see. Every choice list
+    comes from the cached reference data (complaints.selectors): no query to show or check them."""
 
-    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none(), required=False)
-    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
-    severity = forms.ChoiceField(label=_("Severity"), choices=[BLANK, *Severity.choices], required=False)
-    channel = forms.ChoiceField(label=_("Channel"), choices=[BLANK, *Channel.choices], required=False)
-    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none(), required=False)
+    project = forms.TypedChoiceField(
+        label=_("Project"), coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
+    category = forms.TypedChoiceField(
+        label=_("Category"), coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=[BLANK, *Severity.choices], required=False, widget=FastSelect
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[BLANK, *Channel.choices], required=False, widget=FastSelect
+    )
+    handler = forms.TypedChoiceField(
+        label=_("Handler"), coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("open", _("All open")), *Status.choices],
         required=False,
+        widget=FastSelect,
     )
     complaint_type = forms.ChoiceField(
-        label=_("Type"), choices=[BLANK, *ComplaintType.choices], required=False
+        label=_("Type"), choices=[BLANK, *ComplaintType.choices], required=False, widget=FastSelect
     )
     mine_only = forms.BooleanField(label=_("Mine only"), required=False)
     sla = forms.ChoiceField(
@@ -89,20 +136,22 @@ class BoardFilterForm(_StyledForm):
         widget=forms.HiddenInput,
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, handler_choices: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
+        self.fields["project"].choices = [BLANK, *selectors.visible_projects(user)]
         self.fields["category"].choices = category_choices(include_parents=True)
-        self.fields["handler"].queryset = colleagues(user, ACTION_ROLES["respond"])
+        if handler_choices is None:
+            handler_choices = selectors.colleague_choices(user, ACTION_ROLES["respond"])
+        self.fields["handler"].choices = [BLANK, *handler_choices]
 
     def selector_filters(self) -> dict:
         data = self.cleaned_data
         return {
-            "project": data["project"].pk if data.get("project") else None,
+            "project": data.get("project"),
             "category": data.get("category"),
             "severity": data.get("severity") or None,
             "channel": data.get("channel") or None,
-            "handler": data["handler"].pk if data.get("handler") else None,
+            "handler": data.get("handler"),
             "status": data.get("status") or "open",
             "complaint_type": data.get("complaint_type") or None,
             "mine_only": data.get("mine_only") or False,
@@ -112,13 +161,17 @@ class BoardFilterForm(_StyledForm):
 
 class BulkAssignForm(_StyledForm):
     complaints = forms.ModelMultipleChoiceField(queryset=Complaint.objects.none())
-    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none())
-    department = forms.ChoiceField(label=_("Department"), choices=[BLANK, *Department.choices])
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none(), widget=FastSelect)
+    department = forms.ChoiceField(
+        label=_("Department"), choices=[BLANK, *Department.choices], widget=FastSelect
+    )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, handler_choices: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["complaints"].queryset = Complaint.objects.visible_to(user).open()
-        self.fields["handler"].queryset = colleagues(user, ACTION_ROLES["respond"])
+        self.fields["handler"].queryset = colleagues(user, ACTION_ROLES["respond"])  # checks the choice
+        if handler_choices is not None:  # shown from the cache (complaints.selectors.colleague_choices)
+            self.fields["handler"].choices = [BLANK, *handler_choices]
 
 
 # --- intake ---------------------------------------------------------------------------------------
@@ -192,9 +245,8 @@ class ComplaintForm(_StyledForm):
         self.fields["category"].widget.attrs["autofocus"] = True
 
     def clean_category(self):
-        pk = self.cleaned_data["category"]
-        category = Category.objects.filter(pk=pk, is_active=True).first()
-        if category is None:
+        category = selectors.category(self.cleaned_data["category"])  # from the cached tree
+        if category is None or not category.is_active:
             raise forms.ValidationError(_("Choose a category."))
         return category
 

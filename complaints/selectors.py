@@ -7,11 +7,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from customers.models import CustomerPhone
+from accounts.models import User
+from customers.selectors import primary_phone_number
+from properties import selectors as property_selectors
+from properties.selectors import cached_reference, forget_cached, forget_on_change
 
-from .models import Complaint, ComplaintEvent, SlaAlert, WorkOrder, current_due_expression
+from .models import Category, Complaint, ComplaintEvent, SlaAlert, WorkOrder, current_due_expression
 
 BOARD_FILTERS = (
     "project",
@@ -26,25 +30,213 @@ BOARD_FILTERS = (
 SLA_STATES = ("on_time", "warning", "breached", "paused")
 
 
-def complaint_list(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
-    """Complaints the user may see, with what a list row shows, filtered by the board's filters."""
-    filters = filters or {}
-    complaints = (
-        Complaint.objects.visible_to(user)
-        .select_related("customer", "project", "category", "category__parent", "unit", "handler")
-        .prefetch_related(
-            Prefetch(
-                "customer__phones",
-                queryset=CustomerPhone.objects.only("id", "customer_id", "number", "is_primary"),
-            )
+# --- reference data: categories, projects and staff, cached ----------------------------------------
+# The board and the API list label every row with its category and project, and the board offers
+# them (and the staff) as filters. Cached as properties.selectors.cached_reference() explains; a save
+# or delete of a category or a staff member, or a change of a staff member's projects or city
+# companies, drops the cached copy at once.
+
+CATEGORIES_KEY = "complaints:reference:categories"
+STAFF_KEY = "complaints:reference:staff"
+
+
+CATEGORY_COLUMNS = ("id", "parent_id", "code", "name", "default_department", "sort_order", "is_active")
+
+
+@dataclass(frozen=True)
+class CategoryEntry:
+    id: int
+    parent_id: int | None
+    code: str
+    name: str
+    default_department: str
+    sort_order: int
+    is_active: bool
+    label: str  # "房屋质量 / 渗漏", as Category.__str__
+
+
+@dataclass(frozen=True)
+class StaffEntry:
+    id: int
+    label: str  # as User.__str__
+    role: str
+    project_ids: frozenset[int]
+    city_company_ids: frozenset[int]
+
+
+def categories() -> dict[int, CategoryEntry]:
+    """Every category (active or not) by id, in the tree's order (sort order, name)."""
+
+    def build() -> dict[int, CategoryEntry]:
+        rows = list(Category.objects.values_list(*CATEGORY_COLUMNS))
+        names = {row[0]: row[3] for row in rows}
+        return {
+            row[0]: CategoryEntry(*row, label=f"{names[row[1]]} / {row[3]}" if row[1] else row[3])
+            for row in rows
+        }
+
+    return cached_reference(CATEGORIES_KEY, build)
+
+
+def category(pk: int) -> Category | None:
+    """A Category instance (its parent attached) built from the cached tree: what a service needs
+    to record a complaint in it (is_active, default department), without a query."""
+    entries = categories()
+
+    def build(entry: CategoryEntry) -> Category:
+        instance = Category.from_db(
+            "default", CATEGORY_COLUMNS, [getattr(entry, column) for column in CATEGORY_COLUMNS]
         )
+        if entry.parent_id is not None and entry.parent_id in entries:
+            instance.parent = build(entries[entry.parent_id])
+        return instance
+
+    entry = entries.get(pk)
+    return build(entry) if entry is not None else None
+
+
+# Project names and the project filter's choices: the property app's cached reference data.
+projects = property_selectors.projects_by_id
+visible_projects = property_selectors.visible_projects
+
+
+def staff() -> list[StaffEntry]:
+    """Every active staff member with their role and assignments, by display name."""
+
+    def build() -> list[StaffEntry]:
+        users = list(User.objects.filter(is_active=True).order_by("display_name", "username"))
+        project_ids: dict[int, set[int]] = {}
+        for user_id, project_id in User.projects.through.objects.values_list("user_id", "project_id"):
+            project_ids.setdefault(user_id, set()).add(project_id)
+        city_ids: dict[int, set[int]] = {}
+        for user_id, city_id in User.city_companies.through.objects.values_list("user_id", "citycompany_id"):
+            city_ids.setdefault(user_id, set()).add(city_id)
+        return [
+            StaffEntry(
+                u.pk,
+                str(u),
+                u.role,
+                frozenset(project_ids.get(u.pk, ())),
+                frozenset(city_ids.get(u.pk, ())),
+            )
+            for u in users
+        ]
+
+    return cached_reference(STAFF_KEY, build)
+
+
+def colleague_choices(user, roles) -> list[tuple[int, str]]:
+    """Active staff of the given roles working on the user's projects (everyone for the group): the
+    same people as complaints.forms.colleagues(), without a query."""
+    scope = user.scope
+    return [
+        (entry.id, entry.label)
+        for entry in staff()
+        if entry.role in roles
+        and (
+            scope.is_unrestricted
+            or entry.project_ids & scope.project_ids
+            or entry.city_company_ids & scope.city_company_ids
+        )
+    ]
+
+
+def forget_reference_data() -> None:
+    """Drop every cached copy of the reference data: for bulk writes, which send no post_save
+    (customers.importing creates projects with bulk_create)."""
+    forget_cached(
+        CATEGORIES_KEY, STAFF_KEY, property_selectors.PROJECTS_KEY, property_selectors.CITY_COMPANIES_KEY
     )
+
+
+forget_on_change(CATEGORIES_KEY, "complaints.Category")
+forget_on_change(STAFF_KEY, "accounts.User", signals=(post_delete,))
+forget_on_change(
+    STAFF_KEY,
+    User.projects.through._meta.label,
+    User.city_companies.through._meta.label,
+    signals=(m2m_changed,),
+)
+
+
+def _staff_saved(sender, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a login changes nothing the staff lists show
+    forget_cached(STAFF_KEY)
+
+
+post_save.connect(_staff_saved, sender=User, dispatch_uid="complaints.selectors.staff_saved")
+
+
+# --- lists ------------------------------------------------------------------------------------------
+
+# What a list row (the SLA board, the API list) shows; the rest of the row stays in the table.
+LIST_COLUMNS = (
+    "id",
+    "number",
+    "complaint_type",
+    "channel",
+    "category_id",
+    "severity",
+    "status",
+    "customer_id",
+    "unit_id",
+    "project_id",
+    "title",
+    "received_at",
+    "department",
+    "handler_id",
+    "reopen_count",
+    "first_response_due_at",
+    "plan_due_at",
+    "resolution_due_at",
+    "paused_at",
+    "sla_target",
+    "sla_warned",
+    "escalation_level",
+    "version",
+    "created_at",
+    "updated_at",
+    "customer__name",
+    "unit__code",
+    "handler__username",
+    "handler__display_name",
+    "handler__first_name",
+    "handler__last_name",
+)
+
+
+def complaint_list(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
+    """Complaints the user may see, with what a list row shows (and nothing more), filtered by the
+    board's filters. Category and project labels come from `categories()` / `projects()`; the
+    customer's primary phone is annotated as `customer_phone` (unmasked: mask it on the way out)."""
+    return list_rows(complaints_matching(user=user, filters=filters))
+
+
+def list_rows(complaints: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """Shape complaints for a list: the columns of LIST_COLUMNS, three small joins, the phone."""
+    return (
+        complaints.select_related("customer", "unit", "handler")
+        .only(*LIST_COLUMNS)
+        .annotate(customer_phone=primary_phone_number("customer_id"))
+    )
+
+
+def category_and_children(category_id: int) -> list[int]:
+    """A category filter matches the category and its children (房屋质量 → 渗漏, 裂缝 …)."""
+    return [category_id, *(c.id for c in categories().values() if c.parent_id == category_id)]
+
+
+def complaints_matching(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
+    """The complaints the user may see that pass the board's filters (no columns chosen, no order)."""
+    filters = filters or {}
+    complaints = Complaint.objects.visible_to(user)
     for name in BOARD_FILTERS:
         value = filters.get(name)
         if value in (None, ""):
             continue
         if name == "category":
-            complaints = complaints.filter(Q(category_id=value) | Q(category__parent_id=value))
+            complaints = complaints.filter(category_id__in=category_and_children(int(value)))
         elif name == "status" and value == "open":
             complaints = complaints.open()
         elif name in ("project", "handler"):
@@ -97,7 +289,7 @@ def sla_counters(*, user, filters: dict | None = None) -> dict[str, int]:
     now = timezone.now()
     filters = {k: v for k, v in (filters or {}).items() if k != "sla"}
     filters["status"] = "open"
-    complaints = with_current_due(complaint_list(user=user, filters=filters)).order_by()
+    complaints = with_current_due(complaints_matching(user=user, filters=filters)).order_by()
     return complaints.aggregate(
         **{state: Count("pk", filter=sla_condition(state, now)) for state in SLA_STATES}
     )
@@ -139,6 +331,27 @@ def complaint_detail(*, user, pk: int) -> Complaint:
         )
         .get(pk=pk)
     )
+
+
+def complaint_as_created(complaint: Complaint) -> Complaint:
+    """The complaint complaint_create() has just returned, with the relations complaint_detail() reads
+    filled from what the service wrote (its first event, its attachments, nothing else yet): the API
+    answers 201 with the detail without reading it all back. For an instance shown at once only: the
+    filled relations do not follow later writes."""
+    written = {
+        "events": [complaint.created_event],
+        "attachments": list(complaint.created_attachments),
+        "work_orders": [],
+        "return_visits": [],
+        "improvement_items": [],
+    }
+    complaint._prefetched_objects_cache = {}
+    for name, rows in written.items():
+        rows_queryset = getattr(complaint, name).all()
+        rows_queryset._result_cache, rows_queryset._prefetch_done = rows, True
+        complaint._prefetched_objects_cache[name] = rows_queryset
+    Complaint.major_report.related.set_cached_value(complaint, None)  # no report yet
+    return complaint
 
 
 def possible_duplicates(

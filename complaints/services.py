@@ -126,9 +126,10 @@ def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
 
 
 def _save(complaint: Complaint, fields: Iterable[str]) -> Complaint:
-    complaint.version = F("version") + 1
+    """Write `fields` and the next version. `complaint` is the row _lock() read FOR UPDATE: until this
+    transaction ends nobody else can move its version, so the next one is known without a re-read."""
+    complaint.version += 1
     complaint.save(update_fields=[*set(fields), "version", "updated_at"])
-    complaint.refresh_from_db(fields=["version"])
     return complaint
 
 
@@ -167,6 +168,9 @@ def _supervisors_of(project_id: int) -> list[int]:
 
 
 # --- intake -----------------------------------------------------------------------------------
+
+
+CREATE_REFERENCES = ("category", "customer", "unit", "project", "received_by", "sla_policy")
 
 
 @transaction.atomic
@@ -217,13 +221,16 @@ def complaint_create(
         or (category.parent.default_department if category.parent_id else ""),
     )
     complaint.sla_policy = sla.policy_for(complaint_type=complaint_type, category=category, severity=severity)
-    complaint.full_clean(exclude=["number", "department"])
+    # The references are the caller's model instances (they exist) and the one table constraint bounds
+    # the escalation level, 0 here: checking them would cost a query each.
+    complaint.full_clean(exclude=["number", "department", *CREATE_REFERENCES], validate_constraints=False)
     sla.start_clock(complaint, start=received_at, targets=("first_response", "plan", "resolution"))
     sla.refresh_clock(complaint)
     complaint.save()
+    # The number carries the id, known only once the row is in.
     complaint.number = f"TS-{timezone.localtime(received_at):%Y%m}-{complaint.pk:06d}"
     Complaint.objects.filter(pk=complaint.pk).update(number=complaint.number)
-    _event(
+    created = _event(
         complaint,
         by,
         ComplaintEvent.Kind.CREATED,
@@ -232,8 +239,10 @@ def complaint_create(
         channel=channel,
         severity=severity,
     )
-    for upload in attachments:
+    uploaded = [
         attachment_add(complaint=complaint, by=by, upload=upload, check_permission=False)
+        for upload in attachments
+    ]
     if severity in (Severity.MAJOR, Severity.GROUP):
         # 重大投诉: the supervisor hears of it at once.
         _notify(
@@ -243,6 +252,9 @@ def complaint_create(
             title=_("Major complaint %(number)s: %(title)s")
             % {"number": complaint.number, "title": complaint.title},
         )
+    # What was written besides the row, for callers that show the new complaint without reading it
+    # back (the API's 201: complaints.selectors.complaint_as_created).
+    complaint.created_event, complaint.created_attachments = created, uploaded
     return complaint
 
 
@@ -470,9 +482,9 @@ def _lock_work_order(work_order: WorkOrder, by: User, expected_version: int | No
 
 
 def _save_work_order(work_order: WorkOrder, fields: list[str]) -> WorkOrder:
-    work_order.version = F("version") + 1
+    """As _save(): the order was read FOR UPDATE by _lock_work_order(), so its next version is known."""
+    work_order.version += 1
     work_order.save(update_fields=[*fields, "version", "updated_at"])
-    work_order.refresh_from_db(fields=["version"])
     return work_order
 
 

@@ -8,12 +8,12 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cursor_pagination import CursorPaginator, InvalidCursor
+from cursor_pagination import CursorPage, CursorPaginator, InvalidCursor
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, DateTimeField, F, Func, IntegerField, Q, Value
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,15 +23,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
+from accounts.models import Department, Role
+from crm.masking import mask_phone
 from customers import selectors as customer_selectors
 from customers.forms import add_service_errors
 from customers.models import Customer
 from customers.services import ConcurrentEditError
 
 from . import forms, selectors, services
-from .models import Complaint, ImprovementItem, Severity, SlaTarget, Status, WorkOrder
+from .models import (
+    Channel,
+    Complaint,
+    ComplaintType,
+    ImprovementItem,
+    Severity,
+    SlaTarget,
+    Status,
+    WorkOrder,
+)
 from .sla import sla_state
+from .templatetags.complaints_tags import sla_badge_class, sla_remaining, sla_state_label
 
 PAGE_SIZE = 25
 
@@ -39,10 +50,42 @@ PAGE_SIZE = 25
 # --- keyset paging over a datetime ---------------------------------------------------------------
 
 
+class RowCompare(Func):
+    """`(a, b) > (x, y)`: one SQL row-value comparison (PostgreSQL, SQLite ≥ 3.15). Unlike the
+    expanded `a > x OR (a = x AND b > y)`, it is a range condition on a btree index over (a, b)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, columns: list, operator: str, values: list):
+        if operator not in ("<", ">") or len(columns) != len(values):
+            raise ValueError("RowCompare needs < or > and as many values as columns")
+        super().__init__(*columns, *values)
+        self.operator = operator
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        width = len(parts) // 2
+        return f"({', '.join(parts[:width])}) {self.operator} ({', '.join(parts[width:])})", params
+
+
 class DueCursorPaginator(CursorPaginator):
-    """Keyset paging on (a datetime, id). The stock cursor writes the datetime with its offset
-    ("…+00:00"), which SQLite, comparing the stored text, never finds equal; write it the way the
-    database adapts datetimes so that ties on the due time page correctly on every backend."""
+    """Keyset paging on (a due time, id), both ascending, a missing due time last.
+
+    The page after (x, y) is `(due, id) > (x, y)` in one row comparison, so PostgreSQL walks an index
+    on (due, id) (the board's complaint_board_current_due) from the cursor: constant cost at any depth.
+    Rows without a due time come after every dated row, ordered by id; a page that crosses from the
+    dated rows into them takes a second query. The cursor writes the datetime the way the database
+    adapts it, so that ties on the due time page correctly on SQLite (which compares stored text) too.
+    """
+
+    def __init__(self, queryset, ordering: tuple[str, str]):
+        super().__init__(queryset, ordering)
+        self.due, self.id = ordering
+        self.base = queryset
 
     def position_from_instance(self, instance):
         position = []
@@ -73,6 +116,46 @@ class DueCursorPaginator(CursorPaginator):
         if before:
             return self.page(last=PAGE_SIZE, before=before)
         return self.page(first=PAGE_SIZE, after=after)
+
+    def _position(self, cursor: str) -> tuple[datetime.datetime | None, int]:
+        due, pk = self.decode_cursor(cursor)
+        if due is not None:
+            due = parse_datetime(due)
+            if timezone.is_naive(due):  # SQLite's adapted form is naive UTC
+                due = timezone.make_aware(due, datetime.UTC)
+        return due, int(pk)
+
+    def _beyond(self, due, pk: int, operator: str):
+        return RowCompare(
+            [F(self.due), F(self.id)], operator, [Value(due, DateTimeField()), Value(pk, IntegerField())]
+        )
+
+    def page(self, first=None, last=None, after=None, before=None):
+        dated = self.base.filter(**{f"{self.due}__isnull": False})
+        undated = self.base.filter(**{f"{self.due}__isnull": True})
+        forwards, backwards = (F(self.due).asc(), F(self.id).asc()), (F(self.due).desc(), F(self.id).desc())
+        if last is not None:  # the page before `before`, walking backwards
+            size, (due, pk) = last, self._position(before)
+            if due is None:
+                rows = list(undated.filter(**{f"{self.id}__lt": pk}).order_by(F(self.id).desc())[: size + 1])
+                if len(rows) <= size:
+                    rows += list(dated.order_by(*backwards)[: size + 1 - len(rows)])
+            else:
+                rows = list(dated.filter(self._beyond(due, pk, "<")).order_by(*backwards)[: size + 1])
+            items = rows[:size][::-1]
+            return CursorPage(items, self, has_next=True, has_previous=len(rows) > size)
+        size = first
+        if after is None:
+            rows = list(self.queryset[: size + 1])  # ordered by (due NULLS LAST, id)
+        else:
+            due, pk = self._position(after)
+            if due is None:
+                rows = list(undated.filter(**{f"{self.id}__gt": pk}).order_by(self.id)[: size + 1])
+            else:
+                rows = list(dated.filter(self._beyond(due, pk, ">")).order_by(*forwards)[: size + 1])
+                if len(rows) <= size:
+                    rows += list(undated.order_by(self.id)[: size + 1 - len(rows)])
+        return CursorPage(rows[:size], self, has_next=len(rows) > size, has_previous=after is not None)
 
 
 def _pager_context(request, paginator: DueCursorPaginator, page) -> dict:
@@ -110,11 +193,48 @@ SLA_STATE_LABELS = {
 }
 
 
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def _label_board_rows(rows, now: datetime.datetime) -> None:
+    """Everything a board row prints, worked out once per page: the template only reads attributes
+    (each get_FOO_display() and each included badge template costs more than the row's SQL)."""
+    categories, projects = selectors.categories(), selectors.projects()
+    statuses, types, channels = (
+        _labels(Status.choices),
+        _labels(ComplaintType.choices),
+        _labels(Channel.choices),
+    )
+    severities, targets = _labels(Severity.choices), _labels(SlaTarget.choices)
+    departments = _labels(Department.choices)
+    for complaint in rows:
+        complaint.sla = state = sla_state(complaint, now)
+        complaint.sla_badge_class = sla_badge_class(state.label)
+        complaint.sla_state_text = sla_state_label(state.label)
+        complaint.sla_remaining_text = sla_remaining(state.remaining) if state.remaining is not None else ""
+        category = categories.get(complaint.category_id)
+        complaint.category_label = category.label if category else ""
+        complaint.project_name = projects.get(complaint.project_id, ("", None))[0]
+        complaint.phone_masked = mask_phone(complaint.customer_phone or "")
+        complaint.status_label = statuses.get(complaint.status, complaint.status)
+        complaint.type_label = types.get(complaint.complaint_type, complaint.complaint_type)
+        complaint.channel_label = channels.get(complaint.channel, complaint.channel)
+        complaint.severity_label = severities.get(complaint.severity, complaint.severity)
+        complaint.sla_target_label = targets.get(complaint.sla_target, "")
+        complaint.department_label = departments.get(complaint.department, "")
+        complaint.select_label = _("Select %(number)s") % {"number": complaint.number}
+
+
 @login_required
 @require_GET
 def sla_board(request):
+    """The SLA board: a page of open complaints by nearest due time and the four counters, in two
+    queries; every choice list and label comes from the cached reference data."""
     user = request.user
-    form = forms.BoardFilterForm(request.GET or None, user=user)
+    may_assign = services.may(user, "dispatch")
+    handlers = selectors.colleague_choices(user, services.ACTION_ROLES["respond"])
+    form = forms.BoardFilterForm(request.GET or None, user=user, handler_choices=handlers)
     filters = form.selector_filters() if form.is_valid() else {}
     paginator = DueCursorPaginator(
         selectors.sla_board(user=user, filters=filters), ordering=("current_due", "id")
@@ -123,13 +243,11 @@ def sla_board(request):
     if page is None:
         return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
     now = timezone.now()
-    for complaint in page:
-        complaint.sla = sla_state(complaint, now)
+    _label_board_rows(page, now)
     counters = selectors.sla_counters(user=user, filters=filters)
     counter_query = request.GET.copy()
     for key in ("sla", "after", "before"):
         counter_query.pop(key, None)
-    may_assign = services.may(user, "dispatch")
     return render(
         request,
         "complaints/board.html",
@@ -142,7 +260,9 @@ def sla_board(request):
             "active_sla": filters.get("sla") or "",
             "counter_query": counter_query.urlencode(),
             "may_assign": may_assign,
-            "assign_form": forms.BulkAssignForm(user=user, auto_id="assign_%s") if may_assign else None,
+            "assign_form": forms.BulkAssignForm(user=user, handler_choices=handlers, auto_id="assign_%s")
+            if may_assign
+            else None,
             "now": now,
             **_pager_context(request, paginator, page),
         },

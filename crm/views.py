@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.shortcuts import render
 
-from customers.models import Contract, Customer, Stage
+from customers.models import Customer, Stage
+from properties import selectors as property_selectors
 from properties.models import Project
 
 
 @login_required
 def home(request):
     user = request.user
-    projects = (
-        Project.objects.visible_to(user)
-        .select_related("city_company")
-        .annotate(
-            unit_count=Count("units", distinct=True),
-            sold_count=Count(
-                "units__contracts",
-                filter=Q(units__contracts__status=Contract.Status.ACTIVE),
-                distinct=True,
-            ),
-        )
-        .order_by("city_company__name", "name")
+    projects = list(
+        Project.objects.visible_to(user).select_related("city_company").order_by("city_company__name", "name")
     )
+    units_and_sold = property_selectors.unit_counts(by="project_id", ids=[p.pk for p in projects])
+    for project in projects:
+        project.unit_count, project.sold_count = units_and_sold.get(project.pk, (0, 0))
     stage_counts = None
     if user.may_see_customers():
-        counts = Customer.objects.visible_to(user).count_by_stage()
+        counts = Customer.objects.visible_to(user, whole_set=True).count_by_stage()
         stage_counts = [(stage, counts[stage]) for stage in Stage]
     return render(
         request,

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -31,7 +32,7 @@ from properties.models import CityCompany, Project, Unit
 
 from . import services
 from .filters import ContractFilter, CustomerFilter, HouseholdMemberFilter
-from .models import Contract, Customer, HouseholdMember, Stage
+from .models import Contract, Customer, CustomerPhone, HouseholdMember, Stage
 from .selectors import customer_list
 
 
@@ -288,7 +289,11 @@ class CustomerViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return customer_list(user=self.request.user)
+        return customer_list(user=self.request.user).prefetch_related(
+            Prefetch(
+                "phones", queryset=CustomerPhone.objects.only("id", "customer_id", "number", "is_primary")
+            )
+        )
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):

@@ -8,6 +8,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalField
+from properties import selectors as property_selectors
 from properties.models import CityCompany, Project
 
 from .models import AcquisitionChannel, Customer, HouseholdRole, Stage
@@ -51,10 +52,10 @@ class CustomerListFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("name, phone, last 4 digits, unit")}),
     )
-    city_company = forms.ModelChoiceField(
-        label=_("City company"), queryset=CityCompany.objects.none(), required=False
+    city_company = forms.TypedChoiceField(
+        label=_("City company"), coerce=int, required=False, empty_value=None
     )
-    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none(), required=False)
+    project = forms.TypedChoiceField(label=_("Project"), coerce=int, required=False, empty_value=None)
     stage = forms.ChoiceField(label=_("Stage"), choices=[("", "---------"), *Stage.choices], required=False)
     acquisition_channel = forms.ChoiceField(
         label=_("Acquisition channel"),
@@ -64,16 +65,20 @@ class CustomerListFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["city_company"].queryset = CityCompany.objects.visible_to(user).order_by("name")
-        self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
+        # From the cached reference data: showing and checking the choices costs no query.
+        self.fields["city_company"].choices = [
+            ("", "---------"),
+            *property_selectors.visible_city_companies(user),
+        ]
+        self.fields["project"].choices = [("", "---------"), *property_selectors.visible_projects(user)]
         style_widgets(self)
 
     def selector_filters(self) -> dict:
         data = self.cleaned_data
         return {
             "q": data.get("q", "").strip(),
-            "city_company": data["city_company"].pk if data.get("city_company") else None,
-            "project": data["project"].pk if data.get("project") else None,
+            "city_company": data.get("city_company"),
+            "project": data.get("project"),
             "stage": data.get("stage") or None,
             "acquisition_channel": data.get("acquisition_channel") or None,
         }

@@ -38,6 +38,7 @@ from .models import (
     IdType,
     pii_hash,
 )
+from .services import customers_refresh_contract_dates
 from .validators import normalize_mobile, validate_mobile
 
 BATCH_SIZE = 500
@@ -939,7 +940,12 @@ class _Plan:
             unit, customer = self.units[unit_key], self.customers[customer_key]
             member = self.existing_members.get((unit.pk, customer.pk))
             if member is None:
-                new_members.append(HouseholdMember(unit=unit, customer=customer, role=role, since=since))
+                new_members.append(
+                    # bulk_create skips save(): the unit's project is copied here.
+                    HouseholdMember(
+                        unit=unit, customer=customer, role=role, since=since, project_id=unit.project_id
+                    )
+                )
             elif member.role != role:
                 member.role, member.updated_at = role, now
                 changed_members.append(member)
@@ -968,6 +974,15 @@ class _Plan:
             ],
             batch_size=BATCH_SIZE,
         )
+        # Bulk writes skip Contract.save(): refresh the stage dates of every buyer touched.
+        customers_refresh_contract_dates(
+            customer_ids={c.primary_buyer_id for c in [*new_contracts, *self.changed_contracts]}
+        )
+        if self.new_projects:
+            # bulk_create sends no post_save: drop the complaint desk's cached project list.
+            from complaints.selectors import forget_reference_data
+
+            forget_reference_data()
         report(1.0)
 
 

@@ -107,34 +107,36 @@ def pii_hash(value: str) -> str:
 
 
 class CustomerQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CustomerQuerySet:
+    def visible_to(self, user, *, whole_set: bool = False) -> CustomerQuerySet:
+        """The customers of the user's city companies, registered at or holding a unit in their projects.
+
+        The holders are a correlated EXISTS on household_project_customer: cheap for a page read in
+        id order or a few candidates (search, one customer). `whole_set=True` is for aggregates over
+        every visible customer (dashboards): `pk IN (holders)`, hashed once, which PostgreSQL also
+        costs sanely (the EXISTS inside an OR is costed per customer, and the estimate sets off JIT).
+        """
         if not user.may_see_customers():
             return self.none()
         scope = user.scope
         if scope.is_unrestricted:
             return self
-        holds_unit_in_scope = HouseholdMember.objects.filter(
-            customer_id=OuterRef("pk"), unit__project_id__in=scope.project_ids
+        holders = HouseholdMember.objects.filter(project_id__in=scope.project_ids)
+        holds_unit_in_scope = (
+            Q(pk__in=holders.values("customer_id"))
+            if whole_set
+            else Exists(holders.filter(customer_id=OuterRef("pk")))
         )
         return self.filter(
             Q(city_company_id__in=scope.city_company_ids)
             | Q(registered_project_id__in=scope.project_ids)
-            | Exists(holds_unit_in_scope)
-        )
-
-    def with_latest_contract_dates(self) -> CustomerQuerySet:
-        """Annotate the dates that decide the stage, from the customer's most recent contract."""
-        latest = Contract.objects.filter(
-            Q(primary_buyer_id=OuterRef("pk")), status=Contract.Status.ACTIVE
-        ).order_by("-signed_on", "-pk")
-        return self.annotate(
-            latest_signed_on=models.Subquery(latest.values("signed_on")[:1]),
-            latest_handed_over_on=models.Subquery(latest.values("handed_over_on")[:1]),
+            | holds_unit_in_scope
         )
 
     @staticmethod
     def stage_conditions(today: datetime.date) -> dict[Stage, Q]:
-        """One filter per stage, over the annotations of `with_latest_contract_dates()`."""
+        """One filter per stage, over the latest contract's dates kept on the customer
+        (`latest_signed_on`, `latest_handed_over_on`; see customers.services.customers_refresh_contract_dates).
+        The same rule as `stage_on()`."""
         one_year_ago = _add_years(today, -1)
         two_years_ago = _add_years(today, -2)
         signed = Q(latest_signed_on__isnull=False, latest_signed_on__lte=today)
@@ -150,15 +152,27 @@ class CustomerQuerySet(models.QuerySet):
 
     def in_stage(self, stage: str, today: datetime.date | None = None) -> CustomerQuerySet:
         conditions = self.stage_conditions(today or timezone.localdate())
-        return self.with_latest_contract_dates().filter(conditions[Stage(stage)])
+        return self.filter(conditions[Stage(stage)])
 
     def count_by_stage(self, today: datetime.date | None = None) -> dict[Stage, int]:
-        """Customers per stage in one grouped query (dashboards)."""
+        """Customers per stage in one grouped query over the customers' own columns (dashboards)."""
         conditions = self.stage_conditions(today or timezone.localdate())
-        counts = self.with_latest_contract_dates().aggregate(
+        counts = self.order_by().aggregate(
             **{stage.value: models.Count("pk", filter=condition) for stage, condition in conditions.items()}
         )
         return {stage: counts[stage.value] for stage in Stage}
+
+
+def latest_active_contract(customer_ref) -> models.QuerySet:
+    """The contract that decides a customer's stage: their most recent active one as primary buyer
+    (an unsigned contract counts as the oldest). `customer_ref` is an OuterRef or a customer id."""
+    return Contract.objects.filter(primary_buyer_id=customer_ref, status=Contract.Status.ACTIVE).order_by(
+        models.F("signed_on").desc(nulls_last=True), "-pk"
+    )
+
+
+# Written only by customers.services.customers_refresh_contract_dates, never by Customer.save().
+CONTRACT_DATE_FIELDS = ("latest_signed_on", "latest_handed_over_on")
 
 
 class Customer(TimeStampedModel):
@@ -179,7 +193,7 @@ class Customer(TimeStampedModel):
         null=True,
         blank=True,
     )
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     id_type = models.CharField(_("ID document type"), max_length=20, choices=IdType.choices, blank=True)
@@ -210,6 +224,13 @@ class Customer(TimeStampedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The dates that decide the lifecycle stage, copied from latest_active_contract() by
+    # customers.services.customers_refresh_contract_dates after every contract write: the stage of
+    # 400k customers is then a filter on their own rows, not two subqueries per customer.
+    latest_signed_on = models.DateField(_("latest contract signed on"), null=True, blank=True, editable=False)
+    latest_handed_over_on = models.DateField(
+        _("latest contract handed over on"), null=True, blank=True, editable=False
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -230,6 +251,10 @@ class Customer(TimeStampedModel):
             # GIN index turns LIKE '%…%' into an index lookup for three characters or more. PostgreSQL
             # only (migration 00xx creates pg_trgm; other databases skip the index).
             GinIndex(fields=["name"], name="customer_name_trgm", opclasses=["gin_trgm_ops"]),
+            # Search by the start of a name (one or two characters, 王伟: name__startswith) and by the
+            # whole name. A plain btree cannot serve LIKE '王伟%' in a non-C collation; the pattern
+            # operators can (PostgreSQL; elsewhere this is a plain index on name).
+            models.Index(fields=["name"], name="customer_name_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:
@@ -265,19 +290,23 @@ class Customer(TimeStampedModel):
         self.id_number_masked = mask_id_number(self.id_number or "")
         if kwargs.get("update_fields") is not None and "id_number" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "id_number_hash", "id_number_masked"}
+        if kwargs.get("update_fields") is None and not self._state.adding and not kwargs.get("force_insert"):
+            # A customer loaded before a contract changed must not write its stale contract dates back.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in CONTRACT_DATE_FIELDS
+            ]
         super().save(*args, **kwargs)
 
     def stage(self, today: datetime.date | None = None) -> Stage:
-        """Stage from the most recent active contract where this customer is the primary buyer.
-
-        Uses the prefetched `contracts_as_buyer` when the caller prefetched them.
-        """
-        today = today or timezone.localdate()
-        contracts = [c for c in self.contracts_as_buyer.all() if c.status == Contract.Status.ACTIVE]
-        if not contracts:
-            return Stage.PROSPECT
-        latest = max(contracts, key=lambda c: (c.signed_on or datetime.date.min, c.pk))
-        return stage_on(signed_on=latest.signed_on, handed_over_on=latest.handed_over_on, today=today)
+        """Stage from the most recent active contract where this customer is the primary buyer
+        (its dates are kept on the customer: no query)."""
+        return stage_on(
+            signed_on=self.latest_signed_on,
+            handed_over_on=self.latest_handed_over_on,
+            today=today or timezone.localdate(),
+        )
 
     @property
     def primary_phone(self) -> CustomerPhone | None:
@@ -328,6 +357,16 @@ class ScopedByUnitQuerySet(models.QuerySet):
         return self.filter(unit__project_id__in=scope.project_ids)
 
 
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user) -> HouseholdQuerySet:
+        if not user.may_see_customers():
+            return self.none()
+        scope = user.scope
+        if scope.is_unrestricted:
+            return self
+        return self.filter(project_id__in=scope.project_ids)
+
+
 class HouseholdRole(models.TextChoices):
     OWNER = "owner", _("Owner (业主)")
     CO_OWNER = "co_owner", _("Co-owner (共有人)")
@@ -344,13 +383,28 @@ class HouseholdMember(TimeStampedModel):
     )
     role = models.CharField(_("role"), max_length=12, choices=HouseholdRole.choices)
     since = models.DateField(_("since"), null=True, blank=True)
+    # The unit's project, copied by save() (bulk writers set it themselves): "customers holding a unit
+    # in my projects", part of every customer scope check, is then one index range, not a join.
+    project = models.ForeignKey(
+        "properties.Project",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # household_project_customer starts with it
+        verbose_name=_("project"),
+    )
 
-    objects = ScopedByUnitQuerySet.as_manager()
+    objects = HouseholdQuerySet.as_manager()
 
     class Meta:
         ordering = ["unit", "role", "id"]
         verbose_name = _("household member")
         verbose_name_plural = _("household members")
+        indexes = [
+            # CustomerQuerySet.visible_to: the customers holding a unit in the user's projects, read
+            # from the index alone.
+            models.Index(fields=["project", "customer"], name="household_project_customer"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["unit", "customer"], name="household_member_once_per_unit"),
             models.UniqueConstraint(
@@ -363,6 +417,12 @@ class HouseholdMember(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.customer} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.project_id = self.unit.project_id
+        if kwargs.get("update_fields") is not None and "unit" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "project"}
+        super().save(*args, **kwargs)
 
 
 class Contract(TimeStampedModel):
@@ -425,19 +485,36 @@ class Contract(TimeStampedModel):
             models.CheckConstraint(condition=Q(price__gte=0), name="contract_price_not_negative"),
         ]
         indexes = [
+            # latest_active_contract(): a buyer's contracts, newest first (customers_refresh_contract_dates).
             models.Index(fields=["primary_buyer", "-signed_on"], name="contract_buyer_latest"),
-            # The home dashboard's customers per stage (CustomerQuerySet.with_latest_contract_dates):
-            # two "latest active contract" subqueries per customer become index-only probes.
-            models.Index(
-                fields=["primary_buyer", "-signed_on", "-id"],
-                name="contract_buyer_latest_active",
-                condition=Q(status="active"),
-                include=["handed_over_on"],
-            ),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        contract = super().from_db(db, field_names, values)
+        contract._loaded_primary_buyer_id = contract.__dict__.get("primary_buyer_id")
+        return contract
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self._refresh_buyers()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        self._refresh_buyers()
+        return deleted
+
+    def _refresh_buyers(self) -> None:
+        """The buyer's stage dates follow every contract saved through the ORM (services, admin,
+        factories); bulk writes call customers_refresh_contract_dates themselves."""
+        from .services import customers_refresh_contract_dates
+
+        buyers = {self.primary_buyer_id, getattr(self, "_loaded_primary_buyer_id", None)} - {None}
+        customers_refresh_contract_dates(customer_ids=buyers)
+        self._loaded_primary_buyer_id = self.primary_buyer_id
 
     def clean(self) -> None:
         errors = {}

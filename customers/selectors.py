@@ -5,43 +5,41 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from crm.masking import mask_phone
+from properties import selectors as property_selectors
 from properties.models import Unit
 
 from .models import Contract, Customer, CustomerPhone, HouseholdMember, pii_hash
 from .validators import normalize_mobile
 
+# Trigram indexes match three characters or more; shorter names are searched by their start.
+NAME_CONTAINS_MIN = 3
 _UNIT_CODE_RE = re.compile(r"^\d+[A-Za-z]?(?:-[0-9A-Za-z]+){0,2}$")
 _UNIT_QUERY_RE = re.compile(r"^(?P<project>.*?)\s*(?P<code>\d+[A-Za-z]?(?:-[0-9A-Za-z]+){1,2})$")
 
 
-def customer_list(*, user, filters: dict | None = None) -> QuerySet[Customer]:
-    """The customer list: scoped, filtered, with what each row shows and nothing more."""
-    filters = filters or {}
-    customers = (
-        Customer.objects.visible_to(user)
-        .select_related("city_company", "registered_project")
-        .prefetch_related(
-            Prefetch(
-                "phones", queryset=CustomerPhone.objects.only("id", "customer_id", "number", "is_primary")
-            )
-        )
-        .prefetch_related(
-            Prefetch(
-                "contracts_as_buyer",
-                queryset=Contract.objects.only(
-                    "id", "primary_buyer_id", "status", "signed_on", "handed_over_on", "unit_id"
-                ),
-            )
-        )
+def primary_phone_number(customer_ref: str = "pk") -> Subquery:
+    """The customer's primary phone number (else the first), as a column of a list row: one index
+    probe per row instead of a query for every row's phones. Unmasked: mask it on the way out."""
+    return Subquery(
+        CustomerPhone.objects.filter(customer_id=OuterRef(customer_ref))
+        .order_by("-is_primary", "id")
+        .values("number")[:1]
     )
+
+
+def customer_list(*, user, filters: dict | None = None) -> QuerySet[Customer]:
+    """The customers the user may see that pass the list's filters, newest first, without the
+    encrypted ID number. Callers add what their rows show (phones, households)."""
+    filters = filters or {}
+    customers = Customer.objects.visible_to(user).defer("id_number")  # lists show the stored mask
     if filters.get("city_company"):
         customers = customers.filter(city_company_id=filters["city_company"])
     if filters.get("project"):
-        customers = customers.filter(
-            Q(registered_project_id=filters["project"]) | Q(households__unit__project_id=filters["project"])
-        ).distinct()
+        holders = HouseholdMember.objects.filter(project_id=filters["project"]).values("customer_id")
+        customers = customers.filter(Q(registered_project_id=filters["project"]) | Q(pk__in=holders))
     if filters.get("stage"):
         customers = customers.in_stage(filters["stage"])
     if filters.get("acquisition_channel"):
@@ -92,11 +90,11 @@ def _matching_customer_ids(text: str) -> QuerySet:
         return Customer.objects.filter(id_number_hash=pii_hash(query.text)).values("pk")
     if query.kind == "unit":
         return HouseholdMember.objects.filter(unit__in=_matching_unit_ids(query.text)).values("customer_id")
-    return (
-        Customer.objects.filter(name__startswith=query.text).values("pk")
-        if len(query.text) < 2
-        else (Customer.objects.filter(name__contains=query.text).values("pk"))
-    )
+    if len(query.text) < NAME_CONTAINS_MIN:
+        # One or two characters (王, 王伟): the start of the name, on the customer_name_prefix index.
+        return Customer.objects.filter(name__startswith=query.text).values("pk")
+    # Three or more (王桂英, 桂英华): anywhere in the name, on the customer_name_trgm index.
+    return Customer.objects.filter(name__contains=query.text).values("pk")
 
 
 def customer_search(*, user, text: str, limit: int = 20) -> tuple[SearchQuery, list[Customer]]:
@@ -104,15 +102,26 @@ def customer_search(*, user, text: str, limit: int = 20) -> tuple[SearchQuery, l
     query = classify_query(text)
     if not query.text:
         return query, []
-    results = (
+    results = list(
         customer_list(user=user)
         .filter(pk__in=_matching_customer_ids(text))
+        .annotate(primary_phone_number=primary_phone_number())
         .prefetch_related(
             Prefetch("households", queryset=HouseholdMember.objects.select_related("unit", "unit__project"))
         )
         .order_by("-id")[:limit]
     )
-    return query, list(results)
+    label_customer_rows(results)
+    return query, results
+
+
+def label_customer_rows(customers) -> None:
+    """What a list row prints besides the customer's own columns, without a query: the masked primary
+    phone (from `primary_phone_number`) and the city company's name (cached reference data)."""
+    cities = property_selectors.city_companies_by_id()
+    for customer in customers:
+        customer.phone_masked = mask_phone(getattr(customer, "primary_phone_number", "") or "")
+        customer.city_company_name = cities.get(customer.city_company_id, "")
 
 
 def unit_search(*, user, text: str, limit: int = 10) -> list[Unit]:
@@ -127,6 +136,7 @@ def customer_360(*, user, pk: int) -> Customer:
     return (
         Customer.objects.visible_to(user)
         .select_related("city_company", "registered_project", "referrer")
+        .defer("id_number", "referrer__id_number")  # encrypted: the page shows the stored mask
         .prefetch_related(
             "phones",
             Prefetch(
@@ -134,8 +144,12 @@ def customer_360(*, user, pk: int) -> Customer:
                 queryset=HouseholdMember.objects.select_related(
                     "unit", "unit__building", "unit__project", "unit__project__city_company"
                 ).prefetch_related(
-                    Prefetch("unit__household", queryset=HouseholdMember.objects.select_related("customer")),
-                    Prefetch("unit__contracts", queryset=Contract.objects.select_related("primary_buyer")),
+                    Prefetch(
+                        "unit__household",
+                        queryset=HouseholdMember.objects.select_related("customer").defer(
+                            "customer__id_number"
+                        ),
+                    ),
                 ),
             ),
             Prefetch("contracts_as_buyer", queryset=Contract.objects.select_related("unit", "unit__project")),

@@ -7,7 +7,7 @@ from cursor_pagination import CursorPaginator, InvalidCursor
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -98,6 +98,23 @@ def search(request):
     )
 
 
+class NewestFirstPaginator(CursorPaginator):
+    """Keyset paging on the id, newest first. The library orders `id DESC NULLS LAST` and adds
+    `OR id IS NULL` to the cursor, which keep PostgreSQL off the primary key's index (a btree read
+    backwards is DESC NULLS FIRST): ids are never NULL, so the order and the cursor are plain."""
+
+    def __init__(self, queryset):
+        super().__init__(queryset, ordering=("-id",))
+        self.queryset = queryset.order_by("-id")
+
+    def _nulls_ordering(self, ordering, from_last=False):
+        return [F(key[1:]).desc() if key.startswith("-") else F(key).asc() for key in ordering]
+
+    def apply_cursor(self, cursor, queryset, from_last, reverse=False):
+        (position,) = self.decode_cursor(cursor)
+        return queryset.filter(id__gt=position) if reverse else queryset.filter(id__lt=position)
+
+
 def _valid_cursor(paginator: CursorPaginator, cursor: str | None) -> bool:
     """A cursor is the base64 of an id; anything else would reach the database as a bad comparison."""
     if not cursor:
@@ -113,10 +130,14 @@ def customer_list(request):
     _require_customer_access(request.user)
     form = CustomerListFilterForm(request.GET or None, user=request.user)
     filters = form.selector_filters() if form.is_valid() else {}
-    customers = selectors.customer_list(user=request.user, filters=filters).prefetch_related(
-        Prefetch("households", queryset=HouseholdMember.objects.select_related("unit", "unit__project"))
+    customers = (
+        selectors.customer_list(user=request.user, filters=filters)
+        .annotate(primary_phone_number=selectors.primary_phone_number())
+        .prefetch_related(
+            Prefetch("households", queryset=HouseholdMember.objects.select_related("unit", "unit__project"))
+        )
     )
-    paginator = CursorPaginator(customers, ordering=("-id",))
+    paginator = NewestFirstPaginator(customers)
     after, before = request.GET.get("after"), request.GET.get("before")
     if not (_valid_cursor(paginator, after) and _valid_cursor(paginator, before)):
         return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
@@ -124,6 +145,7 @@ def customer_list(request):
         page = paginator.page(last=PAGE_SIZE, before=before)
     else:
         page = paginator.page(first=PAGE_SIZE, after=after)
+    selectors.label_customer_rows(page)
     kept = request.GET.copy()
     kept.pop("after", None)
     kept.pop("before", None)

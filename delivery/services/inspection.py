@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from customers.models import Contract
-from customers.services import ConcurrentEditError
+from customers.services import ConcurrentEditError, customers_refresh_contract_dates
 
 from ..checklist_seed import STANDARD_CHECKLIST_NAME
 from ..models import (
@@ -379,6 +379,8 @@ def handover_sign_off(
         Contract.objects.filter(pk=contract.pk).update(
             handed_over_on=today, version=F("version") + 1, updated_at=now
         )
+        # The owner's lifecycle stage (准业主 → 磨合期) is read from these denormalised dates.
+        customers_refresh_contract_dates(customer_ids=[contract.primary_buyer_id])
     Appointment.objects.filter(handover=handover, status__in=Appointment.ACTIVE).update(
         status=Appointment.Status.DONE, done_at=now, version=F("version") + 1, updated_at=now
     )

@@ -4,9 +4,19 @@ import pytest
 from django.apps import apps
 
 from complaints.models import Category
+from complaints.selectors import forget_reference_data
 from complaints.services import complaint_create
 
 _seed_migration = importlib.import_module("complaints.migrations.0002_seed_categories_and_policies")
+
+
+@pytest.fixture(autouse=True)
+def fresh_reference_data():
+    """Categories, projects and staff are cached across requests (complaints.selectors); a test's
+    rolled-back rows must not linger in the next test's choices."""
+    forget_reference_data()
+    yield
+    forget_reference_data()
 
 
 @pytest.fixture

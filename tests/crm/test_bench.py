@@ -58,6 +58,21 @@ def test_phones_last4_and_id_numbers_are_derived_as_save_does(bench_db):
         assert customer.id_number_masked == mask_id_number(customer.id_number)
 
 
+def test_customers_carry_their_latest_contracts_dates_and_households_their_project(bench_db):
+    """bench_data's COPY goes through customers_refresh_contract_dates and copies the unit's project."""
+    from customers.models import latest_active_contract
+
+    customers = list(Customer.objects.all())
+    with_dates = 0
+    for customer in customers:
+        latest = latest_active_contract(customer.pk).first()
+        expected = (latest.signed_on, latest.handed_over_on) if latest else (None, None)
+        assert (customer.latest_signed_on, customer.latest_handed_over_on) == expected, customer.pk
+        with_dates += latest is not None
+    assert with_dates > len(customers) / 3
+    assert not HouseholdMember.objects.exclude(project_id=F("unit__project_id")).exists()
+
+
 def test_open_complaints_sla_fields_are_where_the_sweep_would_leave_them(bench_db):
     now = timezone.now()
     complaints = list(Complaint.objects.all())
@@ -134,9 +149,20 @@ def test_run_benchmarks_returns_every_path_with_its_figures(bench_db):
     assert service_create["note"] == "" and service_create["median_ms"] > 0 and service_create["queries"] > 0
     api_first = next(r for r in result["rows"] if r["name"].startswith("API /api/v1/complaints/"))
     assert api_first["note"] == "" and api_first["sql_ms"] > 0
+    # The lists beside the board measured for real (not n/a), the deep pages with a cursor.
+    for name in ("customer list first page", "customer list 50 pages deep", "work orders /complaints/",
+                 "work orders, all"):  # fmt: skip
+        row = next(r for r in result["rows"] if r["name"].startswith(name))
+        assert row["note"] == "" and row["queries"] > 0, row
     # The create paths clean up after themselves.
     assert Complaint.objects.count() == 400
     assert "path" in bench_run.format_table(result)
+
+
+def test_only_measures_the_paths_whose_name_contains_the_text(bench_db):
+    result = bench_run.run_benchmarks(requests=1, warmup=0, sweep_count=5, only="PHONE")
+    assert [row["name"] for row in result["rows"]] == ["search: full phone", "search: phone tail"]
+    assert result["only"] == "PHONE"
 
 
 def test_run_benchmarks_restores_debug(bench_db):

@@ -36,6 +36,20 @@ def test_home_counts_the_agents_visible_customers_by_stage(client, agent, projec
     assert response.context["projects"][0].unit_count == 2
 
 
+def test_home_counts_units_and_sold_units_per_project(client, agent, project, owned_unit):
+    from customers.models import Contract
+
+    resold = UnitFactory(building__project=project)  # cancelled, then sold again: one sold unit
+    ContractFactory(unit=resold, status=Contract.Status.CANCELLED)
+    ContractFactory(unit=resold)
+    cancelled = UnitFactory(building__project=project)
+    ContractFactory(unit=cancelled, status=Contract.Status.CANCELLED)
+    UnitFactory(building__project=project)  # never sold
+    client.force_login(agent)
+    (row,) = client.get(reverse("home")).context["projects"]
+    assert (row.unit_count, row.sold_count) == (4, 2)
+
+
 def test_contractor_home_shows_no_customer_figures(client, project, owner):
     client.force_login(UserFactory(role=Role.CONTRACTOR, projects=[project]))
     response = client.get(reverse("home"))
@@ -60,8 +74,9 @@ def test_home_query_count_is_constant(client, agent, project, rows, django_asser
     for _ in range(rows):
         CustomerFactory(city_company=project.city_company, registered_project=project)
     client.force_login(agent)
-    # Session + user (2), scope (2), five stage counts (5), projects (1) → 10.
-    with django_assert_max_num_queries(10):
+    # Session + user (2), scope (2), the five stage counts in one query over the customers' own
+    # columns (1), projects (1), their unit and sold counts in one grouped query (1), the bell (1) → 8.
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("home")).status_code == 200
 
 

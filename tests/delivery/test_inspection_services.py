@@ -324,6 +324,10 @@ def test_sign_off_hands_the_unit_over(handover, engineer, owned_unit, appointmen
     contract = Contract.objects.get(unit=owned_unit, status="active")
     assert contract.handed_over_on == today
     assert contract.version == 2
+    # The owner moves from 准业主 to 磨合期 on the lists that read the denormalised dates.
+    from customers.models import Customer, Stage
+
+    assert Customer.objects.in_stage(Stage.SETTLING_IN).filter(pk=contract.primary_buyer_id).exists()
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.DONE
     assert appointment.done_at is not None

@@ -88,6 +88,17 @@ def test_project_page_groups_buildings_by_phase_with_counts(client, agent, proje
     assert [(b.unit_count, b.sold_count) for b in buildings] == [(2, 1)]
 
 
+def test_a_resold_unit_counts_once_on_the_project_page(client, agent, project):
+    building = BuildingFactory(project=project, number="6")
+    resold = UnitFactory(building=building)
+    ContractFactory(unit=resold, status="cancelled")
+    ContractFactory(unit=resold)
+    ContractFactory(unit=UnitFactory(building=building), status="cancelled")
+    client.force_login(agent)
+    response = client.get(reverse("properties:project-detail", args=[project.pk]))
+    assert (response.context["totals"]["units"], response.context["totals"]["sold"]) == (2, 1)
+
+
 def make_buildings(project, count):
     for n in range(count):
         building = BuildingFactory(project=project, number=f"{n + 1}", floors=3)

@@ -44,6 +44,7 @@ from complaints.models import (
 )
 from crm.masking import mask_id_number
 from customers.models import Contract, Customer, CustomerPhone, HouseholdMember, pii_hash
+from customers.services import customers_refresh_contract_dates
 from customers.validators import resident_id_check_code
 from properties.models import Building, CityCompany, Phase, Project, Unit
 
@@ -215,8 +216,14 @@ class Command(BaseCommand):
                         cursor.execute("SET LOCAL session_replication_role = replica")
             self._hierarchy(cities, opts["projects_per_city"], units)
             self._users()
-            with self._indexes_dropped((Customer, CustomerPhone, Contract, HouseholdMember)):
-                self._customers(customers)
+            with self._indexes_dropped((Customer,)):
+                with self._indexes_dropped((CustomerPhone, Contract, HouseholdMember)):
+                    self._customers(customers)
+                # COPY skips Contract.save(): copy the latest contract's dates onto every buyer (the
+                # lifecycle stage) with the contracts' indexes back and statistics taken, while the
+                # customers' own indexes (a trigram GIN among them) are still down.
+                self._analyze(Contract, Customer)
+                customers_refresh_contract_dates(customer_ids=None)
             with self._indexes_dropped((Complaint, ComplaintEvent, WorkOrder, ReturnVisit)):
                 self._complaints(n, opts["years"])
             self._reset_sequences()
@@ -488,12 +495,11 @@ class Command(BaseCommand):
                     Decimal(rng.randrange(80, 900)) * 10000, promised, handed, "", 1,
                 ))  # fmt: skip
                 cid_ += 1
-                members.append((hid, now, now, unit_id, owner, "owner", handed or signed))
+                members.append((hid, now, now, unit_id, owner, "owner", handed or signed, project_id))
                 hid += 1
                 if i < co_owners:
-                    members.append(
-                        (hid, now, now, unit_id, first_cid + co_owner_start + i, "co_owner", signed)
-                    )
+                    co_owner = first_cid + co_owner_start + i
+                    members.append((hid, now, now, unit_id, co_owner, "co_owner", signed, project_id))
                     hid += 1
             return contracts, members
 
@@ -521,7 +527,7 @@ class Command(BaseCommand):
         )
         self.writer.write(
             HouseholdMember,
-            ["id", "created_at", "updated_at", "unit_id", "customer_id", "role", "since"],
+            ["id", "created_at", "updated_at", "unit_id", "customer_id", "role", "since", "project_id"],
             members,
             len(members),
         )
@@ -860,6 +866,15 @@ class Command(BaseCommand):
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for _name, definition in tqdm(indexes, desc="indexes", disable=self.writer.quiet):
                 cursor.execute(definition)
+
+    @staticmethod
+    def _analyze(*models) -> None:
+        """Planner statistics for freshly copied tables (ANALYZE runs inside a transaction, VACUUM not)."""
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
 
     # --- finish -------------------------------------------------------------------------------
 

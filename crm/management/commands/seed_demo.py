@@ -41,6 +41,7 @@ from customers.models import (
     Stage,
     pii_hash,
 )
+from customers.services import customers_refresh_contract_dates
 from customers.validators import resident_id_check_code
 from properties.models import Building, CityCompany, FinishStandard, Phase, Project, Unit
 
@@ -518,7 +519,12 @@ class Command(BaseCommand):
             if (unit.pk, customer.pk) in have or (role == HouseholdRole.OWNER and unit.pk in owned):
                 continue
             have.add((unit.pk, customer.pk))
-            members.append(HouseholdMember(unit=unit, customer=customer, role=role, since=since))
+            # bulk_create skips HouseholdMember.save(): the unit's project is copied here.
+            members.append(
+                HouseholdMember(
+                    unit=unit, customer=customer, role=role, since=since, project_id=unit.project_id
+                )
+            )
         self._bulk(HouseholdMember, members, "household members")
 
         sold = set(
@@ -546,6 +552,8 @@ class Command(BaseCommand):
                 )
             )
         self._bulk(Contract, contracts, "contracts")
+        # bulk_create skips Contract.save(): the buyers' stage dates are refreshed here.
+        customers_refresh_contract_dates(customer_ids={c.primary_buyer.pk for c in contracts})
 
     def write_contractors(self) -> None:
         existing = set(Contractor.objects.values_list("name", flat=True))
