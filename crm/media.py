@@ -47,10 +47,12 @@ def _signature(user, name: str) -> bool:
 
 
 def _floor_plan(user, name: str) -> bool:
-    from delivery.models import FloorPlan
+    from delivery.models import Defect, FloorPlan
 
     if user.contractor_id:
-        return True  # a contractor pins their own defects on plans; plans carry no personal data
+        # A contractor sees where their own defects are pinned: the plans of those projects.
+        projects = Defect.objects.visible_to(user).values("project_id")
+        return FloorPlan.objects.filter(image=name, project_id__in=projects).exists()
     return FloorPlan.objects.visible_to(user).filter(image=name).exists()
 
 

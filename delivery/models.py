@@ -207,7 +207,14 @@ class ReadinessItem(TimeStampedModel):
 
 
 class HandoverQuerySet(ScopedByProjectQuerySet):
-    pass
+    def visible_to(self, user) -> HandoverQuerySet:
+        """The handovers of the user's projects. A handover carries the owner (name, signature):
+        contractors and department staff, who see no customer pages, see none."""
+        from accounts.models import Role
+
+        if not user.is_active or user.role in (Role.CONTRACTOR, Role.DEPARTMENT_STAFF):
+            return self.none()
+        return super().visible_to(user)
 
 
 class Handover(TimeStampedModel):
@@ -563,7 +570,8 @@ class DefectQuerySet(models.QuerySet):
     def visible_to(self, user) -> DefectQuerySet:
         from accounts.models import Role
 
-        if not user.is_active:
+        if not user.is_active or user.role == Role.DEPARTMENT_STAFF:
+            # Department staff work on complaint work orders; the handover desk is not theirs.
             return self.none()
         if user.role == Role.CONTRACTOR:
             # A contractor sees their own defects, nothing else.

@@ -89,8 +89,8 @@ def _document_labels(codes) -> list[str]:
 @login_required
 @require_GET
 def handover_detail(request, pk: int):
-    handover = _handover_or_404(request.user, pk)
     _require_reader(request.user)
+    handover = _handover_or_404(request.user, pk)
     return _render_handover(request, handover)
 
 
@@ -98,8 +98,8 @@ def handover_detail(request, pk: int):
 @require_POST
 def inspection_start(request, pk: int):
     user = request.user
-    handover = _handover_or_404(user, pk)
     _require_inspector(user)
+    handover = _handover_or_404(user, pk)
     form = InspectionStartForm(request.POST, auto_id="start-%s")
     if form.is_valid():
         running = handover.running_inspection
@@ -348,8 +348,8 @@ def inspection_complete(request, pk: int):
 def sign_off(request, pk: int):
     """交房: documents, meter readings, keys and the owner's signature drawn on the tablet."""
     user = request.user
-    handover = _handover_or_404(user, pk)
     _require_reader(user)
+    handover = _handover_or_404(user, pk)
     may_sign = services.may_inspect(user) and handover.status != Handover.Status.HANDED_OVER
     if request.method == "POST":
         _require_inspector(user)

@@ -28,6 +28,7 @@ from customers.models import (
     Stage,
 )
 from customers.validators import validate_mobile, validate_resident_id
+from delivery.models import Appointment, Defect, Handover, HandoverBatch, Inspection, RectificationOrder
 from properties.models import Building, CityCompany, Project, Unit
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,7 @@ pytestmark = pytest.mark.django_db
 MODELS = (
     CityCompany, Project, Building, Unit, Customer, CustomerPhone, HouseholdMember, Contract, User,
     Contractor, Complaint, ComplaintEvent, WorkOrder, ReturnVisit, SlaAlert, GroupCase, ImprovementItem,
+    HandoverBatch, Appointment, Inspection, Handover, Defect, RectificationOrder,
 )  # fmt: skip
 
 
@@ -122,6 +124,7 @@ def test_one_demo_login_per_role_with_the_documented_password():
     assert set(User.objects.get(username="agent").projects.values_list("name", flat=True)) == {
         "四季花城",
         "城市花园",
+        "万科城",
     }
     assert list(User.objects.get(username="cityhead").city_companies.values_list("name", flat=True)) == [
         "深圳公司"
@@ -207,3 +210,23 @@ def test_the_sla_demo_complaint_warns_and_escalates_within_minutes_untouched():
         complaint.refresh_from_db()
         assert complaint.escalation_level == level and complaint.sla_warned
     assert sorted(complaint.sla_alerts.values_list("level", flat=True)) == [0, 1, 2, 3]
+
+
+def test_the_handover_desk_has_batches_a_queue_defects_and_rectification():
+    out = seed()
+
+    assert HandoverBatch.objects.filter(status=HandoverBatch.Status.OPEN).exists()
+    assert HandoverBatch.objects.filter(status=HandoverBatch.Status.PLANNING).exists()
+    assert Appointment.objects.exists()
+    assert Handover.objects.filter(status=Handover.Status.HANDED_OVER).exists()
+    assert Inspection.objects.exists()
+    # Issued to the contractors and being fixed (with 60 units there are too few to reach 复验).
+    assert Defect.objects.filter(status=Defect.Status.FIXING, order__isnull=False).exists()
+    assert RectificationOrder.objects.exists()
+    # The contractor login has rectification work of its own.
+    contractor = User.objects.get(username="contractor")
+    assert RectificationOrder.objects.filter(contractor=contractor.contractor).exists()
+    # The handover team's logins see the batches.
+    engineer = User.objects.get(username="engineer")
+    assert HandoverBatch.objects.filter(project__in=engineer.projects.all()).count() == 2
+    assert "Handover: " in out

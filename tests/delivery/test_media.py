@@ -87,3 +87,64 @@ def test_unknown_folders_files_no_row_owns_and_escapes_are_404(client, defect_ph
     assert client.get(reverse("media", args=["secret.txt"])).status_code == 404
     assert client.get(reverse("media", args=["defects/2026/11/not-a-row.jpg"])).status_code == 404
     assert client.get("/media/defects/../../secret.txt").status_code == 404
+
+
+# --- signatures and floor plans: the owner's handover is the handover team's -------------------
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+
+
+@pytest.fixture
+def signed_handover(handover):
+    from django.core.files.base import ContentFile
+
+    handover.signature.save("signature.png", ContentFile(PNG), save=True)
+    return handover
+
+
+def test_a_signature_is_served_to_the_handover_team_only(
+    client, signed_handover, agent, engineer, contractor_user, project
+):
+    """A contractor assigned to the project, and department staff there, see no owner's signature."""
+    contractor_user.projects.add(project)
+    department = UserFactory(
+        username="dept", role="department_staff", projects=[project], department="engineering"
+    )
+    url = url_of(signed_handover.signature)
+    for user in (agent, engineer):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    for user in (contractor_user, department):
+        client.force_login(user)
+        assert client.get(url).status_code == 404, user.role
+
+
+def test_a_contractor_sees_the_floor_plans_of_projects_with_their_defects_only(
+    client, defect_photo, contractor_user, other_contractor_user, project, other_project, agent
+):
+    from django.core.files.base import ContentFile
+
+    from delivery.models import FloorPlan
+
+    here = FloorPlan(project=project, layout="3室2厅2卫")
+    here.image.save("here.png", ContentFile(PNG), save=True)
+    elsewhere = FloorPlan(project=other_project, layout="3室2厅2卫")
+    elsewhere.image.save("elsewhere.png", ContentFile(PNG), save=True)
+    client.force_login(contractor_user)  # defect_photo's defect is theirs, in `project`
+    assert client.get(url_of(here.image)).status_code == 200
+    assert client.get(url_of(elsewhere.image)).status_code == 404
+    client.force_login(other_contractor_user)  # no defects anywhere
+    assert client.get(url_of(here.image)).status_code == 404
+    client.force_login(agent)
+    assert client.get(url_of(here.image)).status_code == 200
+    assert client.get(url_of(elsewhere.image)).status_code == 404
+
+
+def test_department_staff_get_no_defect_photos(client, defect_photo, project):
+    department = UserFactory(
+        username="dept", role="department_staff", projects=[project], department="engineering"
+    )
+    client.force_login(department)
+    assert client.get(url_of(defect_photo.image)).status_code == 404

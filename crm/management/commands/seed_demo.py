@@ -27,6 +27,7 @@ from accounts.models import Contractor, Role, User
 from accounts.services import staff_set_role
 from complaints.models import Complaint, Status
 from crm.masking import mask_id_number
+from delivery.models import Appointment, Defect, Handover, HandoverBatch
 from customers.models import (
     AcquisitionChannel,
     ContactChannel,
@@ -45,6 +46,7 @@ from customers.services import customers_refresh_contract_dates
 from customers.validators import resident_id_check_code
 from properties.models import Building, CityCompany, FinishStandard, Phase, Project, Unit
 
+from . import _seed_delivery_inspection, _seed_delivery_planning, _seed_delivery_rectification
 from ._seed_complaints import CONTRACTORS, seed_complaints, seed_sla_demo
 
 DEMO_PASSWORD = "demo1234"
@@ -109,12 +111,17 @@ class DemoLogin:
 DEMO_LOGINS = (
     DemoLogin("admin", Role.GROUP_ADMIN, "集团管理员", superuser=True),
     DemoLogin("cityhead", Role.CITY_HEAD, "深圳公司总经理", city_companies=("sz",)),
-    DemoLogin("supervisor", Role.CS_SUPERVISOR, "客服主管 陈静", projects=("sjhc", "csgy")),
-    DemoLogin("agent", Role.CS_AGENT, "客服专员 刘洋", projects=("sjhc", "csgy")),
-    DemoLogin("engineer", Role.DELIVERY_ENGINEER, "交付工程师 周强", projects=("sjhc", "csgy")),
+    # 万科城 (wkc) has a phase still to be handed over (二期, 准业主): the handover team's batches are there.
+    DemoLogin("supervisor", Role.CS_SUPERVISOR, "客服主管 陈静", projects=("sjhc", "csgy", "wkc")),
+    DemoLogin("agent", Role.CS_AGENT, "客服专员 刘洋", projects=("sjhc", "csgy", "wkc")),
+    DemoLogin("engineer", Role.DELIVERY_ENGINEER, "交付工程师 周强", projects=("sjhc", "csgy", "wkc")),
     DemoLogin("dept", Role.DEPARTMENT_STAFF, "工程部 吴磊", projects=("sjhc",), department="engineering"),
     DemoLogin(
-        "contractor", Role.CONTRACTOR, "施工单位 黄师傅", projects=("sjhc",), contractor="中建三局第一分公司"
+        "contractor",
+        Role.CONTRACTOR,
+        "施工单位 黄师傅",
+        projects=("sjhc", "wkc"),
+        contractor="中建三局第一分公司",
     ),
     DemoLogin("manager", Role.READONLY_MANAGER, "集团客服总监", city_companies=("sz", "sh", "wh", "gz")),
 )
@@ -189,6 +196,10 @@ class Command(BaseCommand):
             self.write_contractors()
             self.write_logins()
             seed_complaints(self, plan, count=max(complaints, 0), seed=seed)
+            # 交付: batches and today's queue, then the walks and defects, then their rectification.
+            _seed_delivery_planning.seed(self)
+            _seed_delivery_inspection.seed(self)
+            _seed_delivery_rectification.seed(self)
         self.demo_complaint = seed_sla_demo(self)
         self.print_summary()
 
@@ -615,6 +626,14 @@ class Command(BaseCommand):
             f"Complaints: {sum(by_status.values())} ("
             + ", ".join(f"{Status(s).label}: {n}" for s, n in sorted(by_status.items()))
             + ")"
+        )
+        defects = Counter(Defect.objects.values_list("status", flat=True))
+        write(
+            f"Handover: {HandoverBatch.objects.count()} batches, {Appointment.objects.count()} appointments, "
+            f"{Handover.objects.filter(status=Handover.Status.HANDED_OVER).count()} units signed off, "
+            f"{sum(defects.values())} defects ("
+            + ", ".join(f"{Defect.Status(s).label}: {n}" for s, n in sorted(defects.items()))
+            + ") — batches and the site queue are on /handover/"
         )
         demo = self.demo_complaint
         write(
