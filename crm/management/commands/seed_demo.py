@@ -27,7 +27,6 @@ from accounts.models import Contractor, Role, User
 from accounts.services import staff_set_role
 from complaints.models import Complaint, Status
 from crm.masking import mask_id_number
-from delivery.models import Appointment, Defect, Handover, HandoverBatch
 from customers.models import (
     AcquisitionChannel,
     ContactChannel,
@@ -44,6 +43,7 @@ from customers.models import (
 )
 from customers.services import customers_refresh_contract_dates
 from customers.validators import resident_id_check_code
+from delivery.models import Appointment, Defect, Handover, HandoverBatch
 from properties.models import Building, CityCompany, FinishStandard, Phase, Project, Unit
 
 from . import _seed_delivery_inspection, _seed_delivery_planning, _seed_delivery_rectification
