@@ -186,13 +186,15 @@ def tablet_page(*, user, pk: int) -> TabletPage:
         for room in RoomType.values
         if room in rooms
     ]
-    unit = inspection.handover.unit
-    plan = (
-        FloorPlan.objects.filter(project_id=unit.project_id, layout=unit.layout).first()
-        if unit.layout
-        else None
-    )
+    plan = floor_plan_for(inspection.handover.unit)
     return TabletPage(inspection=inspection, rooms=ordered, other_defects=other, floor_plan=plan)
+
+
+def floor_plan_for(unit) -> FloorPlan | None:
+    """The floor plan (户型图) of the unit's layout in its project, if an administrator uploaded one."""
+    if not unit.layout:
+        return None
+    return FloorPlan.objects.filter(project_id=unit.project_id, layout=unit.layout).first()
 
 
 def inspection_list(*, user) -> QuerySet[Inspection]:

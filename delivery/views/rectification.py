@@ -32,6 +32,7 @@ from ..deadlines import defect_deadline_state
 from ..forms import rectification as forms
 from ..models import Defect, DefectPhoto, Handover, RectificationOrder
 from ..selectors import rectification as selectors
+from ..selectors.inspection import floor_plan_for
 from ..services import rectification as services
 
 PAGE_SIZE = 25
@@ -375,6 +376,15 @@ def _action_form(action: Action, defect: Defect, data=None, files=None):
     return action.form(data, files, initial={"version": defect.version}, auto_id=f"{action.slug}-%s")
 
 
+def _pins(defects) -> list[dict]:
+    """The pinned defects, numbered by their place in `defects`, with the pin's place in percent."""
+    return [
+        {"number": number, "defect": d, "left": f"{d.pin_x * 100:.2f}", "top": f"{d.pin_y * 100:.2f}"}
+        for number, d in enumerate(defects, start=1)
+        if d.pin_x is not None and d.pin_y is not None
+    ]
+
+
 def _render_detail(request, defect: Defect, bound=None, status: int = 200):
     user = request.user
     actions = []
@@ -406,6 +416,8 @@ def _render_detail(request, defect: Defect, bound=None, status: int = 200):
             "may_see_order": defect.order_id is not None
             and selectors.orders_visible_to(user).filter(pk=defect.order_id).exists(),
             "may_see_unit": user.role != Role.CONTRACTOR and defect.handover_id is not None,
+            "floor_plan": floor_plan_for(defect.unit) if defect.pin_x is not None else None,
+            "pins": _pins([defect]),
             "now": now,
         },
         status=status,
@@ -605,6 +617,7 @@ def unit_report(request, pk: int):
         defect.deadline = defect_deadline_state(defect, now)
     counts = Counter(d.status for d in defects)
     owner = services.unit_owner(handover.unit)
+    pins = _pins(defects)  # one plan with every pinned defect, numbered as in the list below
     return render(
         request,
         "delivery/rectification/unit_report.html",
@@ -619,6 +632,8 @@ def unit_report(request, pk: int):
             ],
             "open_count": sum(counts[s] for s in Defect.OPEN_STATUSES),
             "warranty_ends": services.warranty_ends(handover),
+            "pins": pins,
+            "floor_plan": floor_plan_for(handover.unit) if pins else None,
             "may_record": services.may(user, "record") and handover.status == Handover.Status.HANDED_OVER,
             "may_reinspect": services.may(user, "owner_accept"),
             "now": now,

@@ -466,3 +466,29 @@ def test_department_staff_have_no_part_in_the_handover_desk(
         assert client.get(reverse("delivery:unit-report", args=[defect.handover_id])).status_code == 404
     assert client.get("/api/v1/defects/").json()["results"] == []
     assert client.get("/api/v1/handovers/").status_code == 403  # the planning API's readers
+
+
+def test_a_pinned_defect_shows_on_the_floor_plan_on_its_page_and_the_unit_report(
+    client, make_defect, engineer, owned_unit, handover, _media
+):
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+
+    from delivery.models import FloorPlan
+
+    owned_unit.layout = "3室2厅2卫"
+    owned_unit.save(update_fields=["layout"])
+    plan = FloorPlan(project=owned_unit.project, layout="3室2厅2卫")
+    plan.image.save("plan.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 32), save=True)
+    pinned = make_defect(pin_x=Decimal("0.4200"), pin_y=Decimal("0.1550"))
+    unpinned = make_defect(location="客厅")
+    client.force_login(engineer)
+
+    page = client.get(detail(pinned)).content.decode()
+    assert 'data-testid="pinned-plan"' in page and plan.image.url in page
+    assert "left: 42.00%; top: 15.50%;" in page
+    assert 'data-testid="pinned-plan"' not in client.get(detail(unpinned)).content.decode()
+
+    report = client.get(reverse("delivery:unit-report", args=[handover.pk])).content.decode()
+    assert report.count('data-testid="pin"') == 1 and "left: 42.00%; top: 15.50%;" in report
