@@ -778,6 +778,7 @@ class DefectEvent(models.Model):
         ACCEPTED = "accepted", _("Accepted by the owner")
         OWNER_REJECTED = "owner_rejected", _("Rejected by the owner")
         CANCELLED = "cancelled", _("Cancelled")
+        CORRECTED = "corrected", _("Corrected")
         WARNING = "warning", _("Deadline warning")
         ESCALATED = "escalated", _("Escalated")
         COMPLAINT_LINKED = "complaint_linked", _("Turned into a complaint")

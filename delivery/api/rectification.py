@@ -9,7 +9,7 @@
   send a `client_uuid` so that a retried upload returns the defect already made (200) instead
   of a second one (201).
 - Concurrency: state changes (`fixed`, `verify`, `reject`, `owner-accept`, `owner-reject`,
-  `cancel`) must say which version they acted on, in the body (`"version": 3`) or as
+  `cancel`, `correct`) must say which version they acted on, in the body (`"version": 3`) or as
   `If-Match: "3"` (the ETag of the retrieve). Missing → 428; stale → 409. `photos` and
   `to-complaint` change no state: a version there is optional (checked when given).
 - Transitions are the services'; an illegal one is a 400 on `status`.
@@ -386,6 +386,17 @@ class DefectReasonInputSerializer(DefectVersionSerializer):
     reason = serializers.CharField(max_length=2000)
 
 
+class DefectCorrectInputSerializer(DefectVersionSerializer):
+    """Only the fields sent change (services.defect_correct)."""
+
+    room = serializers.ChoiceField(choices=RoomType.choices, required=False)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    trade = serializers.ChoiceField(choices=Trade.choices, required=False)
+    severity = serializers.ChoiceField(choices=DefectSeverity.choices, required=False)
+    description = serializers.CharField(max_length=5000, required=False)
+    contractor = ActiveContractorField(required=False, allow_null=True)
+
+
 class DefectOwnerAcceptInputSerializer(DefectNoteInputSerializer):
     photos = _photos(required=False)
 
@@ -457,6 +468,7 @@ class DefectViewSet(
         "owner_accept": "owner_accept",
         "owner_reject": "owner_reject",
         "cancel": "cancel",
+        "correct": "correct",
         "to_complaint": "to_complaint",
     }
 
@@ -554,6 +566,17 @@ class DefectViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._act(request, DefectReasonInputSerializer, services.defect_cancel)
+
+    @_action_schema(
+        _(
+            "Correct what was recorded (room, location, trade, severity, description, contractor) while the "
+            "defect is open and in no rectification order; only the fields sent change"
+        ),
+        DefectCorrectInputSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        return self._act(request, DefectCorrectInputSerializer, services.defect_correct)
 
     @extend_schema(
         summary=_("Turn a defect reported after handover into a repair request (报修); idempotent"),

@@ -147,6 +147,19 @@ class FixedForm(VersionedForm):
         self.fields["photos"].error_messages["required"] = _("Add at least one photo of the fixed defect.")
 
 
+class CorrectForm(VersionedForm):
+    """What was recorded, to put right before the order goes out (services.defect_correct)."""
+
+    room = forms.ChoiceField(label=_("Room"), choices=RoomType.choices)
+    location = forms.CharField(label=_("Location"), required=False, max_length=200)
+    trade = forms.ChoiceField(label=_("Trade"), choices=Trade.choices)
+    severity = forms.ChoiceField(label=_("Severity"), choices=DefectSeverity.choices)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+    contractor = forms.ModelChoiceField(
+        label=_("Contractor"), queryset=Contractor.objects.filter(is_active=True), required=False
+    )
+
+
 class NoteForm(VersionedForm):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -68,6 +68,8 @@ ACTION_ROLES: dict[str, set[str]] = {
     "owner_accept": RECORDERS,
     "owner_reject": RECORDERS,
     "cancel": SUPERVISORS,
+    # Fix what was recorded wrongly (room, trade, severity, contractor...) before the order goes out.
+    "correct": RECORDERS,
     "to_complaint": FRONT_LINE,
 }
 # Which statuses each transition leaves from.
@@ -79,7 +81,10 @@ TRANSITIONS: dict[str, set[str]] = {
     "owner_accept": {Defect.Status.VERIFIED},
     "owner_reject": {Defect.Status.VERIFIED},
     "cancel": set(Defect.OPEN_STATUSES),
+    "correct": {Defect.Status.OPEN},
 }
+# What a correction may change, and how each is written in the defect's history.
+CORRECTABLE = ("room", "location", "trade", "severity", "description", "contractor")
 # A contractor uploads work photos; staff add photos of the defect as found or at the re-inspection.
 CONTRACTOR_PHOTO_STAGES = {DefectPhoto.Stage.PROGRESS}
 STAFF_PHOTO_STAGES = {DefectPhoto.Stage.FOUND, DefectPhoto.Stage.PROGRESS, DefectPhoto.Stage.REINSPECTION}
@@ -512,6 +517,59 @@ def defect_cancel(*, by: User, defect: Defect, reason: str, expected_version: in
             link=_defect_link(defect),
         )
     return defect
+
+
+@transaction.atomic
+def defect_correct(*, by: User, defect: Defect, expected_version: int | None = None, **changes) -> Defect:
+    """Correct what was recorded, while the defect is open and not yet in a rectification order: the
+    room, location, trade, severity, description or contractor. A new severity gives a new due date
+    from when the clock started, unless the deadline has already warned or escalated (then cancel the
+    defect and record it again). Writes one history entry naming every change."""
+    _require(by, "correct")
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise ValueError(f"not correctable: {sorted(unknown)}")
+    defect = _lock(defect, by, expected_version)
+    _require_status(defect, "correct")
+    if defect.order_id is not None:
+        raise ValidationError({"status": _("The defect is in a rectification order: ask the engineer.")})
+    if "description" in changes:
+        changes["description"] = _text(changes["description"], "description", _("Describe the defect."))
+    if "location" in changes:
+        changes["location"] = (changes["location"] or "").strip()
+    changed = {name: value for name, value in changes.items() if getattr(defect, name) != value}
+    if not changed:
+        return defect
+    fields = list(changed)
+    if "severity" in changed and (defect.warned or defect.escalation_level):
+        raise ValidationError(
+            {
+                "severity": _(
+                    "The deadline has already warned or escalated: cancel the defect and record it again."
+                )
+            }
+        )
+    lines = []
+    for name, value in changed.items():
+        field = Defect._meta.get_field(name)
+        before = _shown(defect, name)
+        setattr(defect, name, value)
+        lines.append(f"{field.verbose_name}: {before or '—'} → {_shown(defect, name) or '—'}")
+    if "severity" in changed:
+        fields += deadlines.start_clock(defect, start=defect.clock_started_at)
+    defect.full_clean(exclude=["number", "client_uuid"], validate_constraints=False)
+    _save(defect, fields)
+    defect_event(defect, by, DefectEvent.Kind.CORRECTED, "\n".join(lines))
+    handover_refresh_status(defect.handover_id)
+    return defect
+
+
+def _shown(defect: Defect, name: str) -> str:
+    value = getattr(defect, name)
+    if name == "contractor":
+        return value.name if value else ""
+    display = getattr(defect, f"get_{name}_display", None)
+    return str(display()) if display else str(value or "")
 
 
 # --- after handover: warranty defects and repair requests (报修) ------------------------------------------

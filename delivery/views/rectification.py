@@ -198,6 +198,7 @@ class Action:
     style: str = "outline-primary"
     staff_only: bool = False
     multipart: bool = False
+    initial: Callable[[Defect], dict] | None = None  # the form's starting values, besides the version
 
 
 def _status_in(*statuses) -> Callable[[Defect], bool]:
@@ -333,6 +334,22 @@ ACTIONS: dict[str, Action] = {
             "outline-primary",
         ),
         Action(
+            "correct",
+            gettext_lazy("Correct the record"),
+            "correct",
+            forms.CorrectForm,
+            lambda d, by, data: services.defect_correct(
+                by=by,
+                defect=d,
+                expected_version=data.get("version"),
+                **{name: data[name] for name in services.CORRECTABLE},
+            ),
+            lambda d: d.status == Defect.Status.OPEN and d.order_id is None,
+            "outline-secondary",
+            staff_only=True,
+            initial=lambda d: {name: getattr(d, name) for name in services.CORRECTABLE},
+        ),
+        Action(
             "cancel",
             gettext_lazy("Cancel the defect"),
             "cancel",
@@ -356,6 +373,7 @@ DONE_MESSAGES = {
     "photos": gettext_lazy("Photos added."),
     "to-complaint": gettext_lazy("Repair request opened."),
     "cancel": gettext_lazy("Defect cancelled."),
+    "correct": gettext_lazy("Defect corrected."),
 }
 
 
@@ -373,7 +391,8 @@ def _action_allowed(user, action: Action, defect: Defect) -> bool:
 
 
 def _action_form(action: Action, defect: Defect, data=None, files=None):
-    return action.form(data, files, initial={"version": defect.version}, auto_id=f"{action.slug}-%s")
+    initial = {"version": defect.version, **(action.initial(defect) if action.initial else {})}
+    return action.form(data, files, initial=initial, auto_id=f"{action.slug}-%s")
 
 
 def _pins(defects) -> list[dict]:

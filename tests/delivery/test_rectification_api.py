@@ -315,3 +315,13 @@ def test_contractor_list_query_count_is_constant(
     with django_assert_max_num_queries(4):
         response = client.get(f"{API}/defects/")
     assert len(response.json()["results"]) == count
+
+
+def test_correct_changes_only_the_fields_sent_and_needs_a_version(make_defect, engineer):
+    defect = make_defect()
+    client = client_for(engineer)
+    assert post(client, url(defect, "correct"), {"location": "次卧"}).status_code == 428
+    response = post(client, url(defect, "correct"), {"version": defect.version, "location": "次卧"})
+    assert response.status_code == 200, response.content
+    assert response.json()["location"] == "次卧" and response.json()["room"] == defect.room
+    assert post(client, url(defect, "correct"), {"version": defect.version, "room": "x"}).status_code == 400

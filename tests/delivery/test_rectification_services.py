@@ -470,3 +470,62 @@ def test_demo_seed_moves_defects_along_and_is_idempotent(
         SimpleNamespace(created=Counter(), stdout=io.StringIO(), contractors={}, today=timezone.localdate())
     )
     assert (Defect.objects.count(), RectificationOrder.objects.count(), Complaint.objects.count()) == before
+
+
+# --- correcting what was recorded ---------------------------------------------------------------------------
+
+
+def test_a_correction_changes_the_fields_writes_history_and_a_new_severity_moves_the_due_date(
+    make_defect, engineer, other_contractor
+):
+    defect = make_defect(severity="minor")
+    minor_due = defect.due_at
+    corrected = services.defect_correct(
+        by=engineer,
+        defect=defect,
+        expected_version=defect.version,
+        room="kitchen",
+        location=" 水槽下 ",
+        severity="critical",
+        contractor=other_contractor,
+        description=defect.description,  # unchanged: not in the history
+    )
+    corrected = fresh(corrected)
+    assert (corrected.room, corrected.location, corrected.severity) == ("kitchen", "水槽下", "critical")
+    assert corrected.contractor == other_contractor
+    assert corrected.version == defect.version + 1
+    # Critical is due in 2 working days, minor in 15, from the same start.
+    assert corrected.clock_started_at == defect.clock_started_at and corrected.due_at < minor_due
+    event = corrected.events.get(kind=DefectEvent.Kind.CORRECTED)
+    assert "华艺门窗" in event.note and "水槽下" in event.note
+    assert corrected.get_room_display() in event.note
+    assert len(event.note.splitlines()) == 4  # room, location, severity, contractor; not the description
+
+
+def test_a_correction_with_no_change_writes_nothing(make_defect, engineer):
+    defect = make_defect()
+    services.defect_correct(by=engineer, defect=defect, room=defect.room, expected_version=defect.version)
+    assert fresh(defect).version == defect.version
+    assert not DefectEvent.objects.filter(kind=DefectEvent.Kind.CORRECTED).exists()
+
+
+def test_a_correction_is_refused_once_issued_stale_escalated_blank_or_by_a_contractor(
+    make_defect, issued, engineer, contractor_user
+):
+    with pytest.raises(ValidationError, match="status"):
+        services.defect_correct(by=engineer, defect=issued, room="kitchen")
+    defect = make_defect()
+    with pytest.raises(ConcurrentEditError):
+        services.defect_correct(
+            by=engineer, defect=defect, room="kitchen", expected_version=defect.version + 1
+        )
+    with pytest.raises(ValidationError, match="description"):
+        services.defect_correct(by=engineer, defect=defect, description="  ")
+    with pytest.raises(PermissionDenied):
+        services.defect_correct(by=contractor_user, defect=defect, room="kitchen")
+    Defect.objects.filter(pk=defect.pk).update(escalation_level=1)
+    with pytest.raises(ValidationError, match="severity"):
+        services.defect_correct(by=engineer, defect=fresh(defect), severity="critical")
+    # Other fields may still be put right.
+    assert services.defect_correct(by=engineer, defect=fresh(defect), location="北墙").location == "北墙"
+    assert fresh(defect).escalation_level == 1

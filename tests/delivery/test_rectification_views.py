@@ -492,3 +492,30 @@ def test_a_pinned_defect_shows_on_the_floor_plan_on_its_page_and_the_unit_report
 
     report = client.get(reverse("delivery:unit-report", args=[handover.pk])).content.decode()
     assert report.count('data-testid="pin"') == 1 and "left: 42.00%; top: 15.50%;" in report
+
+
+def test_engineer_corrects_a_defect_from_its_page_and_a_stale_page_is_a_conflict(
+    client, engineer, make_defect, contractor_user
+):
+    defect = make_defect()
+    client.force_login(engineer)
+    page = client.get(detail(defect)).content.decode()
+    assert 'data-testid="form-correct"' in page
+    form = {
+        "version": defect.version,
+        "room": "balcony",
+        "location": "阳台地漏",
+        "trade": defect.trade,
+        "severity": defect.severity,
+        "description": defect.description,
+        "contractor": defect.contractor_id,
+    }
+    assert client.post(act(defect, "correct"), form).status_code == 302
+    assert (fresh(defect).room, fresh(defect).location) == ("balcony", "阳台地漏")
+    stale = client.post(act(defect, "correct"), {**form, "location": "别处"})  # the old version again
+    assert stale.status_code == 409 and fresh(defect).location == "阳台地漏"
+    client.force_login(contractor_user)
+    assert client.post(act(defect, "correct"), {**form, "version": fresh(defect).version}).status_code in (
+        403,
+        404,
+    )
