@@ -18,7 +18,7 @@ class Scope:
 
     @classmethod
     def for_user(cls, user) -> Scope:
-        from properties.models import Project
+        from properties.selectors import projects_by_id
 
         from .models import Role
 
@@ -29,7 +29,6 @@ class Scope:
         city_ids = frozenset(user.city_companies.values_list("pk", flat=True))
         project_ids = set(user.projects.values_list("pk", flat=True))
         if city_ids:
-            project_ids |= set(
-                Project.objects.filter(city_company_id__in=city_ids).values_list("pk", flat=True)
-            )
+            # Their city companies' projects, from the cached reference data (no query per request).
+            project_ids |= {pk for pk, (_name, city) in projects_by_id().items() if city in city_ids}
         return cls(city_company_ids=city_ids, project_ids=frozenset(project_ids))
