@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from customers.models import Customer, Stage
-from properties import selectors as property_selectors
+from customers.models import Stage
 from properties.models import Project
+
+from .selectors import dashboard_figures
 
 
 @login_required
@@ -16,13 +17,14 @@ def home(request):
     projects = list(
         Project.objects.visible_to(user).select_related("city_company").order_by("city_company__name", "name")
     )
-    units_and_sold = property_selectors.unit_counts(by="project_id", ids=[p.pk for p in projects])
+    figures = dashboard_figures(
+        user=user, project_ids=[p.pk for p in projects], refresh=request.GET.get("refresh") == "1"
+    )
     for project in projects:
-        project.unit_count, project.sold_count = units_and_sold.get(project.pk, (0, 0))
+        project.unit_count, project.sold_count = figures.units_and_sold.get(project.pk, (0, 0))
     stage_counts = None
-    if user.may_see_customers():
-        counts = Customer.objects.visible_to(user, whole_set=True).count_by_stage()
-        stage_counts = [(stage, counts[stage]) for stage in Stage]
+    if figures.stage_counts is not None:
+        stage_counts = [(stage, figures.stage_counts[stage.value]) for stage in Stage]
     return render(
         request,
         "home.html",
@@ -30,5 +32,6 @@ def home(request):
             "projects": projects,
             "stage_counts": stage_counts,
             "customer_total": sum(n for _stage, n in stage_counts) if stage_counts else None,
+            "counted_at": figures.computed_at,
         },
     )

@@ -30,6 +30,15 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: the dashboard's counts are kept per scope, and the
+    scopes (ids) of one test's rolled-back rows come back in the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):
     """Assertions on messages read English; the UI default (zh-hans) is tested on its own."""
     settings.LANGUAGE_CODE = "en"

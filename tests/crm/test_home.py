@@ -78,6 +78,9 @@ def test_home_query_count_is_constant(client, agent, project, rows, django_asser
     # columns (1), projects (1), their unit and sold counts in one grouped query (1), the bell (1) → 8.
     with django_assert_max_num_queries(8):
         assert client.get(reverse("home")).status_code == 200
+    # Counted once per scope for DASHBOARD_CACHE_SECONDS: the two counts are not run again.
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("home")).status_code == 200
 
 
 def test_login_page_defaults_to_simplified_chinese(client, db, settings):
@@ -104,3 +107,29 @@ def test_base_layout_loads_vendored_assets_without_a_cdn(client, agent):
     assert "/static/vendor/bootstrap/bootstrap.min.css" in html
     assert "/static/vendor/htmx/htmx.min.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_dashboard_counts_are_kept_per_scope_until_they_expire_or_are_counted_again(
+    client, agent, project, other_project, settings
+):
+    CustomerFactory(city_company=project.city_company, registered_project=project)
+    client.force_login(agent)
+    first = client.get(reverse("home"))
+    assert first.context["customer_total"] == 1
+    assert 'data-testid="counted-at"' in first.content.decode()
+
+    CustomerFactory(city_company=project.city_company, registered_project=project)
+    assert client.get(reverse("home")).context["customer_total"] == 1  # the kept count
+    assert client.get(reverse("home") + "?refresh=1").context["customer_total"] == 2
+    assert client.get(reverse("home")).context["customer_total"] == 2
+
+    # Another scope has counts of its own, never the agent's.
+    other = UserFactory(role=Role.CS_AGENT, projects=[other_project])
+    client.force_login(other)
+    assert client.get(reverse("home")).context["customer_total"] == 0
+
+    settings.DASHBOARD_CACHE_SECONDS = 0  # expired at once: every view counts
+    client.force_login(agent)
+    client.get(reverse("home") + "?refresh=1")
+    CustomerFactory(city_company=project.city_company, registered_project=project)
+    assert client.get(reverse("home")).context["customer_total"] == 3
