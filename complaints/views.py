@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Department, Role
 from crm.masking import mask_phone
+from crm.rows import local_text, row_url
 from customers import selectors as customer_selectors
 from customers.forms import add_service_errors
 from customers.models import Customer
@@ -208,8 +209,11 @@ def _label_board_rows(rows, now: datetime.datetime) -> None:
     )
     severities, targets = _labels(Severity.choices), _labels(SlaTarget.choices)
     departments = _labels(Department.choices)
+    detail_url = row_url("complaints:detail")
     for complaint in rows:
+        complaint.detail_url = detail_url(complaint.pk)
         complaint.sla = state = sla_state(complaint, now)
+        complaint.due_text = local_text(state.due_at, "%m-%d %H:%M")
         complaint.sla_badge_class = sla_badge_class(state.label)
         complaint.sla_state_text = sla_state_label(state.label)
         complaint.sla_remaining_text = sla_remaining(state.remaining) if state.remaining is not None else ""
@@ -756,11 +760,34 @@ def _may_work_on_orders(user) -> bool:
     return services.may(user, "work_order")
 
 
+# The columns the work-order list prints: not the complaint's text, nor the users' passwords.
+WORK_ORDER_LIST_COLUMNS = (
+    "number", "description", "department", "contractor__name", "assignee__username",
+    "assignee__display_name", "assignee__first_name", "assignee__last_name", "due_at", "status",
+    "complaint__project_id",
+)  # fmt: skip
+
+
+def _label_work_order_rows(rows) -> None:
+    """What a work-order row prints, worked out once per page (see _label_board_rows)."""
+    projects = selectors.projects()
+    statuses, departments = _labels(WorkOrder.Status.choices), _labels(Department.choices)
+    detail_url = row_url("complaints:work-order")
+    for order in rows:
+        order.detail_url = detail_url(order.pk)
+        order.project_name = projects.get(order.complaint.project_id, ("", None))[0]
+        order.due_text = local_text(order.due_at, "%Y-%m-%d %H:%M")
+        order.status_label = statuses.get(order.status, order.status)
+        order.department_label = departments.get(order.department, "")
+
+
 @login_required
 @require_GET
 def work_order_list(request):
-    orders = services.work_orders_visible_to(request.user).select_related(
-        "complaint", "complaint__project", "contractor", "assignee"
+    orders = (
+        services.work_orders_visible_to(request.user)
+        .select_related("complaint", "contractor", "assignee")
+        .only(*WORK_ORDER_LIST_COLUMNS)
     )
     show = request.GET.get("show", "open")
     if show == "open":
@@ -769,6 +796,7 @@ def work_order_list(request):
     page = paginator.page_from_request(request)
     if page is None:
         return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+    _label_work_order_rows(page)
     return render(
         request,
         "complaints/work_order_list.html",

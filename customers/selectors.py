@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from crm.masking import mask_phone
+from crm.rows import local_text, row_url
 from properties import selectors as property_selectors
 from properties.models import Unit
 
-from .models import Contract, Customer, CustomerPhone, HouseholdMember, pii_hash
+from .models import Contract, Customer, CustomerPhone, HouseholdMember, HouseholdRole, pii_hash
 from .validators import normalize_mobile
 
 # Trigram indexes match three characters or more; shorter names are searched by their start.
@@ -119,9 +121,17 @@ def label_customer_rows(customers) -> None:
     """What a list row prints besides the customer's own columns, without a query: the masked primary
     phone (from `primary_phone_number`) and the city company's name (cached reference data)."""
     cities = property_selectors.city_companies_by_id()
+    roles = {value: str(label) for value, label in HouseholdRole.choices}
+    detail_url = row_url("customers:detail")
+    today = timezone.localdate()
     for customer in customers:
         customer.phone_masked = mask_phone(getattr(customer, "primary_phone_number", "") or "")
         customer.city_company_name = cities.get(customer.city_company_id, "")
+        customer.detail_url = detail_url(customer.pk)
+        customer.created_text = local_text(customer.created_at, "%Y-%m-%d")
+        customer.stage_now = customer.stage(today)
+        for member in customer.households.all():  # prefetched by the caller
+            member.role_label = roles.get(member.role, member.role)
 
 
 def unit_search(*, user, text: str, limit: int = 10) -> list[Unit]:
