@@ -8,6 +8,7 @@ from django.shortcuts import render
 from customers.models import Stage
 from properties.models import Project
 
+from .rows import row_url
 from .selectors import dashboard_figures
 
 
@@ -20,8 +21,10 @@ def home(request):
     figures = dashboard_figures(
         user=user, project_ids=[p.pk for p in projects], refresh=request.GET.get("refresh") == "1"
     )
-    for project in projects:
+    detail_url = row_url("properties:project-detail")
+    for project in projects:  # a group admin's table has a row per project: no {% url %} per row
         project.unit_count, project.sold_count = figures.units_and_sold.get(project.pk, (0, 0))
+        project.detail_url = detail_url(project.pk)
     stage_counts = None
     if figures.stage_counts is not None:
         stage_counts = [(stage, figures.stage_counts[stage.value]) for stage in Stage]
