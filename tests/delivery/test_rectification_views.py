@@ -439,22 +439,10 @@ def test_other_unit_handover_pages_are_scoped(client, other_agent, batch, projec
     assert client.get(reverse("delivery:after-handover-defect", args=[handover.pk])).status_code == 404
 
 
-def test_department_staff_have_no_part_in_the_handover_desk(
-    client, project, seeded_checklist, owned_unit, engineer
-):
+def test_department_staff_have_no_part_in_the_handover_desk(client, project, make_defect):
     """Department staff work complaint work orders; defects, orders, reports and statistics carry the
     owners' homes and names and are refused (pages) or empty (API), even in their own project."""
-    from delivery.services.defects import defect_record
-    from tests.factories import UserFactory
-
-    defect = defect_record(
-        by=engineer,
-        unit=owned_unit,
-        room="kitchen",
-        trade="plumbing_electrical",
-        severity="normal",
-        description="厨房水槽下方渗水",
-    )
+    defect = make_defect()
     department = UserFactory(
         username="dept", role="department_staff", projects=[project], department="engineering"
     )
@@ -462,8 +450,7 @@ def test_department_staff_have_no_part_in_the_handover_desk(
     for name in ("delivery:defect-list", "delivery:defect-export", "delivery:order-list", "delivery:stats"):
         assert client.get(reverse(name)).status_code == 403, name
     assert client.get(reverse("delivery:defect-detail", args=[defect.pk])).status_code == 404
-    if defect.handover_id:
-        assert client.get(reverse("delivery:unit-report", args=[defect.handover_id])).status_code == 404
+    assert client.get(reverse("delivery:unit-report", args=[defect.handover_id])).status_code == 404
     assert client.get("/api/v1/defects/").json()["results"] == []
     assert client.get("/api/v1/handovers/").status_code == 403  # the planning API's readers
 
