@@ -661,3 +661,25 @@ def test_the_batch_page_query_count_does_not_grow_with_rows(
         response = client.get(detail_url(planned))
 
     assert response.status_code == 200 and len(response.context["handovers"]) == rows + 1
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_the_queue_and_the_site_screen_query_counts_do_not_grow_with_arrivals(
+    rows, client, supervisor, planned, today_slot, django_assert_max_num_queries
+):
+    """Today's queue at the desk, and the screen that polls every few seconds."""
+    for n in range(rows):
+        arrived(
+            today_slot,
+            owned_unit_in(planned, f"{n + 10}01"),
+            status=Appointment.Status.CHECKED_IN,
+            queue_number=n + 1,
+        )
+    client.force_login(supervisor)
+    with django_assert_max_num_queries(12):
+        queue = client.get(reverse("delivery:queue", args=[planned.pk]))
+    assert queue.status_code == 200
+    with django_assert_max_num_queries(12):
+        screen = client.get(reverse("delivery:queue-screen", args=[planned.pk]))
+    assert screen.status_code == 200
+    assert sum(screen.content.decode().count(f"{n + 10}01") > 0 for n in range(rows)) == rows

@@ -506,3 +506,19 @@ def test_engineer_corrects_a_defect_from_its_page_and_a_stale_page_is_a_conflict
         403,
         404,
     )
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_order_page_and_unit_report_query_counts_are_constant(
+    client, engineer, many_defects, handover, count, django_assert_max_num_queries
+):
+    """Every defect (with its photos) of one order and one unit: the queries do not grow with them."""
+    defects = many_defects(count)
+    (order,) = services.rectification_orders_issue(by=engineer, defects=defects)
+    client.force_login(engineer)
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("delivery:order-detail", args=[order.pk]))
+    assert page.status_code == 200 and page.content.decode().count("缺陷") >= count
+    with django_assert_max_num_queries(12):
+        report = client.get(reverse("delivery:unit-report", args=[handover.pk]))
+    assert report.status_code == 200 and report.content.decode().count("report-defect card") == count
