@@ -35,7 +35,12 @@ def _empty_cache():
     scopes (ids) of one test's rolled-back rows come back in the next one's."""
     from django.core.cache import cache
 
+    from complaints.selectors import forget_reference_data
+
     cache.clear()
+    # Each process also keeps the reference data for a few seconds; a transactional test's flush
+    # sends no signal, so drop that copy too.
+    forget_reference_data()
 
 
 @pytest.fixture(autouse=True)

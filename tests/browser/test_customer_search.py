@@ -4,42 +4,19 @@ Drives Debian's Chromium (/usr/bin/chromium) through the Python playwright packa
 no browser is ever downloaded (`playwright install` is not used).
 """
 
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 15_000
+from tests.browser.chromium import TIMEOUT_MS, launched_chromium, requires_chromium
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
-    ),
-]
+pytestmark = requires_chromium
 
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(locale="zh-CN")
-            page.set_default_timeout(TIMEOUT_MS)
-            yield page
-        finally:
-            browser.close()
+    with launched_chromium(monkeypatch) as chromium:
+        page = chromium.new_page(locale="zh-CN")
+        page.set_default_timeout(TIMEOUT_MS)
+        yield page
 
 
 def test_agent_finds_owner_by_phone_tail_and_sees_the_phone_masked(

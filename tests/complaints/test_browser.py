@@ -10,48 +10,21 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 
 from accounts.models import Department
 from complaints.models import Complaint, Status
+from tests.browser.chromium import TIMEOUT_MS, launched_chromium, requires_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 15_000
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 VIEWPORTS = {"laptop": {"width": 1366, "height": 768}, "tablet": {"width": 768, "height": 1024}}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
-    ),
-]
+pytestmark = requires_chromium
 
 
 @pytest.fixture
 def browser(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            # The test's own queries ran on a connection of the Playwright thread's; close it so
-            # PostgreSQL can drop the test database.
-            connections.close_all()
+    with launched_chromium(monkeypatch) as chromium:
+        yield chromium
 
 
 def _logged_in_page(browser, live_server, username: str):
@@ -112,7 +85,8 @@ def test_hotline_call_to_dispatch_to_board(
     expect(form).to_be_visible()
     form.locator("select[name=department]").select_option(Department.ENGINEERING)
     form.locator("select[name=handler]").select_option(str(supervisor.pk))
-    form.locator("[type=submit]").first.click()
+    with boss.expect_navigation():  # the post answers with a redirect back to the complaint
+        form.locator("[type=submit]").first.click()
     expect(boss.locator("[data-testid=complaint-handler]")).to_contain_text("supervisor")
     complaint.refresh_from_db()
     assert complaint.status == Status.DISPATCHED

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,45 +32,19 @@ from delivery.models import (
     RectificationOrder,
 )
 from delivery.services.inspection import PNG_MAGIC, default_template
+from tests.browser.chromium import TIMEOUT_MS, launched_chromium, requires_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 15_000
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 LAPTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 768, "height": 1024}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
-    ),
-]
+pytestmark = requires_chromium
 
 
 @pytest.fixture
 def browser(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            # The test's ORM calls, made while Playwright's event loop runs, get a connection of their own
-            # (asgiref's context-local storage): close it, or PostgreSQL cannot drop the test database.
-            connections.close_all()
+    with launched_chromium(monkeypatch) as chromium:
+        yield chromium
 
 
 @pytest.fixture(autouse=True)
