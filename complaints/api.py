@@ -489,6 +489,12 @@ class MajorReportInputSerializer(VersionedActionSerializer):
     lessons = serializers.CharField(max_length=10000)
 
 
+class GroupCaseJoinSerializer(VersionedActionSerializer):
+    group_case = ScopedPrimaryKeyRelatedField(
+        queryset=GroupCase.objects.all(), help_text=_("An open group case of the complaint's project.")
+    )
+
+
 class NoteSerializer(VersionedActionSerializer):
     note = serializers.CharField(max_length=5000)
 
@@ -563,6 +569,7 @@ class ComplaintViewSet(
         "resume": "resume",
         "major_report": "major_report",
         "notes": "note",
+        "join_group_case": "group",
     }
 
     def get_queryset(self):
@@ -675,6 +682,14 @@ class ComplaintViewSet(
     @action(detail=True, methods=["post"], url_path="major-report")
     def major_report(self, request, pk=None):
         return self._act(request, MajorReportInputSerializer, services.major_report_save)
+
+    @_action_schema(
+        _("Join an open group case (群诉) of the same project; the complaint takes the group severity"),
+        GroupCaseJoinSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="join-group-case")
+    def join_group_case(self, request, pk=None):
+        return self._act(request, GroupCaseJoinSerializer, services.complaint_join_group_case)
 
     @_action_schema(_("Add a note to the timeline"), NoteSerializer, status_code=status.HTTP_201_CREATED)
     @action(detail=True, methods=["post"])
@@ -1014,10 +1029,9 @@ class GroupCaseViewSet(
 
     def get_queryset(self):
         user = self.request.user
-        cases = GroupCase.objects.prefetch_related(
+        return GroupCase.objects.visible_to(user).prefetch_related(
             Prefetch("complaints", queryset=Complaint.objects.only("id", "group_case_id"))
         )
-        return cases if user.scope.is_unrestricted else cases.filter(project_id__in=user.scope.project_ids)
 
     def create(self, request, *args, **kwargs):
         serializer = GroupCaseCreateSerializer(data=request.data, context=self.get_serializer_context())

@@ -21,6 +21,7 @@ from .models import (
     Channel,
     Complaint,
     ComplaintType,
+    GroupCase,
     ImprovementItem,
     RootCause,
     Severity,
@@ -402,6 +403,27 @@ class GroupCaseForm(_StyledForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["complaints"].queryset = Complaint.objects.visible_to(user).open()
+
+
+class GroupCaseJoinForm(VersionedForm):
+    """On a complaint's page: join one of the open group cases of its project."""
+
+    group_case = forms.ModelChoiceField(label=_("Group case"), queryset=GroupCase.objects.none())
+
+    def __init__(self, *args, complaint, **kwargs):
+        super().__init__(*args, **kwargs)
+        cases = GroupCase.objects.filter(project_id=complaint.project_id, status=GroupCase.Status.OPEN)
+        field = self.fields["group_case"]
+        field.queryset = cases
+        # Read once: the page hides the action when there is nothing to join; a post checks its choice
+        # against the queryset.
+        self.open_cases = [] if self.is_bound else list(cases.only("id", "number", "title"))
+        if not self.is_bound:
+            field.choices = [BLANK, *((case.pk, f"{case.number} · {case.title}") for case in self.open_cases)]
+
+    @property
+    def offers_nothing(self) -> bool:
+        return not self.is_bound and not self.open_cases
 
 
 # --- work orders ------------------------------------------------------------------------------------

@@ -193,6 +193,13 @@ class SlaPolicy(models.Model):
         }[target]
 
 
+class GroupCaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> GroupCaseQuerySet:
+        """The group cases of the user's projects (all of them for the group)."""
+        scope = user.scope
+        return self if scope.is_unrestricted else self.filter(project_id__in=scope.project_ids)
+
+
 class GroupCase(TimeStampedModel):
     """群诉: several owners' complaints with one cause, handled together."""
 
@@ -226,6 +233,8 @@ class GroupCase(TimeStampedModel):
         verbose_name=_("handler"),
     )
     notes = models.TextField(_("notes"), blank=True)
+
+    objects = GroupCaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -834,17 +833,50 @@ def group_case_create(
 
 @transaction.atomic
 def group_case_link(*, case: GroupCase, by: User, complaints: Iterable[Complaint]) -> int:
+    """Link open complaints of the case's project to it; each is locked (in id order, so two
+    supervisors linking overlapping sets cannot deadlock) and checked as complaint_join_group_case()
+    checks one."""
     _require(by, "group")
     count = 0
-    for complaint in complaints:
-        if complaint.project_id != case.project_id:
-            raise ValidationError({"complaints": _("The complaints of a group case belong to one project.")})
-        Complaint.objects.filter(pk=complaint.pk).update(
-            group_case=case, severity=Severity.GROUP, version=F("version") + 1
-        )
-        _event(complaint, by, ComplaintEvent.Kind.GROUPED, case.title, group_case=case.number)
+    for complaint in sorted(complaints, key=lambda c: c.pk):
+        _join_group_case(_lock(complaint, None), case, by)
         count += 1
     return count
+
+
+@transaction.atomic
+def complaint_join_group_case(
+    *, complaint: Complaint, by: User, group_case: GroupCase, expected_version: int | None = None
+) -> Complaint:
+    """One more owner calls about a cause already handled as a group case (群诉): their complaint
+    joins it and takes the group severity."""
+    _require(by, "group")
+    return _join_group_case(_lock(complaint, expected_version), group_case, by)
+
+
+def _join_group_case(complaint: Complaint, case: GroupCase, by: User) -> Complaint:
+    """`complaint` is the row _lock() read FOR UPDATE."""
+    if not _in_scope(by, case.project_id):
+        raise PermissionDenied(_("This project is outside your city companies and projects."))
+    if case.status != GroupCase.Status.OPEN:
+        raise ValidationError({"group_case": _("This group case is closed.")})
+    if complaint.project_id != case.project_id:
+        raise ValidationError({"complaints": _("The complaints of a group case belong to one project.")})
+    if not complaint.is_open:
+        raise ValidationError(
+            {
+                "complaints": _("%(number)s is closed: only open complaints join a group case.")
+                % {"number": complaint.number}
+            }
+        )
+    if complaint.group_case_id is not None:
+        raise ValidationError(
+            {"complaints": _("%(number)s is already in a group case.") % {"number": complaint.number}}
+        )
+    complaint.group_case, complaint.severity = case, Severity.GROUP
+    _save(complaint, ["group_case", "severity"])
+    _event(complaint, by, ComplaintEvent.Kind.GROUPED, case.title, group_case=case.number)
+    return complaint
 
 
 @transaction.atomic

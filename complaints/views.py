@@ -417,6 +417,7 @@ class Action:
     available: Callable[[Complaint], bool]
     style: str = "outline-primary"
     needs_user: bool = False
+    needs_complaint: bool = False
 
 
 def _in_transition(action: str) -> Callable[[Complaint], bool]:
@@ -622,6 +623,18 @@ ACTIONS: dict[str, Action] = {
             "outline-secondary",
         ),
         Action(
+            "group-case",
+            gettext_lazy("Join group case"),
+            "group",
+            forms.GroupCaseJoinForm,
+            lambda c, by, d, f: services.complaint_join_group_case(
+                complaint=c, by=by, group_case=d["group_case"], expected_version=d.get("version")
+            ),
+            lambda c: c.is_open and c.group_case_id is None,
+            "outline-secondary",
+            needs_complaint=True,
+        ),
+        Action(
             "improvement",
             gettext_lazy("Improvement item"),
             "improvement",
@@ -647,6 +660,7 @@ DONE_MESSAGES = {
     "note": gettext_lazy("Note added."),
     "attachment": gettext_lazy("Attachment uploaded."),
     "improvement": gettext_lazy("Improvement item created."),
+    "group-case": gettext_lazy("Added to the group case."),
 }
 
 
@@ -659,6 +673,8 @@ def _complaint_or_404(user, pk: int) -> Complaint:
 
 def _action_form(action: Action, user, complaint: Complaint, data=None, files=None):
     kwargs = {"user": user} if action.needs_user else {}
+    if action.needs_complaint:
+        kwargs["complaint"] = complaint
     initial = {"version": complaint.version}
     if action.slug == "dispatch":
         initial.update(department=complaint.department, handler=complaint.handler_id)
@@ -700,6 +716,8 @@ def _render_detail(request, complaint: Complaint, bound: tuple[str, object] | No
             continue
         is_bound = bool(bound and bound[0] == action.slug)
         form = bound[1] if is_bound else _action_form(action, user, complaint)
+        if getattr(form, "offers_nothing", False):
+            continue  # e.g. no open group case to join in this project
         actions.append({"action": action, "form": form, "open": is_bound})
     now = timezone.now()
     return render(
