@@ -18,5 +18,6 @@ urlpatterns = [
     path("supervisor/", views.supervisor, name="supervisor"),
     path("group-cases/new/", views.group_case_create, name="group-case-create"),
     path("improvements/", views.improvements, name="improvements"),
+    path("improvements/from-selection/", views.improvement_from_selection, name="improvement-from-selection"),
     path("improvements/<int:pk>/status/", views.improvement_status, name="improvement-status"),
 ]

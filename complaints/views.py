@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Department, Role
 from crm.masking import mask_phone
+from crm.paging import PAGE_SIZE, newest_first_page, pager_context
 from crm.rows import local_text, row_url
 from customers import selectors as customer_selectors
 from customers.forms import add_service_errors
@@ -45,10 +46,10 @@ from .models import (
 from .sla import sla_state
 from .templatetags.complaints_tags import sla_badge_class, sla_remaining, sla_state_label
 
-PAGE_SIZE = 25
-
-
 # --- keyset paging over a datetime ---------------------------------------------------------------
+
+
+MAX_SELECTED = 200  # complaints ticked on the board at once (a page holds PAGE_SIZE)
 
 
 class RowCompare(Func):
@@ -159,18 +160,6 @@ class DueCursorPaginator(CursorPaginator):
         return CursorPage(rows[:size], self, has_next=len(rows) > size, has_previous=after is not None)
 
 
-def _pager_context(request, paginator: DueCursorPaginator, page) -> dict:
-    kept = request.GET.copy()
-    kept.pop("after", None)
-    kept.pop("before", None)
-    return {
-        "page": page,
-        "next_cursor": paginator.cursor(page[-1]) if page and page.has_next else None,
-        "previous_cursor": paginator.cursor(page[0]) if page and page.has_previous else None,
-        "kept_query": kept.urlencode(),
-    }
-
-
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -268,7 +257,7 @@ def sla_board(request):
             if may_assign
             else None,
             "now": now,
-            **_pager_context(request, paginator, page),
+            **pager_context(request, paginator, page),
         },
     )
 
@@ -300,6 +289,19 @@ def bulk_assign(request):
             request, _("%(count)d could not be dispatched in their current status.") % {"count": skipped}
         )
     return redirect(_board_url(request))
+
+
+@login_required
+@require_POST
+def improvement_from_selection(request):
+    """The board's "improvement item from selected": the new-item form, with the ticked complaints'
+    numbers filled in (the ids travel in the URL; the numbers are read within the user's scope)."""
+    _require(request.user, "improvement")
+    ids = [value for value in request.POST.getlist("complaints") if value.isdigit()][:MAX_SELECTED]
+    if not ids:
+        messages.error(request, _("Tick at least one complaint."))
+        return redirect(_board_url(request))
+    return redirect(f"{reverse('complaints:improvements')}?from={','.join(ids)}")
 
 
 def _board_url(request) -> str:
@@ -818,7 +820,7 @@ def work_order_list(request):
     return render(
         request,
         "complaints/work_order_list.html",
-        {"show": show, "now": timezone.now(), **_pager_context(request, paginator, page)},
+        {"show": show, "now": timezone.now(), **pager_context(request, paginator, page)},
     )
 
 
@@ -933,10 +935,12 @@ def supervisor(request):
 @require_POST
 def group_case_create(request):
     _require(request.user, "group")
+    # From the supervisor view's proposals, or from the rows ticked on the board (which sends "next").
+    back = _board_url(request) if "next" in request.POST else reverse("complaints:supervisor")
     form = forms.GroupCaseForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, _("Choose at least two open complaints you can see."))
-        return redirect("complaints:supervisor")
+        return redirect(back)
     complaints = list(form.cleaned_data["complaints"].select_related("unit"))
     try:
         case = services.group_case_create(
@@ -944,13 +948,23 @@ def group_case_create(request):
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("complaints:supervisor")
+        return redirect(back)
     messages.success(
         request,
         _("Group case %(number)s created with %(count)d complaints.")
         % {"number": case.number, "count": len(complaints)},
     )
     return redirect("complaints:detail", pk=complaints[0].pk)
+
+
+def _numbers_from(request) -> dict:
+    """`?from=12,13`: the numbers of those complaints the user may see, for the new item's form."""
+    ids = [value for value in request.GET.get("from", "").split(",") if value.isdigit()][:MAX_SELECTED]
+    if not ids:
+        return {}
+    visible = Complaint.objects.visible_to(request.user).filter(pk__in=ids).order_by("pk")
+    numbers = list(visible.values_list("number", flat=True))
+    return {"complaint_numbers": " ".join(numbers)} if numbers else {}
 
 
 def _improvements_visible_to(user):
@@ -970,7 +984,9 @@ def improvements(request):
     if not (services.may(user, "improvement") or user.role == Role.READONLY_MANAGER):
         raise PermissionDenied(_("Your role may not see improvement items."))
     may_edit = services.may(user, "improvement")
-    form = forms.ImprovementListForm(request.POST or None) if may_edit else None
+    form = (
+        forms.ImprovementListForm(request.POST or None, initial=_numbers_from(request)) if may_edit else None
+    )
     if request.method == "POST":
         _require(user, "improvement")
         if form.is_valid():
@@ -1001,11 +1017,15 @@ def improvements(request):
     status = request.GET.get("status", "")
     if status in ImprovementItem.Status.values:
         items = items.filter(status=status)
+    page, pager = newest_first_page(request, items)
+    if page is None:
+        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
     return render(
         request,
         "complaints/improvements.html",
         {
-            "items": items[:200],
+            **pager,
+            "items": page,
             "form": form,
             "may_edit": may_edit,
             "statuses": ImprovementItem.Status.choices,

@@ -3,11 +3,10 @@ customers.selectors, writes through customers.services and accounts.services."""
 
 from __future__ import annotations
 
-from cursor_pagination import CursorPaginator, InvalidCursor
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import PersonalDataAccess, PersonalField, Role
 from accounts.services import personal_data_reveal
+from crm.paging import PAGE_SIZE, newest_first_page
 
 from . import selectors, services
 from .forms import (
@@ -30,7 +30,6 @@ from .forms import (
 )
 from .models import Customer, HouseholdMember, Stage
 
-PAGE_SIZE = 25
 SEARCH_KIND_LABELS = {
     "phone": gettext_lazy("full phone number"),
     "phone_tail": gettext_lazy("last 4 digits of a phone"),
@@ -98,33 +97,6 @@ def search(request):
     )
 
 
-class NewestFirstPaginator(CursorPaginator):
-    """Keyset paging on the id, newest first. The library orders `id DESC NULLS LAST` and adds
-    `OR id IS NULL` to the cursor, which keep PostgreSQL off the primary key's index (a btree read
-    backwards is DESC NULLS FIRST): ids are never NULL, so the order and the cursor are plain."""
-
-    def __init__(self, queryset):
-        super().__init__(queryset, ordering=("-id",))
-        self.queryset = queryset.order_by("-id")
-
-    def _nulls_ordering(self, ordering, from_last=False):
-        return [F(key[1:]).desc() if key.startswith("-") else F(key).asc() for key in ordering]
-
-    def apply_cursor(self, cursor, queryset, from_last, reverse=False):
-        (position,) = self.decode_cursor(cursor)
-        return queryset.filter(id__gt=position) if reverse else queryset.filter(id__lt=position)
-
-
-def _valid_cursor(paginator: CursorPaginator, cursor: str | None) -> bool:
-    """A cursor is the base64 of an id; anything else would reach the database as a bad comparison."""
-    if not cursor:
-        return True
-    try:
-        return all(part.isdigit() for part in paginator.decode_cursor(cursor))
-    except InvalidCursor:
-        return False
-
-
 @login_required
 def customer_list(request):
     _require_customer_access(request.user)
@@ -137,27 +109,16 @@ def customer_list(request):
             Prefetch("households", queryset=HouseholdMember.objects.select_related("unit", "unit__project"))
         )
     )
-    paginator = NewestFirstPaginator(customers)
-    after, before = request.GET.get("after"), request.GET.get("before")
-    if not (_valid_cursor(paginator, after) and _valid_cursor(paginator, before)):
+    page, pager = newest_first_page(request, customers, PAGE_SIZE)
+    if page is None:
         return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
-    if before:
-        page = paginator.page(last=PAGE_SIZE, before=before)
-    else:
-        page = paginator.page(first=PAGE_SIZE, after=after)
     selectors.label_customer_rows(page)
-    kept = request.GET.copy()
-    kept.pop("after", None)
-    kept.pop("before", None)
     return render(
         request,
         "customers/list.html",
         {
             "form": form,
-            "page": page,
-            "next_cursor": paginator.cursor(page[-1]) if page and page.has_next else None,
-            "previous_cursor": paginator.cursor(page[0]) if page and page.has_previous else None,
-            "kept_query": kept.urlencode(),
+            **pager,
         },
     )
 

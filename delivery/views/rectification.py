@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cursor_pagination import CursorPaginator, InvalidCursor
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Role
 from complaints import services as complaint_services
 from complaints.models import Complaint
+from crm.paging import newest_first_page
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
 
@@ -35,42 +35,7 @@ from ..selectors import rectification as selectors
 from ..selectors.inspection import floor_plan_for
 from ..services import rectification as services
 
-PAGE_SIZE = 25
 BROKEN_LINK = gettext_lazy("This page link is broken; go back to the first page.")
-
-
-# --- keyset paging on -id ------------------------------------------------------------------------------
-
-
-def _valid_cursor(paginator: CursorPaginator, cursor: str | None) -> bool:
-    if not cursor:
-        return True
-    try:
-        return all(part.isdigit() for part in paginator.decode_cursor(cursor))
-    except (InvalidCursor, ValueError):
-        return False
-
-
-def _page(request, queryset):
-    """(page, pager context) on -id; None when a cursor is broken."""
-    paginator = CursorPaginator(queryset, ordering=("-id",))
-    after, before = request.GET.get("after"), request.GET.get("before")
-    if not (_valid_cursor(paginator, after) and _valid_cursor(paginator, before)):
-        return None, {}
-    page = (
-        paginator.page(last=PAGE_SIZE, before=before)
-        if before
-        else paginator.page(first=PAGE_SIZE, after=after)
-    )
-    kept = request.GET.copy()
-    kept.pop("after", None)
-    kept.pop("before", None)
-    return page, {
-        "page": page,
-        "next_cursor": paginator.cursor(page[-1]) if page and page.has_next else None,
-        "previous_cursor": paginator.cursor(page[0]) if page and page.has_previous else None,
-        "kept_query": kept.urlencode(),
-    }
 
 
 def _require(user, action: str) -> None:
@@ -100,7 +65,7 @@ def defect_list(request):
     _not_department_staff(user)
     form = forms.DefectFilterForm(request.GET or None, user=user)
     filters = form.selector_filters() if form.is_valid() else {}
-    page, pager = _page(request, selectors.defect_list(user=user, filters=filters))
+    page, pager = newest_first_page(request, selectors.defect_list(user=user, filters=filters))
     if page is None:
         return HttpResponseBadRequest(BROKEN_LINK)
     now = timezone.now()
@@ -489,7 +454,7 @@ def order_list(request):
     _not_department_staff(user)
     form = forms.OrderFilterForm(request.GET or None, user=user)
     filters = form.selector_filters() if form.is_valid() else {"status": selectors.OPEN}
-    page, pager = _page(request, selectors.order_list(user=user, filters=filters))
+    page, pager = newest_first_page(request, selectors.order_list(user=user, filters=filters))
     if page is None:
         return HttpResponseBadRequest(BROKEN_LINK)
     return render(

@@ -2,6 +2,7 @@
 button on the complaint page and POST /api/v1/complaints/<id>/join-group-case/."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -225,3 +226,79 @@ def test_the_api_refuses_a_closed_complaint_on_its_field(case, newcomer, supervi
 
     assert response.status_code == 400
     assert "complaints" in response.json()
+
+
+# --- from the rows ticked on the board ---------------------------------------------------------------------
+
+
+def test_the_board_offers_grouping_and_an_improvement_for_the_ticked_rows(client, newcomer, supervisor):
+    client.force_login(supervisor)
+    page = client.get(reverse("complaints:board")).content.decode()
+    assert 'data-testid="group-selected"' in page
+    assert 'data-testid="improve-selected"' in page
+
+
+def test_ticked_rows_become_a_group_case(client, make_complaint, supervisor):
+    first, second = make_complaint(), make_complaint()
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("complaints:group-case-create"),
+        {"complaints": [first.pk, second.pk], "next": "sla=on_time", "handler": "", "department": ""},
+    )
+
+    assert response.status_code == 302
+    case = GroupCase.objects.get()
+    assert set(case.complaints.values_list("pk", flat=True)) == {first.pk, second.pk}
+
+
+def test_one_ticked_row_is_not_a_group_case_and_goes_back_to_the_board(client, newcomer, supervisor):
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("complaints:group-case-create"), {"complaints": [newcomer.pk], "next": "sla=on_time"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("complaints:board") + "?sla=on_time"
+    assert not GroupCase.objects.exists()
+
+
+def test_ticked_rows_fill_in_a_new_improvement_item(client, make_complaint, supervisor):
+    first, second = make_complaint(), make_complaint()
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("complaints:improvement-from-selection"), {"complaints": [second.pk, first.pk], "next": ""}
+    )
+
+    assert response.status_code == 302
+    page = client.get(response.url)
+    assert page.context["form"].initial == {"complaint_numbers": f"{first.number} {second.number}"}
+    assert '<details class="card crm-card mb-3 crm-inline-form" open>' in page.content.decode()
+
+
+def test_complaints_outside_the_scope_are_not_filled_in(client, newcomer, supervisor):
+    client.force_login(supervisor)
+    hidden = Complaint.objects.filter(pk=newcomer.pk)
+    hidden.update(project=ProjectFactory(city_company=newcomer.project.city_company))
+
+    page = client.get(reverse("complaints:improvements"), {"from": f"{newcomer.pk},abc"})
+
+    assert page.status_code == 200
+    assert page.context["form"].initial == {}
+
+
+def test_nothing_ticked_goes_back_to_the_board_with_a_message(client, supervisor):
+    client.force_login(supervisor)
+
+    response = client.post(reverse("complaints:improvement-from-selection"), {"next": "status=received"})
+
+    assert response.url == reverse("complaints:board") + "?status=received"
+    assert "Tick at least one complaint." in [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_an_agent_may_not_start_an_improvement_from_the_board(client, newcomer, agent):
+    client.force_login(agent)
+    response = client.post(reverse("complaints:improvement-from-selection"), {"complaints": [newcomer.pk]})
+    assert response.status_code == 403

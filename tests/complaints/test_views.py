@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Contractor, Department, Role
 from complaints import services
 from complaints.models import Complaint, ComplaintEvent, ImprovementItem, Status, WorkOrder
+from crm.paging import PAGE_SIZE
 from notifications.models import Notification
 from tests.factories import UserFactory
 
@@ -23,6 +24,8 @@ BOARD_COLD_CACHE_QUERIES = 5
 # events, work orders, work-order notes, attachments, return visits, improvement items (7), the bell (1),
 # and the handler choices of the dispatch form (supervisors) (1) → 14.
 DETAIL_QUERIES = 14
+# Session, user, the bell, the page of items, their complaints (one prefetch), their projects' names.
+IMPROVEMENT_LIST_QUERIES = 7
 
 
 @pytest.fixture
@@ -667,6 +670,56 @@ def test_improvement_item_created_from_the_list_and_status_changed(client, super
     item.refresh_from_db()
     assert item.status == ImprovementItem.Status.DONE
     assert item.done_at is not None
+
+
+def _improvement_items(supervisor, complaint, count: int) -> list[ImprovementItem]:
+    return [
+        services.improvement_item_create(
+            by=supervisor, title=f"改进{i:03d}", department=Department.DESIGN, complaints=[complaint]
+        )
+        for i in range(count)
+    ]
+
+
+def test_the_improvement_list_pages_by_cursor_newest_first(client, supervisor, complaint):
+    made = _improvement_items(supervisor, complaint, PAGE_SIZE + 3)
+    client.force_login(supervisor)
+
+    first = client.get(reverse("complaints:improvements"))
+    assert [item.pk for item in first.context["items"]] == [i.pk for i in made[::-1][:PAGE_SIZE]]
+    assert first.context["previous_cursor"] is None
+    second = client.get(reverse("complaints:improvements"), {"after": first.context["next_cursor"]})
+    assert [item.pk for item in second.context["items"]] == [i.pk for i in made[:3][::-1]]
+    assert second.context["next_cursor"] is None
+    back = client.get(reverse("complaints:improvements"), {"before": second.context["previous_cursor"]})
+    assert [item.pk for item in back.context["items"]] == [item.pk for item in first.context["items"]]
+
+
+def test_the_improvement_list_keeps_its_status_filter_across_pages(client, supervisor, complaint):
+    made = _improvement_items(supervisor, complaint, PAGE_SIZE + 1)
+    services.improvement_item_set_status(item=made[0], by=supervisor, status=ImprovementItem.Status.DONE)
+    client.force_login(supervisor)
+
+    first = client.get(reverse("complaints:improvements"), {"status": "open"})
+    assert first.context["next_cursor"] is None  # 25 open ones: one page
+    assert made[0].pk not in [item.pk for item in first.context["items"]]
+    assert first.context["kept_query"] == "status=open"
+
+
+def test_a_broken_improvement_cursor_is_a_400(client, supervisor):
+    client.force_login(supervisor)
+    assert client.get(reverse("complaints:improvements"), {"after": "not-a-cursor"}).status_code == 400
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_the_improvement_list_query_count_is_constant(
+    client, supervisor, complaint, rows, django_assert_max_num_queries
+):
+    _improvement_items(supervisor, complaint, rows)
+    client.force_login(supervisor)
+    with django_assert_max_num_queries(IMPROVEMENT_LIST_QUERIES):
+        response = client.get(reverse("complaints:improvements"))
+    assert len(response.context["items"]) == rows
 
 
 # --- notifications ---------------------------------------------------------------------------------------
