@@ -40,6 +40,8 @@ ROLES_SEEING_CUSTOMERS = {
     Role.READONLY_MANAGER,
 }
 ROLES_EDITING_CUSTOMERS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT}
+# Folding a duplicate record into another moves its homes, contracts and complaints: supervisors up.
+ROLES_MERGING_CUSTOMERS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR}
 ROLES_EDITING_PROPERTY = {Role.GROUP_ADMIN, Role.CITY_HEAD}
 ROLES_REVEALING = {
     PersonalField.PHONE: {
@@ -143,6 +145,9 @@ class User(AbstractUser):
 
     def may_edit_customers(self) -> bool:
         return self.is_active and self.role in ROLES_EDITING_CUSTOMERS
+
+    def may_merge_customers(self) -> bool:
+        return self.is_active and self.role in ROLES_MERGING_CUSTOMERS
 
     def may_edit_property(self) -> bool:
         return self.is_active and self.role in ROLES_EDITING_PROPERTY

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedAdmin, is_group_admin
 
-from .models import Contract, Customer, CustomerPhone, HouseholdMember, pii_hash
+from .models import Contract, Customer, CustomerMerge, CustomerPhone, HouseholdMember, pii_hash
 from .selectors import classify_query
 from .services import (
     CONTRACT_FIELDS,
@@ -171,6 +171,38 @@ class CustomerPhoneAdmin(ScopedAdmin):
     @admin.display(description=_("mobile number"))
     def masked(self, phone):
         return phone.masked
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(ScopedAdmin):
+    """The merge log (合并客户), read-only: which record went into which, who merged, what moved."""
+
+    list_display = ("duplicate_name", "duplicate_id", "survivor", "merged_by", "merged_at")
+    fields = (
+        "survivor",
+        "duplicate_id",
+        "duplicate_name",
+        "duplicate_id_number_masked",
+        "moved",
+        "merged_by",
+        "merged_at",
+    )
+    readonly_fields = fields
+    search_fields = ("duplicate_name", "=duplicate_id", "survivor__name")
+    list_select_related = ("survivor", "merged_by")
+    date_hierarchy = "merged_at"
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(survivor__in=Customer.objects.visible_to(request.user).values("pk"))
 
     def has_add_permission(self, request):
         return False

@@ -56,6 +56,15 @@ class CustomerDataPermission(permissions.BasePermission):
 # --- Serializers: shape only --------------------------------------------------------------
 
 
+class CustomerMergeSerializer(serializers.Serializer):
+    duplicate = ScopedPrimaryKeyRelatedField(
+        queryset=Customer.objects.all(),
+        help_text=_("The duplicate record, merged into this one and deleted."),
+    )
+    duplicate_version = serializers.IntegerField(help_text=_("The duplicate's version as last read."))
+    version = serializers.IntegerField(required=False, help_text=_("This customer's version (or If-Match)."))
+
+
 class MaskedPhoneSerializer(serializers.Serializer):
     number = serializers.CharField(source="masked", read_only=True, help_text=_("Masked, e.g. 138****5678."))
     is_primary = serializers.BooleanField(read_only=True)
@@ -330,6 +339,34 @@ class CustomerViewSet(
             customer=customer, by=request.user, expected_version=version, **fields
         )
         return self._render(customer)
+
+    @extend_schema(
+        summary=_("Merge a duplicate record into this customer (合并客户)"),
+        description=_(
+            "Everything of `duplicate` (phones, homes, contracts, complaints, appointments, referrals) moves"
+            " to this customer, which keeps its values and takes the duplicate's where it has none; the"
+            " duplicate is deleted and the merge logged. Both versions are required: this customer's in"
+            " `version` or If-Match, the duplicate's in `duplicate_version`."
+        ),
+        request=CustomerMergeSerializer,
+        parameters=[IF_MATCH],
+        responses={200: CustomerSerializer, **VERSIONED_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        survivor = self.get_object()
+        serializer = CustomerMergeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        version = self.expected_version(fields)
+        services.customer_merge(
+            survivor=survivor,
+            duplicate=fields["duplicate"],
+            by=request.user,
+            expected_version=version,
+            expected_duplicate_version=fields["duplicate_version"],
+        )
+        return self._render(survivor)
 
     @extend_schema(
         summary=_("Reveal a clear phone list or ID number (logged)"),

@@ -220,6 +220,13 @@ class RevealForm(StyledForm):
     )
 
 
+class CustomerMergeForm(forms.Form):
+    """The merge confirmation: the versions of both records as the user saw them."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    duplicate_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class HouseholdMemberAddForm(StyledForm):
     unit_code = forms.CharField(
         label=_("Unit"),

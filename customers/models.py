@@ -540,3 +540,28 @@ class Contract(TimeStampedModel):
     def is_handover_late(self) -> bool:
         due = self.contractual_handover_on
         return bool(due and (self.handed_over_on or timezone.localdate()) > due)
+
+
+class CustomerMerge(models.Model):
+    """A duplicate record folded into another (合并客户): who did it, when, and what moved. The duplicate's
+    row is gone; its id, name and masked ID number stay here so that old references can be traced."""
+
+    survivor = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="merges", verbose_name=_("kept customer")
+    )
+    duplicate_id = models.PositiveBigIntegerField(_("merged customer id"), db_index=True)
+    duplicate_name = models.CharField(_("merged customer"), max_length=50)
+    duplicate_id_number_masked = models.CharField(_("merged customer's ID number"), max_length=40, blank=True)
+    moved = models.JSONField(_("moved records"), default=dict, help_text=_("Records moved, by kind."))
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged by")
+    )
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_name} (#{self.duplicate_id}) → {self.survivor_id}"

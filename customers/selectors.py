@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from crm.masking import mask_phone
@@ -167,3 +167,50 @@ def customer_360(*, user, pk: int) -> Customer:
         )
         .get(pk=pk)
     )
+
+
+DUPLICATE_CANDIDATES = 10
+
+
+def possible_duplicates(*, user, customer: Customer) -> list[Customer]:
+    """Other records of the same city company that may be this same person: one of this customer's
+    phone numbers, or the same name where at most one of the two carries an ID number (two different
+    ID numbers are two people). For the 360 page's "possible duplicates"; one query, phones masked."""
+    numbers = [phone.number for phone in customer.phones.all()]  # prefetched by customer_360
+    same_phone = CustomerPhone.objects.filter(number__in=numbers).values("customer_id").order_by()
+    same_name = Customer.objects.filter(
+        city_company_id=customer.city_company_id, name=customer.name
+    ).order_by()
+    if customer.id_number_hash:
+        same_name = same_name.filter(id_number_hash="")
+    candidates = (
+        Customer.objects.visible_to(user)
+        .filter(city_company_id=customer.city_company_id)
+        # One id list, not an OR of two IN lists: each part walks its own index (phone number; city
+        # and name), where an OR would scan the city company's customers.
+        .filter(pk__in=same_phone.union(same_name.values("pk")))
+        .exclude(pk=customer.pk)
+        .only("id", "name", "id_number_masked", "created_at", "city_company_id")
+        .annotate(
+            primary_phone_number=primary_phone_number(),
+            shares_phone=Exists(CustomerPhone.objects.filter(customer_id=OuterRef("pk"), number__in=numbers)),
+        )
+        .order_by("-shares_phone", "-id")[:DUPLICATE_CANDIDATES]
+    )
+    rows = list(candidates)
+    for row in rows:
+        row.phone_masked = mask_phone(row.primary_phone_number or "")
+    return rows
+
+
+def merge_preview(*, duplicate: Customer) -> dict[str, int]:
+    """What a merge would move from `duplicate`: counts by kind, for the confirmation page."""
+    from complaints.models import Complaint
+
+    return {
+        "phones": duplicate.phones.count(),
+        "households": duplicate.households.count(),
+        "contracts": duplicate.contracts_as_buyer.count(),
+        "complaints": Complaint.objects.filter(customer=duplicate).count(),
+        "referrals": duplicate.referrals.count(),
+    }

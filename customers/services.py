@@ -15,6 +15,7 @@ from properties.models import Unit
 from .models import (
     Contract,
     Customer,
+    CustomerMerge,
     CustomerPhone,
     HouseholdMember,
     HouseholdRole,
@@ -292,3 +293,150 @@ def contract_update(*, contract: Contract, by, expected_version: int, **fields: 
     contract.version = expected_version + 1
     contract.save(update_fields=[*fields, "updated_at"])
     return contract
+
+
+# --- merging duplicates (合并客户) ----------------------------------------------------------------------
+
+# Filled on the kept record from the duplicate where the kept one has nothing.
+MERGE_FILLED_FIELDS = (
+    "registered_project",
+    "gender",
+    "birth_date",
+    "employer",
+    "education",
+    "address",
+    "email",
+    "acquisition_channel",
+    "referrer",
+)
+
+
+@transaction.atomic
+def customer_merge(
+    *,
+    survivor: Customer,
+    duplicate: Customer,
+    by,
+    expected_version: int | None = None,
+    expected_duplicate_version: int | None = None,
+) -> CustomerMerge:
+    """Fold `duplicate` into `survivor`: the same person recorded twice (an import without the ID number,
+    a hotline caller recorded anew). Every record of the duplicate moves to the survivor; blank fields
+    of the survivor take the duplicate's values; the duplicate's row is deleted and a CustomerMerge row
+    says who merged whom. Both rows are locked and version-checked, so a merge never races an edit."""
+    if not by.may_merge_customers():
+        raise PermissionDenied(_("Your role may not merge customers."))
+    if survivor.pk == duplicate.pk:
+        raise ValidationError({"duplicate": _("A customer cannot be merged into itself.")})
+    visible = set(
+        Customer.objects.visible_to(by)
+        .filter(pk__in=[survivor.pk, duplicate.pk])
+        .values_list("pk", flat=True)
+    )
+    if visible != {survivor.pk, duplicate.pk}:
+        raise PermissionDenied(_("This customer is outside your city companies and projects."))
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update()
+        .filter(pk__in=[survivor.pk, duplicate.pk])
+        .order_by("pk")
+    }
+    survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
+    for row, expected in ((survivor, expected_version), (duplicate, expected_duplicate_version)):
+        if expected is not None and row.version != expected:
+            raise ConcurrentEditError()
+    _check_mergeable(survivor, duplicate)
+
+    moved = {
+        "phones": _merge_phones(survivor, duplicate),
+        "households": _merge_households(survivor, duplicate),
+        "referrals": Customer.objects.filter(referrer=duplicate)
+        .exclude(pk=survivor.pk)
+        .update(referrer=survivor),
+    }
+    moved.update(_move_other_references(survivor, duplicate))
+
+    record = CustomerMerge(
+        survivor=survivor,
+        duplicate_id=duplicate.pk,
+        duplicate_name=duplicate.name,
+        duplicate_id_number_masked=duplicate.id_number_masked,
+        moved={kind: count for kind, count in moved.items() if count},
+        merged_by=by,
+    )
+    if survivor.referrer_id == duplicate.pk:
+        survivor.referrer = None  # referred by their own duplicate: no one
+    for name in MERGE_FILLED_FIELDS:
+        value = getattr(duplicate, name)
+        if not getattr(survivor, name) and value and value != survivor:
+            setattr(survivor, name, value)
+    if duplicate.notes:
+        survivor.notes = "\n".join(part for part in (survivor.notes, duplicate.notes) if part)
+    id_type, id_number = duplicate.id_type, duplicate.id_number
+    duplicate.delete()  # first: its ID number's unique hash goes with it
+    if not survivor.id_number and id_number:
+        survivor.id_type, survivor.id_number = id_type, id_number
+    survivor.version += 1
+    survivor.save()
+    record.save()
+    customers_refresh_contract_dates(customer_ids=[survivor.pk])
+    return record
+
+
+def _check_mergeable(survivor: Customer, duplicate: Customer) -> None:
+    if survivor.city_company_id != duplicate.city_company_id:
+        raise ValidationError({"duplicate": _("Only records of the same city company can be merged.")})
+    if (
+        survivor.id_number_hash
+        and duplicate.id_number_hash
+        and (survivor.id_number_hash != duplicate.id_number_hash or survivor.id_type != duplicate.id_type)
+    ):
+        raise ValidationError(
+            {"duplicate": _("The two records carry different ID numbers: they are two people, not one.")}
+        )
+
+
+def _merge_phones(survivor: Customer, duplicate: Customer) -> int:
+    """The duplicate's numbers the survivor lacks join the survivor's, after its own primary one."""
+    known = set(survivor.phones.values_list("number", flat=True))
+    duplicate.phones.filter(number__in=known).delete()
+    if known:
+        duplicate.phones.update(is_primary=False)
+    return duplicate.phones.update(customer=survivor)
+
+
+def _merge_households(survivor: Customer, duplicate: Customer) -> int:
+    """Homes of both: where both are in one household the survivor's row stays, taking the owner's
+    role if the duplicate held it."""
+    moved = 0
+    for member in HouseholdMember.objects.select_for_update().filter(customer=duplicate).order_by("pk"):
+        kept = HouseholdMember.objects.filter(unit_id=member.unit_id, customer=survivor).first()
+        if kept is None:
+            member.customer = survivor
+            member.save(update_fields=["customer", "updated_at"])
+            moved += 1
+            continue
+        was_owner = member.role == HouseholdRole.OWNER
+        member.delete()
+        if was_owner and kept.role != HouseholdRole.OWNER:
+            kept.role = HouseholdRole.OWNER
+            kept.save(update_fields=["role", "updated_at"])
+    return moved
+
+
+def _move_other_references(survivor: Customer, duplicate: Customer) -> dict[str, int]:
+    """Every other row pointing at the duplicate (contracts, complaints, handover appointments, access
+    log, and whatever later apps add) now points at the survivor; a versioned row's version moves on,
+    so an editor holding the old page gets a conflict rather than a silent change of customer."""
+    handled = {CustomerPhone, HouseholdMember, Customer}
+    counts: dict[str, int] = {}
+    for relation in Customer._meta.related_objects:
+        model = relation.related_model
+        if model in handled or not relation.one_to_many:
+            continue
+        changes: dict[str, Any] = {relation.field.name: survivor}
+        if any(field.name == "version" for field in model._meta.concrete_fields):
+            changes["version"] = F("version") + 1
+        count = model._base_manager.filter(**{relation.field.name: duplicate}).update(**changes)
+        counts[model._meta.model_name] = counts.get(model._meta.model_name, 0) + count
+    return counts

@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/<int:pk>/", views.customer_detail, name="detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="edit"),
     path("customers/<int:pk>/reveal/", views.customer_reveal, name="reveal"),
+    path("customers/<int:pk>/merge/<int:duplicate_pk>/", views.customer_merge, name="merge"),
     path("customers/<int:pk>/household/add/", views.household_member_add, name="household-add"),
     path("customers/<int:pk>/contracts/add/", views.contract_create, name="contract-add"),
     path(

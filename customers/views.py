@@ -24,6 +24,7 @@ from .forms import (
     ContractCreateForm,
     CustomerForm,
     CustomerListFilterForm,
+    CustomerMergeForm,
     HouseholdMemberAddForm,
     RevealForm,
     add_service_errors,
@@ -169,6 +170,9 @@ def _render_detail(request, customer: Customer, household_form=None, contract_fo
             or (HouseholdMemberAddForm() if user.may_edit_customers() else None),
             "contract_form": contract_form or (ContractCreateForm() if user.may_edit_customers() else None),
             "contract_form_open": contract_form is not None,
+            "duplicates": selectors.possible_duplicates(user=user, customer=customer)
+            if user.may_merge_customers()
+            else None,
         },
         status=status,
     )
@@ -329,3 +333,52 @@ def household_member_remove(request, pk: int, member_pk: int):
     else:
         messages.success(request, _("Removed from the household of %(unit)s.") % {"unit": member.unit})
     return redirect(reverse("customers:detail", args=[customer.pk]) + "#household")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_merge(request, pk: int, duplicate_pk: int):
+    """Fold a duplicate record into this customer: GET shows both and what would move, POST merges."""
+    if not request.user.may_merge_customers():
+        raise PermissionDenied(_("Your role may not merge customers."))
+    visible = Customer.objects.visible_to(request.user).select_related("city_company").defer("id_number")
+    survivor = get_object_or_404(visible.prefetch_related("phones"), pk=pk)
+    duplicate = get_object_or_404(visible.prefetch_related("phones"), pk=duplicate_pk)
+    form = CustomerMergeForm(
+        request.POST or None, initial={"version": survivor.version, "duplicate_version": duplicate.version}
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.customer_merge(
+                    survivor=survivor,
+                    duplicate=duplicate,
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    expected_duplicate_version=form.cleaned_data["duplicate_version"],
+                )
+            except services.ConcurrentEditError as error:
+                form.add_error(None, error.messages)
+                status = 409
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(duplicate)s (#%(id)s) merged into this customer.")
+                    % {"duplicate": duplicate.name, "id": duplicate_pk},
+                )
+                return redirect("customers:detail", pk=survivor.pk)
+    return render(
+        request,
+        "customers/merge.html",
+        {
+            "survivor": survivor,
+            "duplicate": duplicate,
+            "moves": selectors.merge_preview(duplicate=duplicate),
+            "form": form,
+        },
+        status=status,
+    )

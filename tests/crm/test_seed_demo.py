@@ -18,6 +18,7 @@ from complaints.models import (
     Status,
     WorkOrder,
 )
+from crm.management.commands.seed_demo import DUPLICATE_NOTE
 from customers.models import (
     AcquisitionChannel,
     Contract,
@@ -27,6 +28,7 @@ from customers.models import (
     HouseholdRole,
     Stage,
 )
+from customers.selectors import customer_360, possible_duplicates
 from customers.validators import validate_mobile, validate_resident_id
 from delivery.models import Appointment, Defect, Handover, HandoverBatch, Inspection, RectificationOrder
 from properties.models import Building, CityCompany, Project, Unit
@@ -51,11 +53,24 @@ def counts():
     return {model.__name__: model.objects.count() for model in MODELS}
 
 
+def test_the_demo_has_one_duplicate_record_for_the_supervisor_to_merge():
+    seed()
+
+    again = Customer.objects.get(notes=DUPLICATE_NOTE)
+    supervisor = User.objects.get(username="supervisor")
+    original = Customer.objects.exclude(pk=again.pk).get(
+        name=again.name, phones__number=again.phones.get().number
+    )
+    assert not again.id_number_hash and original.id_number_hash
+    candidates = possible_duplicates(user=supervisor, customer=customer_360(user=supervisor, pk=original.pk))
+    assert [c.pk for c in candidates] == [again.pk]
+
+
 def test_seed_creates_the_requested_sizes_in_four_city_companies():
     seed()
 
     assert Unit.objects.count() == 60
-    assert Customer.objects.count() == 80
+    assert Customer.objects.exclude(notes=DUPLICATE_NOTE).count() == 80  # and the hotline's duplicate
     assert set(CityCompany.objects.values_list("name", flat=True)) == {
         "深圳公司",
         "上海公司",

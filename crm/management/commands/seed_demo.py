@@ -52,6 +52,7 @@ from ._seed_complaints import CONTRACTORS, seed_complaints, seed_sla_demo
 DEMO_PASSWORD = "demo1234"
 BATCH_SIZE = 500
 SHOWCASE_PROJECT, SHOWCASE_UNIT, SHOWCASE_PHONE = "sjhc", ("3", "1", "502"), "13812345678"
+DUPLICATE_NOTE = "热线重复登记（未核对证件号码）"
 
 # code, name, city, resident-ID region code, price per m² (CNY), districts, projects (code, name)
 CITIES = (
@@ -193,6 +194,7 @@ class Command(BaseCommand):
             self.write_property(plan)
             self.write_customers(plan)
             self.write_households_and_contracts(plan)
+            self.duplicate_pair = self.write_duplicate_record()
             self.write_contractors()
             self.write_logins()
             seed_complaints(self, plan, count=max(complaints, 0), seed=seed)
@@ -601,6 +603,36 @@ class Command(BaseCommand):
             user.projects.set([self.projects[code] for code in login.projects])
             self.created["demo logins"] += 1
 
+    def write_duplicate_record(self) -> tuple[Customer, Customer] | None:
+        """One owner of the showcase project recorded a second time by the hotline, without the ID
+        number: what the 360 page's "possible duplicates" and the merge page are for."""
+        marker = DUPLICATE_NOTE
+        existing = Customer.objects.filter(notes=marker).first()
+        owner_row = (
+            HouseholdMember.objects.filter(project__code=SHOWCASE_PROJECT, role=HouseholdRole.OWNER)
+            .exclude(customer__name="张伟")
+            .select_related("customer")
+            .order_by("pk")
+            .first()
+        )
+        if owner_row is None:
+            return None
+        owner = owner_row.customer
+        if existing is not None:
+            return owner, existing
+        phone = owner.phones.order_by("-is_primary", "pk").first()
+        again = Customer.objects.create(
+            city_company_id=owner.city_company_id,
+            registered_project_id=owner_row.project_id,
+            name=owner.name,
+            gender=owner.gender,
+            notes=marker,
+        )
+        if phone is not None:
+            CustomerPhone.objects.create(customer=again, number=phone.number, is_primary=True)
+        self.created["duplicate customer records"] += 1
+        return owner, again
+
     def print_summary(self) -> None:
         write = self.stdout.write
         write(self.style.SUCCESS("Demo data ready."))
@@ -621,6 +653,12 @@ class Command(BaseCommand):
             scope = ", ".join(login.city_companies + login.projects) or "everything"
             write(f"  {login.username:<11} {Role(login.role).label} ({scope})")
         write(f"Try the search box: 5678, {SHOWCASE_PHONE}, 张伟, 四季花城 {'-'.join(SHOWCASE_UNIT)}")
+        if self.duplicate_pair:
+            owner, again = self.duplicate_pair
+            write(
+                f"A duplicate record: {owner.name} #{owner.pk} and #{again.pk} (same phone, no ID number); "
+                f"as supervisor open /customers/{owner.pk}/ and merge it under 疑似重复客户"
+            )
         by_status = Counter(Complaint.objects.values_list("status", flat=True))
         write(
             f"Complaints: {sum(by_status.values())} ("
