@@ -15,6 +15,19 @@ from .models import PersonalDataAccess, User
 from .services import staff_deactivate_departed, staff_set_role
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the services: listed and opened here, never changed."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """An admin that shows only what the user may see in the app, and 404s on the rest.
 
@@ -142,7 +155,7 @@ class StaffAdmin(UserAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
     """The reveal log (PIPL): readable by those who may, written only by personal_data_reveal."""
 
     list_display = ("accessed_at", "user", "customer", "field", "reason", "channel", "ip_address")
@@ -157,12 +170,3 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
         if is_group_admin(request.user):
             return log
         return log.filter(customer__in=Customer.objects.visible_to(request.user).values("pk"))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

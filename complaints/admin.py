@@ -8,23 +8,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ScopedAdmin
+from accounts.admin import ReadOnlyAdmin, ScopedAdmin
 
 from .models import Category, Complaint, GroupCase, ImprovementItem, SlaAlert, SlaPolicy, WorkOrder
 from .services import work_orders_visible_to
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services: listed and opened here, never changed."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Category)

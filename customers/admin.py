@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ScopedAdmin, is_group_admin
+from accounts.admin import ReadOnlyAdmin, ScopedAdmin, is_group_admin
 
 from .models import Contract, Customer, CustomerMerge, CustomerPhone, HouseholdMember, pii_hash
 from .selectors import classify_query
@@ -155,7 +155,7 @@ class CustomerAdmin(ScopedAdmin):
 
 
 @admin.register(CustomerPhone)
-class CustomerPhoneAdmin(ScopedAdmin):
+class CustomerPhoneAdmin(ReadOnlyAdmin, ScopedAdmin):
     """Read-only list of phones, masked; search by the last four digits (尾号) or the full number."""
 
     list_display = ("masked", "customer", "is_primary", "label")
@@ -172,18 +172,9 @@ class CustomerPhoneAdmin(ScopedAdmin):
     def masked(self, phone):
         return phone.masked
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CustomerMerge)
-class CustomerMergeAdmin(ScopedAdmin):
+class CustomerMergeAdmin(ReadOnlyAdmin, ScopedAdmin):
     """The merge log (合并客户), read-only: which record went into which, who merged, what moved."""
 
     list_display = ("duplicate_name", "duplicate_id", "survivor", "merged_by", "merged_at")
@@ -203,15 +194,6 @@ class CustomerMergeAdmin(ScopedAdmin):
 
     def scope_queryset(self, request, queryset):
         return queryset.filter(survivor__in=Customer.objects.visible_to(request.user).values("pk"))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(HouseholdMember)

@@ -12,8 +12,7 @@ from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ScopedAdmin
-from complaints.admin import ReadOnlyAdmin
+from accounts.admin import ReadOnlyAdmin, ScopedAdmin
 
 from .models import (
     Appointment,

@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "recipient", "kind", "title", "read_at")
     list_filter = ("kind", "read_at")
     search_fields = ("title", "recipient__username", "recipient__display_name")
@@ -19,12 +21,3 @@ class NotificationAdmin(admin.ModelAdmin):
         if request.user.scope.is_unrestricted:
             return notifications
         return notifications.filter(recipient=request.user)  # a bell is personal
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
