@@ -15,8 +15,8 @@ from .models import PersonalDataAccess, User
 from .services import staff_deactivate_departed, staff_set_role
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services: listed and opened here, never changed."""
+class NoWritesMixin:
+    """Rows written only by the services: listed and opened in the admin, never changed there."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -26,6 +26,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoWritesMixin, admin.ModelAdmin):
+    pass
 
 
 class ScopedAdmin(admin.ModelAdmin):

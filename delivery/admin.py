@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin, ScopedAdmin
+from accounts.admin import NoWritesMixin, ReadOnlyAdmin, ScopedAdmin
 
 from .models import (
     Appointment,
@@ -117,19 +117,10 @@ class FloorPlanAdmin(ScopedAdmin):
 # --- read here, changed in the app ------------------------------------------------------------
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(NoWritesMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadinessItemInline(ReadOnlyInline):
