@@ -29,7 +29,7 @@ from .forms import (
     RevealForm,
     add_service_errors,
 )
-from .models import Customer, HouseholdMember, Stage
+from .models import Customer, CustomerMerge, HouseholdMember, Stage
 
 SEARCH_KIND_LABELS = {
     "phone": gettext_lazy("full phone number"),
@@ -142,7 +142,15 @@ def _reveal_forms(user) -> dict:
 @login_required
 def customer_detail(request, pk: int):
     _require_customer_access(request.user)
-    customer = _customer_or_404(request.user, pk)
+    try:
+        customer = _customer_or_404(request.user, pk)
+    except Http404:
+        # A merged record's old links (notifications, bookmarks) lead to the record it went into.
+        merge = CustomerMerge.objects.filter(duplicate_id=pk).order_by("-merged_at").first()
+        if merge and Customer.objects.visible_to(request.user).filter(pk=merge.survivor_id).exists():
+            messages.info(request, _("Customer #%(id)s was merged into this one.") % {"id": pk})
+            return redirect("customers:detail", pk=merge.survivor_id)
+        raise
     return _render_detail(request, customer)
 
 

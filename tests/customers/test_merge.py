@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import PersonalDataAccess, PersonalField
+from accounts.models import PersonalDataAccess, PersonalField, Role
 from accounts.services import personal_data_reveal
 from complaints.models import Category, Complaint
 from complaints.services import complaint_create
@@ -23,6 +23,7 @@ from tests.factories import (
     CustomerPhoneFactory,
     HouseholdMemberFactory,
     UnitFactory,
+    UserFactory,
 )
 
 RECENTLY = timezone.localdate() - datetime.timedelta(days=30)
@@ -334,3 +335,18 @@ def test_the_merge_log_is_in_the_admin_read_only_and_scoped(
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert client.get(reverse("admin:customers_customermerge_add")).status_code == 403
+
+
+def test_the_merged_records_old_page_leads_to_the_kept_one(client, owner, duplicate, supervisor):
+    duplicate_pk = duplicate.pk
+    _merge(owner, duplicate, supervisor)
+    client.force_login(supervisor)
+
+    response = client.get(reverse("customers:detail", args=[duplicate_pk]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("customers:detail", args=[owner.pk])
+    assert client.get(reverse("customers:detail", args=[duplicate_pk + 1000])).status_code == 404
+    stranger = UserFactory(username="elsewhere", role=Role.CITY_HEAD, city_companies=[CityCompanyFactory()])
+    client.force_login(stranger)
+    assert client.get(reverse("customers:detail", args=[duplicate_pk])).status_code == 404
