@@ -81,12 +81,22 @@ def test_hotline_call_to_dispatch_to_board(
     boss = _logged_in_page(browser, live_server, "supervisor")
     boss.goto(f"{live_server.url}/complaints/{complaint.pk}/")
     boss.locator("[data-testid=action-dispatch]").click()
+    # Bootstrap's collapse animates the panel open (its content clipped meanwhile): wait until it is open.
+    expect(boss.locator("#action-dispatch.show:not(.collapsing)")).to_be_visible()
     form = boss.locator("[data-testid=form-dispatch]")
-    expect(form).to_be_visible()
     form.locator("select[name=department]").select_option(Department.ENGINEERING)
     form.locator("select[name=handler]").select_option(str(supervisor.pk))
-    with boss.expect_navigation():  # the post answers with a redirect back to the complaint
-        form.locator("[type=submit]").first.click()
+    invalid = form.evaluate(
+        "f => [...f.elements].filter(e => !e.checkValidity()).map(e => `${e.name}: ${e.validationMessage}`)"
+    )
+    assert invalid == [], invalid
+    try:
+        with boss.expect_navigation():  # the post answers with a redirect back to the complaint
+            form.locator("[type=submit]").first.click()
+    except Exception:
+        _screenshot(boss, "failed-dispatch")  # for the CI log's reader: what the browser showed
+        (SCREENSHOTS / "failed-dispatch.html").write_text(boss.content(), encoding="utf-8")
+        raise
     expect(boss.locator("[data-testid=complaint-handler]")).to_contain_text("supervisor")
     complaint.refresh_from_db()
     assert complaint.status == Status.DISPATCHED
