@@ -1,6 +1,12 @@
+import logging
+
 from django.conf import settings
+from django.db import IntegrityError
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+logger = logging.getLogger(__name__)
 
 
 class UILanguageMiddleware:
@@ -23,3 +29,21 @@ class UILanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class DataConflictMiddleware:
+    """A write that lost a race at the database (a row merged or deleted meanwhile, a duplicate saved
+    a moment earlier) answers 409 with a page saying to reload, never a 500. The service's atomic
+    block has already rolled the write back; the API has the same rule in crm.api."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, IntegrityError):
+            return None
+        logger.warning("Write refused by the database on %s: %s", request.path, exception)
+        return render(request, "409.html", status=409)
