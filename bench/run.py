@@ -273,9 +273,9 @@ def _deep_list_cursors(user, depth_pages: int) -> tuple[str | None, str | None]:
     from complaints.models import WorkOrder
     from complaints.views import PAGE_SIZE as WORK_ORDER_PAGE_SIZE
     from complaints.views import DueCursorPaginator
+    from crm.paging import PAGE_SIZE as CUSTOMER_PAGE_SIZE
     from crm.paging import NewestFirstPaginator
     from customers import selectors as customer_selectors
-    from customers.views import PAGE_SIZE as CUSTOMER_PAGE_SIZE
 
     customers = NewestFirstPaginator(customer_selectors.customer_list(user=user, filters={}))
     depth = depth_pages * CUSTOMER_PAGE_SIZE

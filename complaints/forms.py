@@ -414,16 +414,12 @@ class GroupCaseJoinForm(VersionedForm):
         super().__init__(*args, **kwargs)
         cases = GroupCase.objects.filter(project_id=complaint.project_id, status=GroupCase.Status.OPEN)
         field = self.fields["group_case"]
-        field.queryset = cases
-        # Read once: the page hides the action when there is nothing to join; a post checks its choice
-        # against the queryset.
-        self.open_cases = [] if self.is_bound else list(cases.only("id", "number", "title"))
-        if not self.is_bound:
-            field.choices = [BLANK, *((case.pk, f"{case.number} · {case.title}") for case in self.open_cases)]
-
-    @property
-    def offers_nothing(self) -> bool:
-        return not self.is_bound and not self.open_cases
+        field.queryset = cases  # a post checks its choice against it
+        self.offers_nothing = False  # the page hides the action when there is nothing to join
+        if not self.is_bound:  # shown: the cases read once, for the choices and for that check
+            open_cases = list(cases.only("id", "number", "title"))
+            field.choices = [BLANK, *((case.pk, f"{case.number} · {case.title}") for case in open_cases)]
+            self.offers_nothing = not open_cases
 
 
 # --- work orders ------------------------------------------------------------------------------------

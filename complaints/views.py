@@ -49,9 +49,6 @@ from .templatetags.complaints_tags import sla_badge_class, sla_remaining, sla_st
 # --- keyset paging over a datetime ---------------------------------------------------------------
 
 
-MAX_SELECTED = 200  # complaints ticked on the board at once (a page holds PAGE_SIZE)
-
-
 class RowCompare(Func):
     """`(a, b) > (x, y)`: one SQL row-value comparison (PostgreSQL, SQLite ≥ 3.15). Unlike the
     expanded `a > x OR (a = x AND b > y)`, it is a range condition on a btree index over (a, b)."""
@@ -291,13 +288,21 @@ def bulk_assign(request):
     return redirect(_board_url(request))
 
 
+MAX_SELECTED = 200  # complaint ids taken from the board's ticks (a page holds PAGE_SIZE)
+
+
+def _complaint_ids(values) -> list[str]:
+    """The ids among `values` (the board's ticked rows, or `?from=` in a link), at most MAX_SELECTED."""
+    return [value for value in values if value.isdigit()][:MAX_SELECTED]
+
+
 @login_required
 @require_POST
 def improvement_from_selection(request):
     """The board's "improvement item from selected": the new-item form, with the ticked complaints'
     numbers filled in (the ids travel in the URL; the numbers are read within the user's scope)."""
     _require(request.user, "improvement")
-    ids = [value for value in request.POST.getlist("complaints") if value.isdigit()][:MAX_SELECTED]
+    ids = _complaint_ids(request.POST.getlist("complaints"))
     if not ids:
         messages.error(request, _("Tick at least one complaint."))
         return redirect(_board_url(request))
@@ -959,7 +964,7 @@ def group_case_create(request):
 
 def _numbers_from(request) -> dict:
     """`?from=12,13`: the numbers of those complaints the user may see, for the new item's form."""
-    ids = [value for value in request.GET.get("from", "").split(",") if value.isdigit()][:MAX_SELECTED]
+    ids = _complaint_ids(request.GET.get("from", "").split(","))
     if not ids:
         return {}
     visible = Complaint.objects.visible_to(request.user).filter(pk__in=ids).order_by("pk")

@@ -328,19 +328,16 @@ def customer_merge(
         raise PermissionDenied(_("Your role may not merge customers."))
     if survivor.pk == duplicate.pk:
         raise ValidationError({"duplicate": _("A customer cannot be merged into itself.")})
-    visible = set(
-        Customer.objects.visible_to(by)
-        .filter(pk__in=[survivor.pk, duplicate.pk])
-        .values_list("pk", flat=True)
-    )
-    if visible != {survivor.pk, duplicate.pk}:
-        raise PermissionDenied(_("This customer is outside your city companies and projects."))
+    # Both rows, fresh, within the user's scope and locked (in id order: two merges cannot deadlock).
     locked = {
         c.pk: c
-        for c in Customer.objects.select_for_update()
+        for c in Customer.objects.visible_to(by)
+        .select_for_update()
         .filter(pk__in=[survivor.pk, duplicate.pk])
         .order_by("pk")
     }
+    if len(locked) != 2:
+        raise PermissionDenied(_("This customer is outside your city companies and projects."))
     survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
     for row, expected in ((survivor, expected_version), (duplicate, expected_duplicate_version)):
         if expected is not None and row.version != expected:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import PersonalDataAccess, PersonalField, Role
 from accounts.services import personal_data_reveal
-from crm.paging import PAGE_SIZE, newest_first_page
+from crm.paging import newest_first_page
 
 from . import selectors, services
 from .forms import (
@@ -110,7 +110,7 @@ def customer_list(request):
             Prefetch("households", queryset=HouseholdMember.objects.select_related("unit", "unit__project"))
         )
     )
-    page, pager = newest_first_page(request, customers, PAGE_SIZE)
+    page, pager = newest_first_page(request, customers)
     if page is None:
         return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
     selectors.label_customer_rows(page)

@@ -7,8 +7,6 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import Contractor, Role
 from complaints import services
@@ -22,6 +20,7 @@ from complaints.models import (
     WorkOrder,
 )
 from notifications.models import Notification
+from tests.api import client_for
 from tests.factories import CustomerFactory, CustomerPhoneFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +29,6 @@ API = "/api/v1"
 CLEAR_PHONE = "13812345678"
 MASKED_PHONE = "138****5678"
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,8 @@ from django.urls import reverse
 from complaints import services
 from complaints.models import Complaint, ComplaintEvent, GroupCase, Severity, Status
 from customers.services import ConcurrentEditError
-from tests.complaints.test_api import API, client_for, post
+from tests.api import client_for
+from tests.complaints.test_api import API, post
 from tests.factories import ProjectFactory
 
 

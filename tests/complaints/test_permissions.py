@@ -11,12 +11,11 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import Contractor, Role
 from complaints import services
 from complaints.models import Complaint, ComplaintEvent, WorkOrder
+from tests.api import client_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 OK = "ok"
 ROLES = ["agent", "supervisor", "dept_own", "dept_other", "contractor", "readonly", "other_agent"]
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import PersonalDataAccess, Role
 from customers.models import Contract, Customer, HouseholdMember
+from tests.api import client_for
 from tests.factories import (
     ContractFactory,
     CustomerFactory,
@@ -26,14 +26,6 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 CLEAR_PHONE = "13812345678"
-
-
-def client_for(user) -> APIClient:
-    """A client that authenticates with a token: the user (and its scope) is reloaded per request."""
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import PersonalDataAccess, PersonalField, Role
 from accounts.services import personal_data_reveal
@@ -16,6 +14,7 @@ from complaints.models import Category, Complaint
 from complaints.services import complaint_create
 from customers import services
 from customers.models import Contract, Customer, CustomerMerge, CustomerPhone, HouseholdMember, Stage
+from tests.api import client_for
 from tests.factories import (
     CityCompanyFactory,
     ContractFactory,
@@ -267,14 +266,8 @@ def test_the_merge_page_is_403_for_agents_and_404_outside_the_scope(
 # --- API ------------------------------------------------------------------------------------------------
 
 
-def _api(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
-def test_merging_over_the_api(owner, duplicate, supervisor):
-    response = _api(supervisor).post(
+def test_merging_over_theclient_for(owner, duplicate, supervisor):
+    response = client_for(supervisor).post(
         f"/api/v1/customers/{owner.pk}/merge/",
         {"duplicate": duplicate.pk, "duplicate_version": duplicate.version},
         format="json",
@@ -289,7 +282,7 @@ def test_merging_over_the_api(owner, duplicate, supervisor):
 
 def test_the_api_needs_both_versions_and_refuses_stale_ones(owner, duplicate, supervisor):
     url = f"/api/v1/customers/{owner.pk}/merge/"
-    client = _api(supervisor)
+    client = client_for(supervisor)
 
     assert (
         client.post(url, {"duplicate": duplicate.pk, "duplicate_version": 1}, format="json").status_code
@@ -309,13 +302,13 @@ def test_the_api_hides_records_outside_the_scope_and_refuses_agents(owner, dupli
     hidden = CustomerFactory(city_company=owner.city_company, id_type="", id_number=None)
     url = f"/api/v1/customers/{owner.pk}/merge/"
 
-    response = _api(supervisor).post(
+    response = client_for(supervisor).post(
         url, {"duplicate": hidden.pk, "version": owner.version, "duplicate_version": 1}, format="json"
     )
     assert response.status_code == 400
     assert "duplicate" in response.json()
 
-    response = _api(agent).post(
+    response = client_for(agent).post(
         url, {"duplicate": duplicate.pk, "version": owner.version, "duplicate_version": 1}, format="json"
     )
     assert response.status_code == 403

@@ -6,12 +6,11 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import Department, Role
 from delivery.models import Appointment, AppointmentSlot, Handover, HandoverBatch, ReadinessItem
 from delivery.services import planning as services
+from tests.api import client_for
 from tests.factories import (
     BuildingFactory,
     CustomerFactory,
@@ -27,13 +26,6 @@ API = "/api/v1"
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 LISTS = ["handover-batches", "readiness-items", "appointment-slots", "appointments", "handovers"]
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 @pytest.fixture

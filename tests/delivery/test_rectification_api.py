@@ -8,11 +8,10 @@ import uuid
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from delivery.models import Defect, DefectPhoto, RectificationOrder
 from delivery.services import rectification as services
+from tests.api import client_for
 from tests.delivery.test_rectification_services import (  # noqa: F401 - fixtures
     _media,
     fresh,
@@ -26,13 +25,6 @@ from tests.delivery.test_rectification_services import (  # noqa: F401 - fixture
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def post(client, url, data=None, **extra):

@@ -3,11 +3,11 @@
 import json
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 from properties.models import Building, CityCompany, FinishStandard, Project, Unit
+from tests.api import client_for
 from tests.factories import (
     BuildingFactory,
     CityCompanyFactory,
@@ -20,14 +20,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-def client_for(user) -> APIClient:
-    """A client that authenticates with a token: the user (and its scope) is reloaded per request."""
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 @pytest.fixture

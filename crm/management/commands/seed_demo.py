@@ -606,8 +606,7 @@ class Command(BaseCommand):
     def write_duplicate_record(self) -> tuple[Customer, Customer] | None:
         """One owner of the showcase project recorded a second time by the hotline, without the ID
         number: what the 360 page's "possible duplicates" and the merge page are for."""
-        marker = DUPLICATE_NOTE
-        existing = Customer.objects.filter(notes=marker).first()
+        existing = Customer.objects.filter(notes=DUPLICATE_NOTE).first()
         owner_row = (
             HouseholdMember.objects.filter(project__code=SHOWCASE_PROJECT, role=HouseholdRole.OWNER)
             .exclude(customer__name="张伟")
@@ -626,7 +625,7 @@ class Command(BaseCommand):
             registered_project_id=owner_row.project_id,
             name=owner.name,
             gender=owner.gender,
-            notes=marker,
+            notes=DUPLICATE_NOTE,
         )
         if phone is not None:
             CustomerPhone.objects.create(customer=again, number=phone.number, is_primary=True)
