@@ -1,10 +1,11 @@
 """One settings module, driven by environment variables (see README, "Settings").
 
 Laptop defaults need no server: SQLite in var/, kombu's filesystem broker in var/.
-Production values fail loudly: with DEBUG off, SECRET_KEY must be set.
+DEBUG is off unless set, and then the secrets must be set to values of this deployment.
 """
 
 import datetime
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -18,17 +19,53 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless set: a production machine that forgets the variable must not run in development mode.
+# The demo (run.py demo), the tests (pyproject's pytest env) and CI set DEBUG=1 themselves.
+DEBUG = env.bool("DEBUG", default=False)
+
+# --- Secrets ----------------------------------------------------------------------
+# The development values below are public (they are in this file): with DEBUG off they, or a
+# missing value, stop the start. Rotation: the old value moves to the *_FALLBACKS list, then
+# `manage.py reencrypt_personal_data` rewrites what was made with it (README, "Rotating keys").
 _DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-# Salt for the key that encrypts ID numbers at rest (django-fernet-encrypted-fields).
-SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["crm-field-encryption-dev-salt"] if DEBUG else [])
-if not SALT_KEY:
-    raise ImproperlyConfigured("FIELD_ENCRYPTION_SALT must be set when DEBUG is off.")
-# Key of the HMAC stored beside encrypted ID numbers so that exact search works.
-PII_HASH_KEY = env.str("PII_HASH_KEY", default="") or SECRET_KEY
+_DEV_FIELD_ENCRYPTION_SALT = "crm-field-encryption-dev-salt"
+_DEV_VALUES = {_DEV_SECRET_KEY, _DEV_FIELD_ENCRYPTION_SALT}
+
+
+def _production_secrets(name: str, values: list[str], *, required: bool = True) -> list[str]:
+    values = [value for value in values if value]
+    if DEBUG:
+        return values
+    if required and not values:
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off.")
+    if _DEV_VALUES.intersection(values):
+        raise ImproperlyConfigured(
+            f"{name} is the public development value; set a secret of this deployment."
+        )
+    return values
+
+
+SECRET_KEY = _production_secrets(
+    "SECRET_KEY", [env.str("SECRET_KEY", default="") or (_DEV_SECRET_KEY if DEBUG else "")]
+)[0]
+# Old keys still accepted for signatures, and for decrypting ID numbers until they are re-encrypted.
+SECRET_KEY_FALLBACKS = _production_secrets(
+    "SECRET_KEY_FALLBACKS", env.list("SECRET_KEY_FALLBACKS", default=[]), required=False
+)
+# Salt(s) of the key that encrypts ID numbers at rest (django-fernet-encrypted-fields): it encrypts
+# with SECRET_KEY and the first salt, and decrypts with every SECRET_KEY(_FALLBACKS) × salt pair.
+SALT_KEY = _production_secrets(
+    "FIELD_ENCRYPTION_SALT",
+    env.list("FIELD_ENCRYPTION_SALT", default=[]) or ([_DEV_FIELD_ENCRYPTION_SALT] if DEBUG else []),
+)
+# Key of the HMAC stored beside encrypted ID numbers so that exact search works. Searches also try
+# the fallbacks until reencrypt_personal_data has rewritten every hash with the current key.
+PII_HASH_KEY = _production_secrets(
+    "PII_HASH_KEY", [env.str("PII_HASH_KEY", default="") or (SECRET_KEY if DEBUG else "")]
+)[0]
+PII_HASH_KEY_FALLBACKS = _production_secrets(
+    "PII_HASH_KEY_FALLBACKS", env.list("PII_HASH_KEY_FALLBACKS", default=[]), required=False
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -47,6 +84,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_ratelimit",
+    "axes",
     "crm",
     "accounts",
     "properties",
@@ -59,6 +97,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "crm.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,9 +105,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crm.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm.middleware.DataConflictMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -106,7 +147,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.StaffBackend"]
+# Axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.StaffBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -156,16 +198,72 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Request size -------------------------------------------------------------
+# crm.middleware.RequestSizeLimitMiddleware answers 413 from the Content-Length header, before any
+# of the body is read: uploads (photos, signatures, Excel) up to MAX_REQUEST_BYTES, the pages open
+# without a login (PUBLIC_PATH_PREFIXES) less. The nginx of docker-compose.yml has the same limits.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=25 * 1024 * 1024)
+PUBLIC_MAX_REQUEST_BYTES = env.int("PUBLIC_MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
+PUBLIC_PATH_PREFIXES = ("/public/", "/handover/book/")
+# Form fields and JSON besides files: Django's own default (2.5 MB) is plenty.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="crm@localhost")
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- HTTPS and the proxy in front -----------------------------------------------
+# With DEBUG off: HTTPS only, HSTS for a year, secure cookies (each can be switched off for a
+# plain-http trial); the laptop demo (DEBUG on) speaks plain http.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check asks gunicorn over http
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preload lets anyone submit the domain to the browsers' lists: the domain owner's decision.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto
+# are believed (crm.middleware.TrustedProxyMiddleware). Without any, REMOTE_ADDR is the client,
+# whatever the headers say: rate limits, the login lockout and the access log all read REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network.") from None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
+
+# --- Login lockout (django-axes) ------------------------------------------------
+# Failed logins at /login/ and /admin/login/ are counted per username and address, and per address;
+# at the limit, logins from there are refused (the page registration/locked_out.html) until the
+# cool-off has passed or an administrator unlocks (admin → Axes, or `manage.py axes_reset`).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+_cooloff_hours = env.float("AXES_COOLOFF_TIME", default=1.0)
+AXES_COOLOFF_TIME = (
+    datetime.timedelta(hours=_cooloff_hours) if _cooloff_hours > 0 else None
+)  # 0: until unlocked
+
+
+def _lockout_parameters(names: list[str]) -> list:
+    """ "username+ip_address,ip_address" → [["username", "ip_address"], "ip_address"] (axes' form)."""
+    parameters = []
+    for name in names:
+        combination = name.split("+")
+        if not set(combination) <= {"username", "ip_address", "user_agent"}:
+            raise ImproperlyConfigured(f"AXES_LOCKOUT_PARAMETERS: unknown parameter in {name!r}.")
+        parameters.append(combination if len(combination) > 1 else name)
+    return parameters
+
+
+AXES_LOCKOUT_PARAMETERS = _lockout_parameters(
+    env.list("AXES_LOCKOUT_PARAMETERS", default=["username+ip_address", "ip_address"])
+)
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"  # the login card with the reason (HTTP 429)
+# The address TrustedProxyMiddleware settled on, never a header axes would read on its own.
+AXES_CLIENT_IP_CALLABLE = "crm.middleware.client_ip"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command; lockouts are still logged
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -237,9 +335,14 @@ HANDOVER_OWNER_BOOK_RATE = env.str("HANDOVER_OWNER_BOOK_RATE", default="10/h")
 # production sets CACHE_URL=redis://… . The laptop default counts in the one process's memory.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 RATELIMIT_USE_CACHE = "default"
+# Counted per client address as TrustedProxyMiddleware settled it (REMOTE_ADDR, or the proxy's word).
+RATELIMIT_IP_META_KEY = "crm.middleware.client_ip"
 # E003/W001 flag caches not shared between processes or not in django-ratelimit's list; Django's own
 # RedisCache increments atomically, and locmem is right for a single-process laptop run.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+# check --deploy asks for HSTS preload; it is off on purpose (see SECURE_HSTS_PRELOAD).
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -265,6 +368,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "REST API v1 of the customer relations centre: property, customers, households, contracts.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs describe every endpoint and field: for logged-in staff only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

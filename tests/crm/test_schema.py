@@ -72,3 +72,17 @@ def test_swagger_ui_uses_no_cdn(client):
     assert not re.search(r"https?://[^\"'\s]*\.(?:js|css)", html)
     for url in assets:  # and each of them is a file we ship (drf-spectacular-sidecar)
         assert finders.find(url.removeprefix(settings.STATIC_URL)), url
+
+
+def test_finding_10_12_the_schema_answers_no_anonymous_request(client):
+    response = client.get("/api/schema/")
+
+    assert response.status_code == 401
+    assert b"/api/v1/customers/" not in response.content
+
+
+def test_finding_10_12_the_docs_send_an_anonymous_browser_to_the_login_page(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 302
+    assert response.url.startswith("/login/?next=/api/docs/")

@@ -1,6 +1,11 @@
-"""Production settings fail loudly when a secret is missing; the laptop defaults need none."""
+"""Production settings fail loudly when a secret is missing or public; the laptop needs DEBUG=1 only.
 
+Each test loads the settings in a fresh interpreter with a bare environment (no DEBUG from pytest).
+"""
+
+import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -8,47 +13,124 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LOAD_SETTINGS = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+PRINT_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps({"
+    "'DEBUG': s.DEBUG, 'SECURE_SSL_REDIRECT': s.SECURE_SSL_REDIRECT, 'SECURE_HSTS_SECONDS': s.SECURE_HSTS_SECONDS,"
+    "'SESSION_COOKIE_SECURE': s.SESSION_COOKIE_SECURE, 'CSRF_COOKIE_SECURE': s.CSRF_COOKIE_SECURE,"
+    "'SECURE_PROXY_SSL_HEADER': s.SECURE_PROXY_SSL_HEADER}))"
+)
+# What a deployment sets: long random secrets of its own.
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "FIELD_ENCRYPTION_SALT": secrets.token_urlsafe(16),
+    "PII_HASH_KEY": secrets.token_urlsafe(32),
+    "ALLOWED_HOSTS": "crm.example.com",
+}
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+DEV_SALT = "crm-field-encryption-dev-salt"
+
+no_dotenv = pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env may supply the secrets")
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    """`args` under a bare environment: only what a shell needs, plus `env`."""
+    bare = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "SYSTEMROOT") if key in os.environ}
+    bare.update({"DJANGO_SETTINGS_MODULE": "crm.settings", **env})
+    return subprocess.run(args, cwd=ROOT, env=bare, capture_output=True, text=True, timeout=120)
 
 
 def _load_settings(**env: str) -> subprocess.CompletedProcess:
-    clean = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_SALT", "PII_HASH_KEY"}
-    }
-    clean.update({"DJANGO_SETTINGS_MODULE": "crm.settings", **env})
-    return subprocess.run(
-        [sys.executable, "-c", LOAD_SETTINGS], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
-    )
+    return _run([sys.executable, "-c", PRINT_SETTINGS], **env)
 
 
-@pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env may supply SECRET_KEY")
-def test_secret_key_is_required_when_debug_is_off():
-    result = _load_settings(DEBUG="0", FIELD_ENCRYPTION_SALT="salt")
+def _loaded(**env: str) -> dict:
+    result = _load_settings(**env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@no_dotenv
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_SALT", "PII_HASH_KEY"])
+def test_each_secret_is_required_when_debug_is_off(missing):
+    env = {key: value for key, value in PRODUCTION.items() if key != missing}
+
+    result = _load_settings(**env)
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
-    assert "SECRET_KEY" in result.stderr
+    assert f"{missing} must be set" in result.stderr
 
 
-@pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env may supply FIELD_ENCRYPTION_SALT")
-def test_field_encryption_salt_is_required_when_debug_is_off():
-    result = _load_settings(DEBUG="0", SECRET_KEY="s3cr3t-for-the-test")
+@no_dotenv
+@pytest.mark.parametrize(
+    ("name", "public_value"),
+    [
+        ("SECRET_KEY", DEV_SECRET_KEY),
+        ("FIELD_ENCRYPTION_SALT", DEV_SALT),
+        ("PII_HASH_KEY", DEV_SECRET_KEY),
+        ("SECRET_KEY_FALLBACKS", DEV_SECRET_KEY),
+        ("FIELD_ENCRYPTION_SALT", f"{PRODUCTION['FIELD_ENCRYPTION_SALT']},{DEV_SALT}"),
+    ],
+)
+def test_finding_10_7_the_public_development_secrets_are_refused_when_debug_is_off(name, public_value):
+    result = _load_settings(**{**PRODUCTION, name: public_value})
 
     assert result.returncode != 0
-    assert "FIELD_ENCRYPTION_SALT" in result.stderr
+    assert f"{name} is the public development value" in result.stderr
 
 
-def test_production_settings_load_when_the_secrets_are_given():
-    result = _load_settings(DEBUG="0", SECRET_KEY="s3cr3t-for-the-test", FIELD_ENCRYPTION_SALT="salt")
+@no_dotenv
+def test_finding_10_7_debug_is_off_unless_set():
+    production = {key: value for key, value in PRODUCTION.items() if key != "DEBUG"}
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert _loaded(**production)["DEBUG"] is False
 
 
-def test_laptop_defaults_need_no_secret():
+@no_dotenv
+def test_finding_10_7_without_debug_the_secrets_are_required_even_on_a_laptop():
     result = _load_settings()
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "True"
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_are_https_only_with_hsts_and_secure_cookies():
+    loaded = _loaded(**PRODUCTION)
+
+    assert loaded["DEBUG"] is False
+    assert loaded["SECURE_SSL_REDIRECT"] is True
+    assert loaded["SECURE_HSTS_SECONDS"] >= 365 * 24 * 60 * 60
+    assert loaded["SESSION_COOKIE_SECURE"] is True and loaded["CSRF_COOKIE_SECURE"] is True
+    # X-Forwarded-Proto is believed only with a proxy configured.
+    assert loaded["SECURE_PROXY_SSL_HEADER"] is None
+    behind_proxy = _loaded(**PRODUCTION, TRUSTED_PROXIES="172.30.71.10")
+    assert behind_proxy["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_a_plain_http_trial_may_switch_https_off():
+    loaded = _loaded(**PRODUCTION, SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0")
+
+    assert loaded["SECURE_SSL_REDIRECT"] is False and loaded["SESSION_COOKIE_SECURE"] is False
+
+
+def test_a_trusted_proxy_that_is_not_an_address_is_refused():
+    result = _load_settings(**PRODUCTION, TRUSTED_PROXIES="nginx")
+
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES" in result.stderr
+
+
+def test_finding_10_7_deploy_checks_pass_with_production_settings():
+    result = _run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_laptop_defaults_need_no_secret_with_debug_on():
+    loaded = _loaded(DEBUG="1")
+
+    assert loaded["DEBUG"] is True
+    assert loaded["SECURE_SSL_REDIRECT"] is False and loaded["SESSION_COOKIE_SECURE"] is False
