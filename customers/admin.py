@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin, ScopedAdmin, is_group_admin
 
-from .models import Contract, Customer, CustomerMerge, CustomerPhone, HouseholdMember, pii_hash
+from .models import Contract, Customer, CustomerMerge, CustomerPhone, HouseholdMember, pii_hash_candidates
 from .selectors import classify_query
 from .services import (
     CONTRACT_FIELDS,
@@ -129,7 +129,7 @@ class CustomerAdmin(ScopedAdmin):
         query = classify_query(search_term)
         if query.kind == "id_number":
             # ID numbers are encrypted: an exact search compares keyed hashes.
-            return queryset.filter(id_number_hash=pii_hash(query.text)), False
+            return queryset.filter(id_number_hash__in=pii_hash_candidates(query.text)), False
         return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description=_("phone"))

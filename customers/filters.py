@@ -21,7 +21,7 @@ from .models import (
     HouseholdMember,
     HouseholdRole,
     Stage,
-    pii_hash,
+    pii_hash_candidates,
 )
 from .selectors import classify_query
 
@@ -84,7 +84,7 @@ class CustomerFilter(filters.FilterSet):
         )
 
     def filter_id_number(self, queryset, name, value):
-        return queryset.filter(id_number_hash=pii_hash(value.strip()))
+        return queryset.filter(id_number_hash__in=pii_hash_candidates(value.strip()))
 
 
 class HouseholdMemberFilter(filters.FilterSet):

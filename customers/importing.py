@@ -37,6 +37,7 @@ from .models import (
     HouseholdRole,
     IdType,
     pii_hash,
+    pii_hash_candidates,
 )
 from .services import customers_refresh_contract_dates
 from .validators import normalize_mobile, validate_mobile
@@ -515,11 +516,15 @@ class _Plan:
         self.existing_contracts = {
             c.number: c for c in _in_batches(Contract.objects.all(), "number", numbers)
         }
+        # Under the current hash key and the old ones: rows not yet rewritten after a key rotation.
         hashes = {
-            pii_hash(_text(r.values.get("id_number"))) for r in rows if _text(r.values.get("id_number"))
+            candidate
+            for r in rows
+            if _text(r.values.get("id_number"))
+            for candidate in pii_hash_candidates(_text(r.values.get("id_number")))
         }
         self.customers_by_hash = {
-            (c.id_type, c.id_number_hash): c
+            (c.id_type, pii_hash(c.id_number)): c
             for c in _in_batches(Customer.objects.all(), "id_number_hash", hashes)
         }
         phones = set()

@@ -8,8 +8,6 @@ prospect 意向客户 → 准业主 (signed, not handed over) → 磨合期 (≤
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -22,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
+from crm.encryption import pii_hash, pii_hash_candidates  # noqa: F401 (imported from here too)
 from crm.masking import mask_id_number, mask_phone
 from properties.models import TimeStampedModel, Unit
 
@@ -98,12 +97,6 @@ def _add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
-
-
-def pii_hash(value: str) -> str:
-    """Keyed hash stored beside encrypted values so that an exact search needs no decryption."""
-    normalized = (value or "").strip().upper()
-    return hmac.new(settings.PII_HASH_KEY.encode(), normalized.encode(), hashlib.sha256).hexdigest()
 
 
 class CustomerQuerySet(models.QuerySet):
@@ -233,6 +226,8 @@ class Customer(TimeStampedModel):
     )
 
     objects = CustomerQuerySet.as_manager()
+    # Keyed hashes of encrypted fields, rewritten by reencrypt_personal_data after PII_HASH_KEY rotates.
+    pii_hashed_fields = {"id_number": "id_number_hash"}
 
     class Meta:
         ordering = ["-id"]

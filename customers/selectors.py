@@ -13,7 +13,7 @@ from crm.rows import local_text, row_url
 from properties import selectors as property_selectors
 from properties.models import Unit
 
-from .models import Contract, Customer, CustomerPhone, HouseholdMember, HouseholdRole, pii_hash
+from .models import Contract, Customer, CustomerPhone, HouseholdMember, HouseholdRole, pii_hash_candidates
 from .validators import normalize_mobile
 
 # Trigram indexes match three characters or more; shorter names are searched by their start.
@@ -89,7 +89,7 @@ def _matching_customer_ids(text: str) -> QuerySet:
     if query.kind == "phone_tail":
         return CustomerPhone.objects.filter(last4=query.text).values("customer_id")
     if query.kind == "id_number":
-        return Customer.objects.filter(id_number_hash=pii_hash(query.text)).values("pk")
+        return Customer.objects.filter(id_number_hash__in=pii_hash_candidates(query.text)).values("pk")
     if query.kind == "unit":
         return HouseholdMember.objects.filter(unit__in=_matching_unit_ids(query.text)).values("customer_id")
     if len(query.text) < NAME_CONTAINS_MIN:

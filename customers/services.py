@@ -121,9 +121,11 @@ def customer_create(*, by, phones: Iterable[str] = (), **fields: Any) -> Custome
 def _raise_if_id_taken(customer: Customer) -> None:
     if not customer.id_number:
         return
-    from .models import pii_hash
+    from .models import pii_hash_candidates
 
-    clash = Customer.objects.filter(id_type=customer.id_type, id_number_hash=pii_hash(customer.id_number))
+    clash = Customer.objects.filter(
+        id_type=customer.id_type, id_number_hash__in=pii_hash_candidates(customer.id_number)
+    )
     if customer.pk:
         clash = clash.exclude(pk=customer.pk)
     if clash.exists():
