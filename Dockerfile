@@ -13,7 +13,7 @@ COPY pyproject.toml README.md* ./
 RUN pip install .
 
 COPY . .
-RUN DEBUG=0 SECRET_KEY=collectstatic-only FIELD_ENCRYPTION_SALT=collectstatic-only \
+RUN DEBUG=0 SECRET_KEY=collectstatic-only FIELD_ENCRYPTION_SALT=collectstatic-only PII_HASH_KEY=collectstatic-only \
        python manage.py collectstatic --noinput \
     && useradd --create-home --uid 1000 crm \
     && mkdir -p /app/var /app/media \
@@ -21,4 +21,5 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only FIELD_ENCRYPTION_SALT=collectstatic-on
 
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "crm.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Behind nginx (docker-compose.yml); the access log leaves out query strings (deploy/gunicorn.conf.py).
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "crm.wsgi"]

@@ -127,6 +127,8 @@ def signal_group(process: subprocess.Popen, signum: int) -> None:
 
 
 def command_demo(options: argparse.Namespace) -> int:
+    # The demo runs in development mode: its public development keys, static files from runserver.
+    os.environ.setdefault("DEBUG", "1")
     python = ensure_venv()
     say("Applying database migrations…")
     manage(python, "migrate", "--noinput")

@@ -54,6 +54,7 @@ def setup_django() -> None:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    os.environ.setdefault("DEBUG", "1")  # development keys; the measuring itself runs with DEBUG off
     import django
 
     django.setup()

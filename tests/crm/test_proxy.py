@@ -119,3 +119,11 @@ def test_finding_10_12_x_forwarded_proto_counts_only_from_the_proxy(client, sett
     response = client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https")
 
     assert response.status_code == status
+
+
+@pytest.mark.django_db
+def test_the_container_health_check_is_answered_over_plain_http(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get(reverse("login")).status_code == 301
+    assert client.get("/healthz").status_code != 301

@@ -1,0 +1,15 @@
+"""gunicorn for the image and the compose stack: `gunicorn -c deploy/gunicorn.conf.py crm.wsgi`.
+
+It sits behind nginx (deploy/nginx.conf), which buffers request bodies and enforces the size limits.
+"""
+
+import os
+
+bind = "0.0.0.0:8000"
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+# Below nginx's proxy_read_timeout, so that a stuck request ends here first, with a log line.
+timeout = 60
+accesslog = "-"
+# Path without the query string (%(U)s, not %(r)s or %(q)s) and no referer (%(f)s): search and
+# hotline URLs may carry phone and ID numbers, which must not end up in the access log.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
