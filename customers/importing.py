@@ -1004,12 +1004,14 @@ def workbook_template(rows: Iterable[Iterable[Any]] = ()) -> bytes:
 
     from openpyxl import Workbook
 
+    from crm.excel import append_row
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "房屋客户"
-    sheet.append(TEMPLATE_HEADERS)
+    append_row(sheet, TEMPLATE_HEADERS)
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, row)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
