@@ -38,7 +38,7 @@ from .models import (
     IdType,
     pii_hash,
 )
-from .services import customers_refresh_contract_dates
+from .services import ID_NUMBER_UNAVAILABLE, customers_refresh_contract_dates
 from .validators import normalize_mobile, validate_mobile
 
 BATCH_SIZE = 500
@@ -176,6 +176,10 @@ _FINISHES = {
 }
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 _PHONE_SEPARATORS = re.compile(r"[,，;；/、\s]+")
+
+
+# A number taken out of the user's scope: the same words whoever holds it, so nothing is told of them.
+CONTRACT_NUMBER_UNAVAILABLE = gettext_lazy("This contract number is already in use; check it.")
 
 
 class ImportFileError(ValidationError):
@@ -493,9 +497,13 @@ class _Plan:
             (b.project_id, b.number): b
             for b in Building.objects.filter(project_id__in=project_ids).select_related("project")
         }
-        # Units, households and contracts only of the buildings the file names.
+        # Units, households and contracts only of the buildings the file names, in the user's projects.
         named = {_building_number(_text(r.values.get("building"))) for r in rows}
-        wanted_buildings = [b.pk for (_p, number), b in self.buildings.items() if number in named]
+        wanted_buildings = [
+            b.pk
+            for (project_id, number), b in self.buildings.items()
+            if number in named and self._in_scope(project_id)
+        ]
         self.existing_units = {}
         for unit in Unit.objects.filter(building_id__in=wanted_buildings).select_related("building"):
             self.existing_units[(unit.building_id, unit.entrance, unit.number)] = unit
@@ -512,8 +520,10 @@ class _Plan:
             c.unit_id: c for c in Contract.objects.filter(unit_id__in=unit_ids, status=Contract.Status.ACTIVE)
         }
         numbers = {_text(r.values.get("contract_number")) for r in rows} - {""}
+        # Contract numbers and ID numbers are unique across the group: looked up everywhere, so that a
+        # number taken out of scope is refused (in words that say nothing of the other record).
         self.existing_contracts = {
-            c.number: c for c in _in_batches(Contract.objects.all(), "number", numbers)
+            c.number: c for c in _in_batches(Contract.objects.select_related("unit"), "number", numbers)
         }
         hashes = {
             pii_hash(_text(r.values.get("id_number"))) for r in rows if _text(r.values.get("id_number"))
@@ -526,17 +536,32 @@ class _Plan:
         for r in rows:
             phones |= {normalize_mobile(p) for p in _PHONE_SEPARATORS.split(_text(r.values.get("phones")))}
         phones.discard("")
+        found = list(_in_batches(CustomerPhone.objects.select_related("customer"), "number", phones))
+        # Matches stay inside the user's scope: a record they cannot see is never named, updated or
+        # linked to a household here (that would pull it into their scope).
+        self.visible_customer_ids = self._visible(
+            {p.customer_id for p in found} | {c.pk for c in self.customers_by_hash.values()}
+        )
         self.customers_by_phone: dict[tuple[str, str], Customer] = {}
         self.phones_of: dict[int, list[str]] = {}
-        found = list(_in_batches(CustomerPhone.objects.select_related("customer"), "number", phones))
         for phone in found:
-            self.customers_by_phone[(phone.customer.name, phone.number)] = phone.customer
+            if phone.customer_id in self.visible_customer_ids:
+                self.customers_by_phone[(phone.customer.name, phone.number)] = phone.customer
         for phone in CustomerPhone.objects.filter(
             customer_id__in={p.customer_id for p in found}
             | {c.pk for c in self.customers_by_hash.values()}
             | {m.customer_id for m in self.existing_members.values()}
         ).order_by("-is_primary", "id"):
             self.phones_of.setdefault(phone.customer_id, []).append(phone.number)
+
+    def _in_scope(self, project_id: int | None) -> bool:
+        return self.scope.is_unrestricted or project_id in self.scope.project_ids
+
+    def _visible(self, customer_ids: set[int]) -> set[int]:
+        if self.scope.is_unrestricted or not customer_ids:
+            return customer_ids
+        visible = Customer.objects.visible_to(self.by).filter(pk__in=customer_ids)
+        return set(visible.values_list("pk", flat=True))
 
     def _parse(self, row: _Row) -> dict:
         values = row.values
@@ -742,6 +767,9 @@ class _Plan:
         if candidate.id_number:
             key = ("id", candidate.id_type, pii_hash(candidate.id_number))
             existing = self.customers_by_hash.get(key[1:])
+            if existing is not None and existing.pk not in self.visible_customer_ids:
+                self.error(row, "id_number", ID_NUMBER_UNAVAILABLE)
+                return
         elif p["phones"]:
             key = ("phone", p["name"], p["phones"][0])
             existing = next(
@@ -855,6 +883,9 @@ class _Plan:
             return
         existing = self.existing_contracts.get(number)
         active = self.active_contract_by_unit.get(unit.pk) if unit.pk else None
+        if existing is not None and not self._in_scope(existing.unit.project_id):
+            self.error(row, "contract_number", CONTRACT_NUMBER_UNAVAILABLE)
+            return
         if existing is not None and existing.unit_id != unit.pk:
             self.error(
                 row, "contract_number", _("Contract %(number)s belongs to another unit.") % {"number": number}

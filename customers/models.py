@@ -565,3 +565,34 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.duplicate_name} (#{self.duplicate_id}) → {self.survivor_id}"
+
+
+class HouseholdLink(models.Model):
+    """A supervisor's confirmation that a person already recorded elsewhere in the group (found by ID
+    number) joins a household of their scope (关联客户). Such a link brings the customer into that scope,
+    so it is never made by an import or an agent: only by customers.services.household_member_link,
+    which writes this row with the reason."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="household_links", verbose_name=_("customer")
+    )
+    role = models.CharField(_("role"), max_length=12, choices=HouseholdRole.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    widened_scope = models.BooleanField(
+        _("brought into scope"),
+        default=False,
+        help_text=_("The customer was outside the supervisor's scope before this link."),
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("linked by")
+    )
+    linked_at = models.DateTimeField(_("linked at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-linked_at", "-id"]
+        verbose_name = _("household link")
+        verbose_name_plural = _("household links")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.unit_id} ({self.linked_by_id})"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("customers/", views.customer_list, name="list"),
     path("customers/new/", views.customer_create, name="create"),
     path("customers/import/", import_views.customer_import, name="import"),
+    path("customers/link/", views.household_link, name="link"),
     path("customers/<int:pk>/", views.customer_detail, name="detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="edit"),
     path("customers/<int:pk>/reveal/", views.customer_reveal, name="reveal"),
