@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import os
 import re
 import zipfile
 from collections import Counter
@@ -24,6 +25,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from crm.masking import mask_id_number
 from properties.models import Building, CityCompany, FinishStandard, Phase, Project, Unit
@@ -43,6 +47,12 @@ from .validators import normalize_mobile, validate_mobile
 
 BATCH_SIZE = 500
 Progress = Callable[[int, int], None]
+# Reading stops at this many blank rows in a row: Excel often carries thousands of formatted empty
+# rows, and a crafted sheet millions (a 433 KB file of 3M blank rows once held a worker to its timeout).
+MAX_BLANK_RUN = 1000
+MAX_COLUMNS = 64  # the template has 22; cells further right are never read
+MAX_ARCHIVE_MEMBERS = 500  # an .xlsx holds a dozen or so parts
+MAX_REPORTED_ERRORS = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -230,9 +240,37 @@ class ImportResult:
     def written(self) -> bool:
         return self.ok and not self.dry_run
 
+    errors_total: int | None = None  # when the report keeps only the first MAX_REPORTED_ERRORS
+
     def summary_rows(self) -> list[tuple[str, int, int]]:
         """(label, created, updated) per kind of row, in hierarchy order, for the report."""
         return [(str(label), self.created[key], self.updated[key]) for key, label in COUNTED.items()]
+
+    @property
+    def error_count(self) -> int:
+        return self.errors_total if self.errors_total is not None else len(self.errors)
+
+    def to_report(self) -> dict:
+        """JSON for ImportJob.report (the first MAX_REPORTED_ERRORS errors, and their total)."""
+        return {
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "created": dict(self.created),
+            "updated": dict(self.updated),
+            "errors": [[e.row, e.column, e.message] for e in self.errors[:MAX_REPORTED_ERRORS]],
+            "errors_total": len(self.errors),
+        }
+
+    @classmethod
+    def from_report(cls, report: dict) -> ImportResult:
+        return cls(
+            dry_run=report.get("dry_run", True),
+            rows=report.get("rows", 0),
+            created=Counter(report.get("created", {})),
+            updated=Counter(report.get("updated", {})),
+            errors=[RowError(row, column, message) for row, column, message in report.get("errors", [])],
+            errors_total=report.get("errors_total"),
+        )
 
 
 # --- parsing cells -------------------------------------------------------------------------------
@@ -341,6 +379,46 @@ class _Row:
 # --- the import ------------------------------------------------------------------------------------
 
 
+def check_workbook_archive(source: str | IO[bytes], *, max_bytes: int | None = None) -> None:
+    """Refuse, before anything is parsed, a file larger than `max_bytes` or an archive whose parts
+    unpack to more than settings.IMPORT_MAX_UNPACKED_BYTES (a zip bomb). Reads only the zip's
+    directory; zipfile never inflates a part beyond the size its directory declares."""
+    from django.conf import settings
+
+    size = _size_of(source)
+    if max_bytes is not None and size > max_bytes:
+        raise ImportFileError(
+            _("The file is larger than %(size)s MB.") % {"size": _megabytes(max_bytes)}, code="size"
+        )
+    try:
+        with zipfile.ZipFile(source) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise ImportFileError(_("This file is not an Excel workbook (.xlsx)."), code="format") from error
+    finally:
+        if not isinstance(source, str):
+            source.seek(0)
+    limit = settings.IMPORT_MAX_UNPACKED_BYTES
+    if len(parts) > MAX_ARCHIVE_MEMBERS or sum(part.file_size for part in parts) > limit:
+        raise ImportFileError(
+            _("This workbook unpacks to more than %(size)s MB; split it into smaller files.")
+            % {"size": _megabytes(limit)},
+            code="unpacked_size",
+        )
+
+
+def _size_of(source: str | IO[bytes]) -> int:
+    if isinstance(source, str):
+        return os.path.getsize(source)
+    position = source.seek(0, os.SEEK_END)
+    source.seek(0)
+    return position
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g}"
+
+
 def customer_workbook_import(
     *,
     by,
@@ -348,11 +426,17 @@ def customer_workbook_import(
     dry_run: bool = True,
     progress: Progress | None = None,
     max_rows: int | None = None,
+    max_bytes: int | None = None,
     today: datetime.date | None = None,
 ) -> ImportResult:
-    """Check (and unless `dry_run`, write) a workbook of units and customers. Writes all rows or none."""
+    """Check (and unless `dry_run`, write) a workbook of units and customers. Writes all rows or none.
+
+    The file is streamed (openpyxl read-only, cached values, never a formula evaluated) and refused
+    early: over `max_bytes`, unpacking to too much, past `max_rows` data rows; reading ends at a long
+    run of blank rows."""
     if not by.may_edit_customers():
         raise PermissionDenied(_("Your role may not import customers."))
+    check_workbook_archive(source, max_bytes=max_bytes)
     result = ImportResult(dry_run=dry_run)
     rows, headers = _read_rows(source, result, max_rows)
     result.rows = len(rows)
@@ -377,17 +461,44 @@ def customer_workbook_import(
     return result
 
 
-def _read_rows(source, result: ImportResult, max_rows: int | None) -> tuple[list[_Row], dict[str, str]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+class _StreamedSheet(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet, minus its size look-up: to find the <dimension> element openpyxl
+    parses up to the end of <sheetData>, i.e. every row of a sheet that has none (a crafted file).
+    The import needs no size (it reads at most MAX_COLUMNS columns and stops by itself) and does not
+    trust one: a sheet claiming a million rows would be padded with a million empty ones."""
 
+    def _get_size(self) -> None:
+        return None
+
+
+class _StreamingReader(ExcelReader):
+    """openpyxl's read-only workbook reader, with _StreamedSheet for every worksheet."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                continue
+            worksheet = _StreamedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
+
+
+def _open_workbook(source):
+    """The workbook, read-only, with the values Excel last computed (data_only): no formula is
+    ever evaluated, and a text cell such as '=1+1 reads as that text."""
+    reader = _StreamingReader(source, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+def _read_rows(source, result: ImportResult, max_rows: int | None) -> tuple[list[_Row], dict[str, str]]:
     try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
+        workbook = _open_workbook(source)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as error:
         raise ImportFileError(_("This file is not an Excel workbook (.xlsx).")) from error
     try:
         sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
+        lines = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         header_cells = next(lines, None) or ()
         headers: dict[str, str] = {}
         positions: dict[str, int] = {}
@@ -406,9 +517,14 @@ def _read_rows(source, result: ImportResult, max_rows: int | None) -> tuple[list
             result.errors.append(RowError(1, "", _("Missing columns: %(columns)s.") % {"columns": _("Name")}))
             return [], headers
         rows: list[_Row] = []
+        blank_run = 0
         for number, cells in enumerate(lines, start=2):
             if not any(_text(cell) for cell in cells):
+                blank_run += 1
+                if blank_run >= MAX_BLANK_RUN:
+                    break
                 continue
+            blank_run = 0
             values = {key: cells[pos] if pos < len(cells) else None for key, pos in positions.items()}
             rows.append(_Row(number, values, headers))
             if max_rows is not None and len(rows) > max_rows:
