@@ -261,6 +261,7 @@ def test_a_supervisor_links_a_shanghai_owner_into_a_shenzhen_household_and_it_is
 ):
     UnitFactory(building=owned_unit.building, entrance="1", number="602", floor=6)
     client.force_login(supervisor)
+    assert 'id="household-link"' in client.get(reverse("customers:link")).content.decode()
 
     response = client.post(reverse("customers:link"), link_data())
 
