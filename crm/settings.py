@@ -308,12 +308,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "delivery.tasks.send_appointment_reminders",
         "schedule": env.int("HANDOVER_REMINDER_SWEEP_SECONDS", default=900),
     },
+    "expire-stale-imports": {
+        # Uploads never confirmed and jobs whose worker died: marked, and their files deleted.
+        "task": "customers.tasks.expire_stale_imports",
+        "schedule": 3600,
+    },
     "deactivate-departed-staff": {
         # The regulation: accounts closed within one working day of leaving.
         "task": "accounts.tasks.deactivate_departed_staff",
         "schedule": env.int("DEACTIVATION_SWEEP_SECONDS", default=3600),
     },
 }
+
+# --- Excel import ------------------------------------------------------------
+# An upload larger than this is refused before it is read; a workbook whose parts unpack to more
+# than IMPORT_MAX_UNPACKED_BYTES (a zip bomb) before it is parsed; more data rows than
+# IMPORT_MAX_ROWS stop the reading. A checked upload not confirmed within IMPORT_STALE_HOURS expires.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
+IMPORT_STALE_HOURS = env.int("IMPORT_STALE_HOURS", default=24)
 
 # --- Complaints --------------------------------------------------------------
 # A group case (群诉) is proposed when N open complaints of one category come from one

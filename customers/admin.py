@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin, ScopedAdmin, is_group_admin
 
-from .models import Contract, Customer, CustomerMerge, CustomerPhone, HouseholdMember, pii_hash_candidates
+from .models import (
+    Contract,
+    Customer,
+    CustomerMerge,
+    CustomerPhone,
+    HouseholdLink,
+    HouseholdMember,
+    pii_hash_candidates,
+)
 from .selectors import classify_query
 from .services import (
     CONTRACT_FIELDS,
@@ -194,6 +202,27 @@ class CustomerMergeAdmin(ReadOnlyAdmin, ScopedAdmin):
 
     def scope_queryset(self, request, queryset):
         return queryset.filter(survivor__in=Customer.objects.visible_to(request.user).values("pk"))
+
+
+@admin.register(HouseholdLink)
+class HouseholdLinkAdmin(ReadOnlyAdmin, ScopedAdmin):
+    """The log of customers linked into a household from elsewhere (关联客户): who, where, why."""
+
+    list_display = ("customer", "unit", "role", "widened_scope", "linked_by", "linked_at")
+    fields = ("customer", "unit", "role", "reason", "widened_scope", "linked_by", "linked_at")
+    readonly_fields = fields
+    list_filter = ("widened_scope",)
+    search_fields = ("customer__name", "=unit__code", "linked_by__username")
+    list_select_related = ("customer", "unit", "unit__project", "linked_by")
+    date_hierarchy = "linked_at"
+
+    def scope_queryset(self, request, queryset):
+        scope = request.user.scope
+        if not request.user.may_see_customers():
+            return queryset.none()
+        if scope.is_unrestricted:
+            return queryset
+        return queryset.filter(unit__project_id__in=scope.project_ids)
 
 
 @admin.register(HouseholdMember)

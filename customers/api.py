@@ -32,7 +32,7 @@ from properties.models import CityCompany, Project, Unit
 
 from . import services
 from .filters import ContractFilter, CustomerFilter, HouseholdMemberFilter
-from .models import Contract, Customer, CustomerPhone, HouseholdMember, Stage
+from .models import Contract, Customer, CustomerPhone, HouseholdMember, HouseholdRole, IdType, Stage
 from .selectors import customer_list
 
 
@@ -186,6 +186,17 @@ class HouseholdMemberSerializer(serializers.ModelSerializer):
         fields = ["id", "unit", "customer", "role", "since", "created_at", "updated_at"]
         # One owner per unit and one row per customer: checked by the service with clear messages.
         validators = []
+
+
+class HouseholdLinkSerializer(serializers.Serializer):
+    unit = ScopedPrimaryKeyRelatedField(queryset=Unit.objects.all())
+    id_type = serializers.ChoiceField(choices=IdType.choices)
+    id_number = serializers.CharField(max_length=40, write_only=True, help_text=_("Clear ID number."))
+    role = serializers.ChoiceField(choices=HouseholdRole.choices)
+    since = serializers.DateField(required=False, allow_null=True)
+    reason = serializers.CharField(
+        max_length=200, help_text=_("Why this person joins the household; logged.")
+    )
 
 
 CONTRACT_OUTPUT_FIELDS = [
@@ -437,6 +448,31 @@ class HouseholdMemberViewSet(
 
     def perform_destroy(self, instance) -> None:
         services.household_member_remove(member=instance, by=self.request.user)
+
+    @extend_schema(
+        summary=_("Link a customer recorded elsewhere into a household (关联客户, supervisors, logged)"),
+        description=_(
+            "A person already recorded by another city company or project, named by ID number, joins a"
+            " household of a unit in the caller's scope, which brings them into that scope. Supervisors"
+            " and above only; the reason is logged. Creating such a customer or adding them by id is"
+            " refused everywhere else."
+        ),
+        request=HouseholdLinkSerializer,
+        responses={
+            201: HouseholdMemberSerializer,
+            400: OpenApiResponse(
+                description=_("Invalid input, no customer with this ID number, a second owner.")
+            ),
+            403: OpenApiResponse(description=_("Not a supervisor, or the unit is outside the scope.")),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def link(self, request):
+        serializer = HouseholdLinkSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        member = services.household_member_link(by=request.user, **serializer.validated_data)
+        data = HouseholdMemberSerializer(member, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

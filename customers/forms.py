@@ -11,7 +11,7 @@ from accounts.models import PersonalField
 from properties import selectors as property_selectors
 from properties.models import CityCompany, Project
 
-from .models import AcquisitionChannel, Customer, HouseholdRole, Stage
+from .models import AcquisitionChannel, Customer, HouseholdRole, IdType, Stage
 from .services import CUSTOMER_FIELDS
 from .validators import normalize_mobile, validate_mobile
 
@@ -236,6 +236,29 @@ class HouseholdMemberAddForm(StyledForm):
     role = forms.ChoiceField(label=_("Role"), choices=HouseholdRole.choices)
     since = forms.DateField(
         label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class HouseholdLinkForm(StyledForm):
+    """关联客户: a supervisor names a person recorded elsewhere by their ID number and a unit of theirs."""
+
+    unit_code = forms.CharField(
+        label=_("Unit"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("project and unit, e.g. 四季花城 3-1-502")}),
+    )
+    id_type = forms.ChoiceField(
+        label=_("ID document type"), choices=IdType.choices, initial=IdType.RESIDENT_ID
+    )
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=HouseholdRole.choices)
+    since = forms.DateField(label=_("Since"), required=False, widget=DATE_WIDGET)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Logged with your name: why this person joins the household."),
     )
 
 

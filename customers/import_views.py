@@ -1,30 +1,27 @@
-"""The Excel import page: upload → dry-run report → confirm. Nothing is written before the confirmation."""
+"""The Excel import pages: upload → the check runs as a job (progress bar) → its report → confirm → the
+import runs as a job → its report. Nothing is written before the confirmation; no web request parses
+a workbook (customers.import_jobs)."""
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
-
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .importing import ImportFileError, customer_workbook_import, workbook_template
+from . import import_jobs, selectors
+from .importing import ImportFileError, ImportResult, check_workbook_archive, workbook_template
+from .models import ImportJob
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
-SESSION_KEY = "customer_import"
-STALE_AFTER_SECONDS = 24 * 3600
-_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 _XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
+# Room for the multipart envelope around the file itself.
+_REQUEST_OVERHEAD_BYTES = 64 * 1024
 
 
 class WorkbookUploadForm(forms.Form):
@@ -42,52 +39,40 @@ class WorkbookUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("Upload an Excel workbook (.xlsx)."), code="extension")
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB.") % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)},
-                code="size",
-            )
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_too_large_message(), code="size")
         head = upload.read(4)
         upload.seek(0)
         if head != _XLSX_MAGIC:
             raise forms.ValidationError(_("This file is not an Excel workbook (.xlsx)."), code="format")
+        try:
+            # The zip's directory only: a zip bomb is refused before any job parses it.
+            check_workbook_archive(upload.file, max_bytes=settings.IMPORT_MAX_BYTES)
+        except ImportFileError as error:
+            raise forms.ValidationError(error.messages, code="archive") from None
         return upload
 
 
-def _imports_dir() -> Path:
-    directory = Path(settings.MEDIA_ROOT) / "imports"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+def _too_large_message() -> str:
+    return _("The file is larger than %(size)s MB.") % {
+        "size": f"{settings.IMPORT_MAX_BYTES / 1024 / 1024:g}"
+    }
 
 
-def _store(upload) -> str:
-    directory = _imports_dir()
-    cutoff = time.time() - STALE_AFTER_SECONDS
-    for stale in directory.glob("*.xlsx"):  # uploads never confirmed
-        if stale.stat().st_mtime < cutoff:
-            stale.unlink(missing_ok=True)
-    token = secrets.token_hex(16)
-    with open(directory / f"{token}.xlsx", "wb") as stored:
-        for chunk in upload.chunks():
-            stored.write(chunk)
-    return token
+def _require_importer(user) -> None:
+    if not user.may_edit_customers():
+        raise PermissionDenied(_("Your role may not import customers."))
 
 
-def _stored_path(token: str) -> Path:
-    return _imports_dir() / f"{token}.xlsx"
-
-
-def _forget(request: HttpRequest, token: str | None) -> None:
-    request.session.pop(SESSION_KEY, None)
-    if token and _TOKEN_RE.match(token):
-        _stored_path(token).unlink(missing_ok=True)
+def _page(request: HttpRequest, form: WorkbookUploadForm, status: int = 200, page_errors=()) -> HttpResponse:
+    context = {"form": form, "max_rows": settings.IMPORT_MAX_ROWS, "page_errors": page_errors}
+    return render(request, "customers/import.html", context, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def customer_import(request: HttpRequest) -> HttpResponse:
-    if not request.user.may_edit_customers():
-        raise PermissionDenied(_("Your role may not import customers."))
+    _require_importer(request.user)
     if request.method == "GET" and request.GET.get("template"):
         response = HttpResponse(
             workbook_template(),
@@ -95,49 +80,84 @@ def customer_import(request: HttpRequest) -> HttpResponse:
         )
         response["Content-Disposition"] = 'attachment; filename="customer-import-template.xlsx"'
         return response
-    if request.method == "POST" and "token" in request.POST:
-        return _confirm(request)
-    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
-    context: dict = {"form": form, "max_rows": MAX_ROWS}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        _forget(request, (request.session.get(SESSION_KEY) or {}).get("token"))
-        token = _store(upload)
-        try:
-            result = customer_workbook_import(
-                by=request.user, source=str(_stored_path(token)), dry_run=True, max_rows=MAX_ROWS
-            )
-        except ImportFileError as error:
-            _forget(request, token)
-            form.add_error("file", error.messages)
-            return render(request, "customers/import.html", context)
-        if result.ok:
-            request.session[SESSION_KEY] = {"token": token, "name": upload.name}
-            context["token"] = token
-        else:
-            _forget(request, token)
-        context.update(result=result, file_name=upload.name)
-    return render(request, "customers/import.html", context)
+    if request.method == "GET":
+        return _page(request, WorkbookUploadForm())
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > settings.IMPORT_MAX_BYTES + _REQUEST_OVERHEAD_BYTES:
+        # Refused on the declared length, before the body is read.
+        return _page(request, WorkbookUploadForm(), status=413, page_errors=[_too_large_message()])
+    form = WorkbookUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, form)
+    job = import_jobs.import_job_start(
+        by=request.user, upload=form.cleaned_data["file"], language=get_language()
+    )
+    return redirect("customers:import-job", pk=job.pk)
 
 
-def _confirm(request: HttpRequest) -> HttpResponse:
-    """Second step: write the file checked in the first step (checked again: data may have changed since)."""
-    token = request.POST.get("token", "")
-    pending = request.session.get(SESSION_KEY) or {}
-    context: dict = {"form": WorkbookUploadForm(), "max_rows": MAX_ROWS}
-    if not _TOKEN_RE.match(token) or pending.get("token") != token or not _stored_path(token).exists():
-        context["page_errors"] = [
-            _("This upload has expired or was already imported. Upload the file again.")
-        ]
-        return render(request, "customers/import.html", context, status=400)
+def _job_or_404(request: HttpRequest, pk: int) -> ImportJob:
+    _require_importer(request.user)
     try:
-        result = customer_workbook_import(
-            by=request.user, source=str(_stored_path(token)), dry_run=False, max_rows=MAX_ROWS
-        )
-    except ImportFileError as error:
-        context["page_errors"] = error.messages
-        result = None
-    finally:
-        _forget(request, token)
-    context.update(result=result, file_name=pending.get("name", ""))
-    return render(request, "customers/import.html", context)
+        return selectors.import_job_for(user=request.user, pk=pk)
+    except ImportJob.DoesNotExist:
+        raise Http404(_("No such import.")) from None
+
+
+@login_required
+@require_GET
+def import_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    report = job.report or {}
+    result = ImportResult.from_report(report) if "rows" in report else None
+    context = {
+        "job": job,
+        "result": result,
+        "page_errors": report.get("file_errors", []),
+        "max_rows": settings.IMPORT_MAX_ROWS,
+    }
+    return render(request, "customers/import_job.html", context)
+
+
+@login_required
+@require_GET
+def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """What the job page polls while the job runs."""
+    job = _job_or_404(request, pk)
+    response = JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "running": job.is_running,
+            "done": job.progress_done,
+            "total": job.progress_total,
+            "percent": job.percent,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def import_job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    try:
+        import_jobs.import_job_confirm(job=job, by=request.user)
+    except ValidationError as error:
+        context = {
+            "job": job,
+            "result": None,
+            "page_errors": error.messages,
+            "max_rows": settings.IMPORT_MAX_ROWS,
+        }
+        return render(request, "customers/import_job.html", context, status=400)
+    return redirect("customers:import-job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    import_jobs.import_job_cancel(job=job, by=request.user)
+    messages.info(request, _("The upload was dropped; nothing was imported."))
+    return redirect("customers:import")

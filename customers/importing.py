@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import os
 import re
 import zipfile
 from collections import Counter
@@ -24,6 +25,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from crm.masking import mask_id_number
 from properties.models import Building, CityCompany, FinishStandard, Phase, Project, Unit
@@ -39,11 +43,17 @@ from .models import (
     pii_hash,
     pii_hash_candidates,
 )
-from .services import customers_refresh_contract_dates
+from .services import ID_NUMBER_UNAVAILABLE, customers_refresh_contract_dates
 from .validators import normalize_mobile, validate_mobile
 
 BATCH_SIZE = 500
 Progress = Callable[[int, int], None]
+# Reading stops at this many blank rows in a row: Excel often carries thousands of formatted empty
+# rows, and a crafted sheet millions (a 433 KB file of 3M blank rows once held a worker to its timeout).
+MAX_BLANK_RUN = 1000
+MAX_COLUMNS = 64  # the template has 22; cells further right are never read
+MAX_ARCHIVE_MEMBERS = 500  # an .xlsx holds a dozen or so parts
+MAX_REPORTED_ERRORS = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,6 +189,10 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"
 _PHONE_SEPARATORS = re.compile(r"[,，;；/、\s]+")
 
 
+# A number taken out of the user's scope: the same words whoever holds it, so nothing is told of them.
+CONTRACT_NUMBER_UNAVAILABLE = gettext_lazy("This contract number is already in use; check it.")
+
+
 class ImportFileError(ValidationError):
     """The upload is not a readable workbook; the caller shows it as a form error."""
 
@@ -227,9 +241,37 @@ class ImportResult:
     def written(self) -> bool:
         return self.ok and not self.dry_run
 
+    errors_total: int | None = None  # when the report keeps only the first MAX_REPORTED_ERRORS
+
     def summary_rows(self) -> list[tuple[str, int, int]]:
         """(label, created, updated) per kind of row, in hierarchy order, for the report."""
         return [(str(label), self.created[key], self.updated[key]) for key, label in COUNTED.items()]
+
+    @property
+    def error_count(self) -> int:
+        return self.errors_total if self.errors_total is not None else len(self.errors)
+
+    def to_report(self) -> dict:
+        """JSON for ImportJob.report (the first MAX_REPORTED_ERRORS errors, and their total)."""
+        return {
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "created": dict(self.created),
+            "updated": dict(self.updated),
+            "errors": [[e.row, e.column, e.message] for e in self.errors[:MAX_REPORTED_ERRORS]],
+            "errors_total": len(self.errors),
+        }
+
+    @classmethod
+    def from_report(cls, report: dict) -> ImportResult:
+        return cls(
+            dry_run=report.get("dry_run", True),
+            rows=report.get("rows", 0),
+            created=Counter(report.get("created", {})),
+            updated=Counter(report.get("updated", {})),
+            errors=[RowError(row, column, message) for row, column, message in report.get("errors", [])],
+            errors_total=report.get("errors_total"),
+        )
 
 
 # --- parsing cells -------------------------------------------------------------------------------
@@ -338,6 +380,46 @@ class _Row:
 # --- the import ------------------------------------------------------------------------------------
 
 
+def check_workbook_archive(source: str | IO[bytes], *, max_bytes: int | None = None) -> None:
+    """Refuse, before anything is parsed, a file larger than `max_bytes` or an archive whose parts
+    unpack to more than settings.IMPORT_MAX_UNPACKED_BYTES (a zip bomb). Reads only the zip's
+    directory; zipfile never inflates a part beyond the size its directory declares."""
+    from django.conf import settings
+
+    size = _size_of(source)
+    if max_bytes is not None and size > max_bytes:
+        raise ImportFileError(
+            _("The file is larger than %(size)s MB.") % {"size": _megabytes(max_bytes)}, code="size"
+        )
+    try:
+        with zipfile.ZipFile(source) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise ImportFileError(_("This file is not an Excel workbook (.xlsx)."), code="format") from error
+    finally:
+        if not isinstance(source, str):
+            source.seek(0)
+    limit = settings.IMPORT_MAX_UNPACKED_BYTES
+    if len(parts) > MAX_ARCHIVE_MEMBERS or sum(part.file_size for part in parts) > limit:
+        raise ImportFileError(
+            _("This workbook unpacks to more than %(size)s MB; split it into smaller files.")
+            % {"size": _megabytes(limit)},
+            code="unpacked_size",
+        )
+
+
+def _size_of(source: str | IO[bytes]) -> int:
+    if isinstance(source, str):
+        return os.path.getsize(source)
+    position = source.seek(0, os.SEEK_END)
+    source.seek(0)
+    return position
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g}"
+
+
 def customer_workbook_import(
     *,
     by,
@@ -345,11 +427,17 @@ def customer_workbook_import(
     dry_run: bool = True,
     progress: Progress | None = None,
     max_rows: int | None = None,
+    max_bytes: int | None = None,
     today: datetime.date | None = None,
 ) -> ImportResult:
-    """Check (and unless `dry_run`, write) a workbook of units and customers. Writes all rows or none."""
+    """Check (and unless `dry_run`, write) a workbook of units and customers. Writes all rows or none.
+
+    The file is streamed (openpyxl read-only, cached values, never a formula evaluated) and refused
+    early: over `max_bytes`, unpacking to too much, past `max_rows` data rows; reading ends at a long
+    run of blank rows."""
     if not by.may_edit_customers():
         raise PermissionDenied(_("Your role may not import customers."))
+    check_workbook_archive(source, max_bytes=max_bytes)
     result = ImportResult(dry_run=dry_run)
     rows, headers = _read_rows(source, result, max_rows)
     result.rows = len(rows)
@@ -374,17 +462,44 @@ def customer_workbook_import(
     return result
 
 
-def _read_rows(source, result: ImportResult, max_rows: int | None) -> tuple[list[_Row], dict[str, str]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+class _StreamedSheet(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet, minus its size look-up: to find the <dimension> element openpyxl
+    parses up to the end of <sheetData>, i.e. every row of a sheet that has none (a crafted file).
+    The import needs no size (it reads at most MAX_COLUMNS columns and stops by itself) and does not
+    trust one: a sheet claiming a million rows would be padded with a million empty ones."""
 
+    def _get_size(self) -> None:
+        return None
+
+
+class _StreamingReader(ExcelReader):
+    """openpyxl's read-only workbook reader, with _StreamedSheet for every worksheet."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                continue
+            worksheet = _StreamedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
+
+
+def _open_workbook(source):
+    """The workbook, read-only, with the values Excel last computed (data_only): no formula is
+    ever evaluated, and a text cell such as '=1+1 reads as that text."""
+    reader = _StreamingReader(source, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+def _read_rows(source, result: ImportResult, max_rows: int | None) -> tuple[list[_Row], dict[str, str]]:
     try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
+        workbook = _open_workbook(source)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as error:
         raise ImportFileError(_("This file is not an Excel workbook (.xlsx).")) from error
     try:
         sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
+        lines = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         header_cells = next(lines, None) or ()
         headers: dict[str, str] = {}
         positions: dict[str, int] = {}
@@ -403,9 +518,14 @@ def _read_rows(source, result: ImportResult, max_rows: int | None) -> tuple[list
             result.errors.append(RowError(1, "", _("Missing columns: %(columns)s.") % {"columns": _("Name")}))
             return [], headers
         rows: list[_Row] = []
+        blank_run = 0
         for number, cells in enumerate(lines, start=2):
             if not any(_text(cell) for cell in cells):
+                blank_run += 1
+                if blank_run >= MAX_BLANK_RUN:
+                    break
                 continue
+            blank_run = 0
             values = {key: cells[pos] if pos < len(cells) else None for key, pos in positions.items()}
             rows.append(_Row(number, values, headers))
             if max_rows is not None and len(rows) > max_rows:
@@ -494,9 +614,13 @@ class _Plan:
             (b.project_id, b.number): b
             for b in Building.objects.filter(project_id__in=project_ids).select_related("project")
         }
-        # Units, households and contracts only of the buildings the file names.
+        # Units, households and contracts only of the buildings the file names, in the user's projects.
         named = {_building_number(_text(r.values.get("building"))) for r in rows}
-        wanted_buildings = [b.pk for (_p, number), b in self.buildings.items() if number in named]
+        wanted_buildings = [
+            b.pk
+            for (project_id, number), b in self.buildings.items()
+            if number in named and self._in_scope(project_id)
+        ]
         self.existing_units = {}
         for unit in Unit.objects.filter(building_id__in=wanted_buildings).select_related("building"):
             self.existing_units[(unit.building_id, unit.entrance, unit.number)] = unit
@@ -513,8 +637,10 @@ class _Plan:
             c.unit_id: c for c in Contract.objects.filter(unit_id__in=unit_ids, status=Contract.Status.ACTIVE)
         }
         numbers = {_text(r.values.get("contract_number")) for r in rows} - {""}
+        # Contract numbers and ID numbers are unique across the group: looked up everywhere, so that a
+        # number taken out of scope is refused (in words that say nothing of the other record).
         self.existing_contracts = {
-            c.number: c for c in _in_batches(Contract.objects.all(), "number", numbers)
+            c.number: c for c in _in_batches(Contract.objects.select_related("unit"), "number", numbers)
         }
         # Under the current hash key and the old ones: rows not yet rewritten after a key rotation.
         hashes = {
@@ -531,17 +657,32 @@ class _Plan:
         for r in rows:
             phones |= {normalize_mobile(p) for p in _PHONE_SEPARATORS.split(_text(r.values.get("phones")))}
         phones.discard("")
+        found = list(_in_batches(CustomerPhone.objects.select_related("customer"), "number", phones))
+        # Matches stay inside the user's scope: a record they cannot see is never named, updated or
+        # linked to a household here (that would pull it into their scope).
+        self.visible_customer_ids = self._visible(
+            {p.customer_id for p in found} | {c.pk for c in self.customers_by_hash.values()}
+        )
         self.customers_by_phone: dict[tuple[str, str], Customer] = {}
         self.phones_of: dict[int, list[str]] = {}
-        found = list(_in_batches(CustomerPhone.objects.select_related("customer"), "number", phones))
         for phone in found:
-            self.customers_by_phone[(phone.customer.name, phone.number)] = phone.customer
+            if phone.customer_id in self.visible_customer_ids:
+                self.customers_by_phone[(phone.customer.name, phone.number)] = phone.customer
         for phone in CustomerPhone.objects.filter(
             customer_id__in={p.customer_id for p in found}
             | {c.pk for c in self.customers_by_hash.values()}
             | {m.customer_id for m in self.existing_members.values()}
         ).order_by("-is_primary", "id"):
             self.phones_of.setdefault(phone.customer_id, []).append(phone.number)
+
+    def _in_scope(self, project_id: int | None) -> bool:
+        return self.scope.is_unrestricted or project_id in self.scope.project_ids
+
+    def _visible(self, customer_ids: set[int]) -> set[int]:
+        if self.scope.is_unrestricted or not customer_ids:
+            return customer_ids
+        visible = Customer.objects.visible_to(self.by).filter(pk__in=customer_ids)
+        return set(visible.values_list("pk", flat=True))
 
     def _parse(self, row: _Row) -> dict:
         values = row.values
@@ -747,6 +888,9 @@ class _Plan:
         if candidate.id_number:
             key = ("id", candidate.id_type, pii_hash(candidate.id_number))
             existing = self.customers_by_hash.get(key[1:])
+            if existing is not None and existing.pk not in self.visible_customer_ids:
+                self.error(row, "id_number", ID_NUMBER_UNAVAILABLE)
+                return
         elif p["phones"]:
             key = ("phone", p["name"], p["phones"][0])
             existing = next(
@@ -860,6 +1004,9 @@ class _Plan:
             return
         existing = self.existing_contracts.get(number)
         active = self.active_contract_by_unit.get(unit.pk) if unit.pk else None
+        if existing is not None and not self._in_scope(existing.unit.project_id):
+            self.error(row, "contract_number", CONTRACT_NUMBER_UNAVAILABLE)
+            return
         if existing is not None and existing.unit_id != unit.pk:
             self.error(
                 row, "contract_number", _("Contract %(number)s belongs to another unit.") % {"number": number}
@@ -1009,12 +1156,14 @@ def workbook_template(rows: Iterable[Iterable[Any]] = ()) -> bytes:
 
     from openpyxl import Workbook
 
+    from crm.excel import append_row
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "房屋客户"
-    sheet.append(TEMPLATE_HEADERS)
+    append_row(sheet, TEMPLATE_HEADERS)
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, row)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

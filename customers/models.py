@@ -560,3 +560,94 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.duplicate_name} (#{self.duplicate_id}) → {self.survivor_id}"
+
+
+class HouseholdLink(models.Model):
+    """A supervisor's confirmation that a person already recorded elsewhere in the group (found by ID
+    number) joins a household of their scope (关联客户). Such a link brings the customer into that scope,
+    so it is never made by an import or an agent: only by customers.services.household_member_link,
+    which writes this row with the reason."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="household_links", verbose_name=_("customer")
+    )
+    role = models.CharField(_("role"), max_length=12, choices=HouseholdRole.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    widened_scope = models.BooleanField(
+        _("brought into scope"),
+        default=False,
+        help_text=_("The customer was outside the supervisor's scope before this link."),
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("linked by")
+    )
+    linked_at = models.DateTimeField(_("linked at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-linked_at", "-id"]
+        verbose_name = _("household link")
+        verbose_name_plural = _("household links")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.unit_id} ({self.linked_by_id})"
+
+
+class ImportJob(models.Model):
+    """One Excel import (/customers/import/), run by Celery in two jobs: the check (dry run), then,
+    once the user confirms, the import. The uploaded file waits in MEDIA_ROOT/imports/<token>.xlsx
+    (never served) between the two and is deleted as soon as the job ends, or expires."""
+
+    class Status(models.TextChoices):
+        CHECK_QUEUED = "check_queued", _("Waiting to be checked")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked: no errors, waiting for your confirmation")
+        IMPORT_QUEUED = "import_queued", _("Waiting to be imported")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        REJECTED = "rejected", _("Errors found: nothing written")
+        FAILED = "failed", _("Failed: nothing written")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired: not confirmed in time")
+
+        @classmethod
+        def running(cls) -> tuple[str, ...]:
+            return (cls.CHECK_QUEUED, cls.CHECKING, cls.IMPORT_QUEUED, cls.IMPORTING)
+
+        @classmethod
+        def holding_file(cls) -> tuple[str, ...]:
+            return (*cls.running(), cls.CHECKED)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("uploaded by")
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    token = models.CharField(max_length=32, unique=True, editable=False)  # names the stored file
+    language = models.CharField(max_length=16, default="zh-hans", editable=False)  # of the report
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CHECK_QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        indexes = [models.Index(fields=["status", "updated_at"], name="import_job_status")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.Status.running()
+
+    @property
+    def percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, 100 * self.progress_done // self.progress_total)

@@ -13,7 +13,15 @@ from crm.rows import local_text, row_url
 from properties import selectors as property_selectors
 from properties.models import Unit
 
-from .models import Contract, Customer, CustomerPhone, HouseholdMember, HouseholdRole, pii_hash_candidates
+from .models import (
+    Contract,
+    Customer,
+    CustomerPhone,
+    HouseholdMember,
+    HouseholdRole,
+    ImportJob,
+    pii_hash_candidates,
+)
 from .validators import normalize_mobile
 
 # Trigram indexes match three characters or more; shorter names are searched by their start.
@@ -214,3 +222,8 @@ def merge_preview(*, duplicate: Customer) -> dict[str, int]:
         "complaints": Complaint.objects.filter(customer=duplicate).count(),
         "referrals": duplicate.referrals.count(),
     }
+
+
+def import_job_for(*, user, pk: int) -> ImportJob:
+    """An import job of the user's own: its report holds names from their file and their scope."""
+    return ImportJob.objects.get(pk=pk, created_by=user)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from properties.models import Unit
 
@@ -17,11 +18,19 @@ from .models import (
     Customer,
     CustomerMerge,
     CustomerPhone,
+    HouseholdLink,
     HouseholdMember,
     HouseholdRole,
     latest_active_contract,
+    pii_hash_candidates,
 )
 from .validators import normalize_mobile, validate_mobile
+
+# An ID number held by a record outside the user's scope: the same words whoever holds it.
+ID_NUMBER_UNAVAILABLE = gettext_lazy(
+    "This ID number cannot be used here. If the person is already a customer elsewhere in the group, a"
+    " supervisor can link them to one of your units (Customers → Link a customer)."
+)
 
 CUSTOMER_FIELDS = (
     "city_company",
@@ -112,24 +121,35 @@ def customer_create(*, by, phones: Iterable[str] = (), **fields: Any) -> Custome
     _check_may_edit(by, customer.city_company_id, customer.registered_project_id)
     numbers = _clean_phones(phones)
     customer.full_clean(exclude=["city_company"] if customer.city_company_id is None else None)
-    _raise_if_id_taken(customer)
+    _raise_if_id_taken(customer, by)
     customer.save()
     _set_phones(customer, numbers)
     return customer
 
 
-def _raise_if_id_taken(customer: Customer) -> None:
+def _raise_if_id_taken(customer: Customer, by) -> None:
+    """An ID number is one person's across the group. Taken within the user's scope, the message
+    names the record (they may open it); taken outside it, the refusal names no one and tells nothing
+    of the other record: it is refused all the same (one record per person), and only a supervisor's
+    logged link (household_member_link) brings that person into this scope."""
     if not customer.id_number:
         return
-    from .models import pii_hash_candidates
-
     clash = Customer.objects.filter(
         id_type=customer.id_type, id_number_hash__in=pii_hash_candidates(customer.id_number)
     )
     if customer.pk:
         clash = clash.exclude(pk=customer.pk)
-    if clash.exists():
-        raise ValidationError({"id_number": _("Another customer already has this ID number.")})
+    other = clash.only("pk", "name").first()
+    if other is None:
+        return
+    if Customer.objects.visible_to(by).filter(pk=other.pk).exists():
+        raise ValidationError(
+            {
+                "id_number": _("Customer %(name)s (no. %(number)s) already has this ID number.")
+                % {"name": other.name, "number": other.pk}
+            }
+        )
+    raise ValidationError({"id_number": ID_NUMBER_UNAVAILABLE})
 
 
 @transaction.atomic
@@ -151,7 +171,7 @@ def customer_update(
         _check_may_edit(by, customer.city_company_id, customer.registered_project_id)
     numbers = _clean_phones(phones) if phones is not None else None
     customer.full_clean()
-    _raise_if_id_taken(customer)
+    _raise_if_id_taken(customer, by)
     # Claim the version first: a stale editor updates zero rows and loses nothing of the other's work.
     claimed = Customer.objects.filter(pk=customer.pk, version=expected_version).update(
         version=F("version") + 1
@@ -168,10 +188,48 @@ def customer_update(
 
 @transaction.atomic
 def household_member_add(*, unit: Unit, customer: Customer, role: str, by, since=None) -> HouseholdMember:
+    """Add a customer the user can see to a household of their scope. A customer outside the scope is
+    refused: adding them would bring them into it (see household_member_link)."""
     if not by.may_edit_customers():
         raise PermissionDenied(_("Your role may not edit customers."))
     if not by.scope.is_unrestricted and unit.project_id not in by.scope.project_ids:
         raise PermissionDenied(_("This unit is outside your projects."))
+    if not Customer.objects.visible_to(by).filter(pk=customer.pk).exists():
+        raise PermissionDenied(_("This customer is outside your city companies and projects."))
+    return _household_member_create(unit=unit, customer=customer, role=role, since=since)
+
+
+@transaction.atomic
+def household_member_link(
+    *, unit: Unit, id_type: str, id_number: str, role: str, reason: str, by, since=None
+) -> HouseholdMember:
+    """Link a person already recorded anywhere in the group, named by their ID number, into a household
+    of the user's scope (关联客户: a Shanghai owner buys a Shenzhen home). This brings the customer into
+    the scope, so only a supervisor (or above) does it, with a reason, and a HouseholdLink row records
+    it. The import and the agents' forms refuse such a person instead."""
+    if not by.may_merge_customers():
+        raise PermissionDenied(_("Only a supervisor may link a customer recorded elsewhere."))
+    if not by.scope.is_unrestricted and unit.project_id not in by.scope.project_ids:
+        raise PermissionDenied(_("This unit is outside your projects."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this person joins the household.")})
+    customer = Customer.objects.filter(
+        id_type=id_type, id_number_hash__in=pii_hash_candidates((id_number or "").strip())
+    ).first()
+    if customer is None:
+        raise ValidationError(
+            {"id_number": _("No customer has this ID number. Add the person as a new customer instead.")}
+        )
+    was_visible = Customer.objects.visible_to(by).filter(pk=customer.pk).exists()
+    member = _household_member_create(unit=unit, customer=customer, role=role, since=since)
+    HouseholdLink.objects.create(
+        unit=unit, customer=customer, role=role, reason=reason, widened_scope=not was_visible, linked_by=by
+    )
+    return member
+
+
+def _household_member_create(*, unit: Unit, customer: Customer, role: str, since) -> HouseholdMember:
     if (
         role == HouseholdRole.OWNER
         and HouseholdMember.objects.filter(unit=unit, role=HouseholdRole.OWNER).exists()
@@ -253,6 +311,9 @@ def contract_create(*, unit: Unit, primary_buyer: Customer, by, **fields: Any) -
         raise PermissionDenied(_("Your role may not edit customers."))
     if not by.scope.is_unrestricted and unit.project_id not in by.scope.project_ids:
         raise PermissionDenied(_("This unit is outside your projects."))
+    if not Customer.objects.visible_to(by).filter(pk=primary_buyer.pk).exists():
+        # The buyer joins the unit's household: that must not bring someone into the scope.
+        raise PermissionDenied(_("This customer is outside your city companies and projects."))
     contract = Contract(unit=unit, primary_buyer=primary_buyer, **fields)
     contract.full_clean(validate_constraints=False)
     if Contract.objects.filter(unit=unit, status=Contract.Status.ACTIVE).exists():

@@ -25,6 +25,7 @@ from .forms import (
     CustomerForm,
     CustomerListFilterForm,
     CustomerMergeForm,
+    HouseholdLinkForm,
     HouseholdMemberAddForm,
     RevealForm,
     add_service_errors,
@@ -289,6 +290,35 @@ def household_member_add(request, pk: int):
             messages.success(request, _("Added to the household of %(unit)s.") % {"unit": unit})
             return redirect(reverse("customers:detail", args=[customer.pk]) + "#household")
     return _render_detail(request, customer, household_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_link(request):
+    """关联客户: a supervisor links a person recorded elsewhere in the group (named by ID number) into a
+    household of their scope. The one page that may bring a customer into a scope; each link is logged."""
+    if not request.user.may_merge_customers():
+        raise PermissionDenied(_("Only a supervisor may link a customer recorded elsewhere."))
+    form = HouseholdLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and (unit := _unit_from_code(request.user, form)):
+        data = form.cleaned_data
+        try:
+            member = services.household_member_link(
+                unit=unit,
+                id_type=data["id_type"],
+                id_number=data["id_number"],
+                role=data["role"],
+                since=data["since"],
+                reason=data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, field_aliases={"customer": "id_number"})
+        else:
+            messages.success(request, _("Linked to the household of %(unit)s.") % {"unit": unit})
+            return redirect(reverse("customers:detail", args=[member.customer_id]) + "#household")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "customers/link.html", {"form": form}, status=status)
 
 
 def _unit_from_code(user, form, field: str = "unit_code"):

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from crm.excel import append_row
 
 from .deadlines import defect_deadline_state
 from .models import Defect, DefectPhoto
@@ -81,17 +82,13 @@ def write_defects_workbook(defects: QuerySet[Defect], stream) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Defects"))
     sheet.freeze_panes = "A2"
-    header = []
-    for title, _getter in columns:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    append_row(sheet, [str(title) for title, _getter in columns], font=Font(bold=True))
     now = timezone.now()
     rows = 0
     for defect in defects_for_export(defects).iterator(chunk_size=CHUNK):
         defect._now = now
-        sheet.append([getter(defect) for _title, getter in columns])
+        # Descriptions and locations are typed by staff and contractors: text stays text.
+        append_row(sheet, [getter(defect) for _title, getter in columns])
         rows += 1
     workbook.save(stream)
     return rows

@@ -428,7 +428,7 @@ def test_duplicate_id_number_is_a_400(agent, owner, project):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"id_number": ["Another customer already has this ID number."]}
+    assert response.json() == {"id_number": [f"Customer 张伟 (no. {owner.pk}) already has this ID number."]}
 
 
 def test_malformed_json_and_wrong_content_are_400s(agent, owner):

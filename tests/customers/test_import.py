@@ -9,9 +9,16 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from accounts.models import Role
-from customers.import_views import SESSION_KEY
 from customers.importing import ImportFileError, customer_workbook_import
-from customers.models import Contract, Customer, CustomerPhone, HouseholdMember, HouseholdRole, pii_hash
+from customers.models import (
+    Contract,
+    Customer,
+    CustomerPhone,
+    HouseholdMember,
+    HouseholdRole,
+    ImportJob,
+    pii_hash,
+)
 from properties.models import Building, FinishStandard, Phase, Project, Unit
 from tests.factories import BuildingFactory, UnitFactory, UserFactory, make_resident_id
 
@@ -442,49 +449,69 @@ def test_a_unit_already_sold_to_someone_else_is_a_row_error(city_head_sz, owned_
 
 
 # --- the web page ---------------------------------------------------------------------------------
+# The check and the import run as Celery jobs (eager in tests), queued when the request's transaction
+# commits: `on_commit` runs the queued job as the request ends, as a worker would.
 
 
-def upload(client, rows=None, name="units.xlsx", content=None):
+def upload(client, on_commit, rows=None, name="units.xlsx", content=None):
     data = content if content is not None else workbook(rows or valid_rows()).getvalue()
     file = io.BytesIO(data)
     file.name = name
-    return client.post(reverse("customers:import"), {"file": file})
+    with on_commit(execute=True):
+        return client.post(reverse("customers:import"), {"file": file})
 
 
-def test_upload_shows_the_dry_run_report_then_confirm_writes(client, city_head_sz, settings, tmp_path):
+def confirm(client, on_commit, job):
+    with on_commit(execute=True):
+        return client.post(reverse("customers:import-job-confirm", args=[job.pk]))
+
+
+@pytest.fixture
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    return tmp_path / "imports"
+
+
+def test_upload_shows_the_dry_run_report_then_confirm_writes(
+    client, city_head_sz, media, django_capture_on_commit_callbacks
+):
     client.force_login(city_head_sz)
 
-    response = upload(client)
+    response = upload(client, django_capture_on_commit_callbacks)
 
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert 'id="import-confirm"' in page and 'id="import-counts"' in page
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response.url == reverse("customers:import-job", args=[job.pk])
+    assert job.status == ImportJob.Status.CHECKED
+    page = client.get(response.url).content.decode()
+    assert 'id="import-confirm"' in page and 'id="import-counts"' in page and 'id="import-checked"' in page
     assert not Unit.objects.exists() and not Customer.objects.exists()
-    token = client.session[SESSION_KEY]["token"]
-    assert (tmp_path / "imports" / f"{token}.xlsx").exists()
+    assert (media / f"{job.token}.xlsx").exists()  # kept for the confirmation
 
-    response = client.post(reverse("customers:import"), {"token": token})
+    response = confirm(client, django_capture_on_commit_callbacks, job)
 
-    assert response.status_code == 200
-    assert 'id="import-done"' in response.content.decode()
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert 'id="import-done"' in client.get(response.url).content.decode()
     assert Unit.objects.count() == 2 and Contract.objects.count() == 2
-    assert SESSION_KEY not in client.session
-    assert not (tmp_path / "imports" / f"{token}.xlsx").exists()
+    assert not (media / f"{job.token}.xlsx").exists()
     # A second confirmation of the same upload writes nothing again.
-    assert client.post(reverse("customers:import"), {"token": token}).status_code == 400
+    assert confirm(client, django_capture_on_commit_callbacks, job).status_code == 400
 
 
-def test_upload_with_errors_lists_them_and_offers_no_confirmation(client, city_head_sz, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_upload_with_errors_lists_them_and_offers_no_confirmation(
+    client, city_head_sz, media, django_capture_on_commit_callbacks
+):
     client.force_login(city_head_sz)
 
-    response = upload(client, rows=[unit_row(**{"手机": "12345"})])
+    response = upload(client, django_capture_on_commit_callbacks, rows=[unit_row(**{"手机": "12345"})])
 
-    page = response.content.decode()
+    page = client.get(response.url).content.decode()
     assert 'id="import-errors"' in page and "12345" in page
     assert 'id="import-confirm"' not in page
-    assert SESSION_KEY not in client.session
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.REJECTED
+    assert not (media / f"{job.token}.xlsx").exists()
     assert not Unit.objects.exists()
 
 
@@ -492,36 +519,43 @@ def test_upload_with_errors_lists_them_and_offers_no_confirmation(client, city_h
     ("name", "content"),
     [("customers.csv", "姓名,手机\n张伟,13812345678\n".encode()), ("customers.xlsx", b"not a zip archive")],
 )
-def test_upload_refuses_files_that_are_not_xlsx(client, city_head_sz, settings, tmp_path, name, content):
-    settings.MEDIA_ROOT = tmp_path
+def test_upload_refuses_files_that_are_not_xlsx(
+    client, city_head_sz, media, django_capture_on_commit_callbacks, name, content
+):
     client.force_login(city_head_sz)
 
-    response = upload(client, name=name, content=content)
+    response = upload(client, django_capture_on_commit_callbacks, name=name, content=content)
 
     assert response.status_code == 200
     assert response.context["form"].errors["file"]
-    assert "result" not in response.context
-    assert not Customer.objects.exists()
+    assert not ImportJob.objects.exists() and not Customer.objects.exists()
 
 
-def test_upload_refuses_oversized_files(client, city_head_sz, settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr("customers.import_views.MAX_UPLOAD_BYTES", 1000)
+def test_upload_refuses_oversized_files(
+    client, city_head_sz, media, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_MAX_BYTES = 1000
     client.force_login(city_head_sz)
 
-    response = upload(client)
+    response = upload(client, django_capture_on_commit_callbacks)
 
     assert "larger than" in response.context["form"].errors["file"][0]
+    assert not ImportJob.objects.exists()
 
 
-def test_confirm_needs_the_token_of_this_session(client, city_head_sz, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_confirm_needs_a_checked_job_of_this_user(
+    client, city_head_sz, media, django_capture_on_commit_callbacks
+):
     client.force_login(city_head_sz)
-    upload(client)
+    upload(client, django_capture_on_commit_callbacks, rows=[unit_row(**{"手机": "12345"})])
+    rejected = ImportJob.objects.get()
+    upload(client, django_capture_on_commit_callbacks)
+    checked = ImportJob.objects.get(status=ImportJob.Status.CHECKED)
 
-    response = client.post(reverse("customers:import"), {"token": "0" * 32})
-
-    assert response.status_code == 400
+    assert confirm(client, django_capture_on_commit_callbacks, rejected).status_code == 400
+    client.force_login(UserFactory(role=Role.CITY_HEAD, city_companies=[city_head_sz.city_companies.get()]))
+    assert confirm(client, django_capture_on_commit_callbacks, checked).status_code == 404
+    assert client.get(reverse("customers:import-job", args=[checked.pk])).status_code == 404
     assert not Unit.objects.exists()
 
 

@@ -90,7 +90,10 @@ def test_update_of_id_number_refreshes_hash_and_mask(agent, owner):
 
 
 def test_unit_has_only_one_primary_owner(agent, owned_unit):
-    newcomer = CustomerFactory(city_company=owned_unit.project.city_company)
+    # Registered at the agent's project: one they can see (finding 10.2).
+    newcomer = CustomerFactory(
+        city_company=owned_unit.project.city_company, registered_project=owned_unit.project
+    )
     with pytest.raises(ValidationError) as error:
         household_member_add(unit=owned_unit, customer=newcomer, role=HouseholdRole.OWNER, by=agent)
     assert "primary owner" in " ".join(error.value.message_dict["role"])
@@ -100,7 +103,7 @@ def test_unit_has_only_one_primary_owner(agent, owned_unit):
 
 def test_contract_makes_the_buyer_primary_owner(agent, project):
     unit = UnitFactory(building__project=project)
-    buyer = CustomerFactory(city_company=project.city_company)
+    buyer = CustomerFactory(city_company=project.city_company, registered_project=project)
     contract_create(
         unit=unit,
         primary_buyer=buyer,
@@ -115,7 +118,7 @@ def test_contract_makes_the_buyer_primary_owner(agent, project):
 
 def test_contract_dates_must_be_in_order(agent, project):
     unit = UnitFactory(building__project=project)
-    buyer = CustomerFactory(city_company=project.city_company)
+    buyer = CustomerFactory(city_company=project.city_company, registered_project=project)
     with pytest.raises(ValidationError) as error:
         contract_create(
             unit=unit,

@@ -93,6 +93,25 @@ def test_export_writes_the_filtered_defects(client, engineer, make_defect, other
     assert by_number[second.number]["Photos"] == 2
 
 
+def test_export_writes_formula_like_text_as_text_finding_10_4(client, engineer, make_defect):
+    """Finding 10.4: a description typed as "=cmd|' /C calc'!A0" (or +, -, @) is exported as a text
+    cell showing the original text, never as a live formula."""
+    payloads = ["=cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1+1"]
+    for text in payloads:
+        make_defect(description=text, location='=HYPERLINK("http://evil.example","x")')
+    client.force_login(engineer)
+    response = client.get(EXPORT)
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header = [cell.value for cell in sheet[1]]
+    description, location = header.index("Description") + 1, header.index("Location") + 1
+    cells = [sheet.cell(row=row, column=description) for row in range(2, sheet.max_row + 1)]
+    assert sorted(cell.value for cell in cells) == sorted(payloads)
+    for cell in [*cells, *(sheet.cell(row=r, column=location) for r in range(2, sheet.max_row + 1))]:
+        assert cell.data_type == "s" and cell.quotePrefix, cell.value  # text, shown as typed
+        assert isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@", "\t"))
+
+
 def test_contractor_exports_only_their_own(client, contractor_user, make_defect, other_contractor):
     mine = make_defect()
     make_defect(contractor=other_contractor)

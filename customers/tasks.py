@@ -1,0 +1,16 @@
+"""Celery entry points for customers: thin and idempotent."""
+
+from celery import shared_task
+
+from . import import_jobs
+
+
+@shared_task(time_limit=300, soft_time_limit=270, acks_late=True)
+def run_import_job(job_id: int) -> str | None:
+    """One step (check or import) of an Excel import job; a second delivery finds it claimed and stops."""
+    return import_jobs.import_job_run(job_id=job_id)
+
+
+@shared_task(time_limit=110, soft_time_limit=100, acks_late=True)
+def expire_stale_imports() -> int:
+    return import_jobs.import_jobs_expire_stale()
