@@ -505,9 +505,7 @@ class WorkOrderVersionSerializer(VersionedActionSerializer):
 
 class WorkOrderReportSerializer(VersionedActionSerializer):
     note = serializers.CharField(max_length=5000)
-    photo = serializers.FileField(
-        required=False, help_text=_("JPEG, PNG, WebP or HEIC under 10 MB (multipart).")
-    )
+    photo = serializers.FileField(required=False, help_text=_("JPEG, PNG or WebP under 10 MB (multipart)."))
 
 
 # --- Complaints ---------------------------------------------------------------------------

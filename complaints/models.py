@@ -544,7 +544,8 @@ class SlaAlert(models.Model):
 
 
 def attachment_path(instance, filename: str) -> str:
-    return f"complaints/{instance.complaint_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+    # `filename` is the <uuid>.<ext> that crm.uploads gave it; the client's name is only original_name.
+    return f"complaints/{instance.complaint_id}/{filename}"
 
 
 class Attachment(models.Model):

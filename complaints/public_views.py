@@ -22,10 +22,9 @@ from customers.validators import normalize_mobile, validate_mobile
 from properties.models import Project
 
 from .models import Category, Complaint, ComplaintEvent, ComplaintType
-from .services import MAX_ATTACHMENT_BYTES, public_complaint_submit
+from .services import public_complaint_submit
 
 MAX_PHOTOS = 3
-PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic"}
 SESSION_KEY = "public_complaint_number"
 # What the owner may see of the timeline, in the owner's words; every other event stays internal.
 PUBLIC_EVENTS = {
@@ -46,6 +45,8 @@ class MultiplePhotoInput(forms.ClearableFileInput):
 
 
 class MultiplePhotoField(forms.FileField):
+    """Up to MAX_PHOTOS files; what each one is, public_complaint_submit finds out from its content."""
+
     widget = MultiplePhotoInput
 
     def __init__(self, *args, **kwargs):
@@ -58,12 +59,6 @@ class MultiplePhotoField(forms.FileField):
             raise ValidationError(_("Up to %(count)d photos.") % {"count": MAX_PHOTOS})
         for photo in files:
             super().clean(photo, initial)
-            content_type = (getattr(photo, "content_type", "") or "").split(";")[0]
-            if content_type not in PHOTO_TYPES or photo.size > MAX_ATTACHMENT_BYTES:
-                raise ValidationError(
-                    _("%(name)s: a photo must be a JPEG, PNG, WebP or HEIC image under 10 MB.")
-                    % {"name": photo.name}
-                )
         return files
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from crm.uploads import MAX_UPLOAD_BYTES, CheckedUpload, clean_attachment, clean_image
 from customers.models import Customer
 from customers.services import ConcurrentEditError
 from notifications.models import Notification
@@ -44,19 +45,7 @@ from .models import (
 
 MAX_RETURN_VISIT_ATTEMPTS = 3
 SATISFIED_FROM = 3  # a return-visit score of 3–5 lets the complaint close; 1–2 reopens it
-ALLOWED_ATTACHMENT_TYPES = {
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "image/heic",
-    "application/pdf",
-    "application/msword",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "audio/mpeg",
-    "audio/wav",
-    "video/mp4",
-}
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = MAX_UPLOAD_BYTES  # photos, PDF, Word, MP3/WAV, MP4: crm.uploads checks which
 
 # Who may do what. Scope (city company / project) is checked separately: an object outside it is a 404.
 _FRONT_LINE = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT}
@@ -186,11 +175,12 @@ def complaint_create(
     unit: Unit | None = None,
     project=None,
     received_at: datetime.datetime | None = None,
-    attachments: Iterable[UploadedFile] = (),
+    attachments: Iterable[UploadedFile | CheckedUpload] = (),
 ) -> Complaint:
     """接待: record the complaint and start its clocks. `by` is None for the public web form."""
     if by is not None:
         _require(by, "create")
+    attachments = [_checked_attachment(upload) for upload in attachments]
     project = project or (unit.project if unit else None) or customer.registered_project
     if project is None:
         raise ValidationError({"project": _("Choose the responsible project (or the unit).")})
@@ -258,28 +248,30 @@ def complaint_create(
 
 
 def attachment_add(
-    *, complaint: Complaint, by: User | None, upload: UploadedFile, check_permission: bool = True
+    *,
+    complaint: Complaint,
+    by: User | None,
+    upload: UploadedFile | CheckedUpload,
+    check_permission: bool = True,
 ) -> Attachment:
+    """Store a file on the complaint, as crm.uploads found it to be (never as the client named it)."""
     if check_permission and by is not None:
         _require(by, "note")
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"attachments": _("%(name)s is larger than 10 MB.") % {"name": upload.name}})
-    content_type = (getattr(upload, "content_type", "") or "").split(";")[0]
-    if content_type not in ALLOWED_ATTACHMENT_TYPES:
-        raise ValidationError(
-            {
-                "attachments": _("%(name)s: photos, PDF, Word, audio or video files only.")
-                % {"name": upload.name}
-            }
-        )
+    checked = _checked_attachment(upload)
     return Attachment.objects.create(
         complaint=complaint,
-        file=upload,
-        original_name=upload.name[:200],
-        content_type=content_type,
-        size=upload.size,
+        file=checked.file,
+        original_name=checked.display_name[:200],
+        content_type=checked.content_type,
+        size=checked.size,
         uploaded_by=by,
     )
+
+
+def _checked_attachment(upload: UploadedFile | CheckedUpload) -> CheckedUpload:
+    if isinstance(upload, CheckedUpload):
+        return upload  # already checked by a caller with a stricter rule (the public form: photos only)
+    return clean_attachment(upload, field="attachments", max_bytes=MAX_ATTACHMENT_BYTES)
 
 
 # --- the path -----------------------------------------------------------------------------------
@@ -514,23 +506,17 @@ def work_order_progress(
     if not (note or "").strip():
         raise ValidationError({"note": _("Write what was done.")})
     if photo is not None:
-        _check_photo(photo)
+        photo = _check_photo(photo)
     if work_order.status in (WorkOrder.Status.ISSUED, WorkOrder.Status.ACCEPTED):
         work_order.status = WorkOrder.Status.IN_PROGRESS
         _save_work_order(work_order, ["status"])
     return WorkOrderNote.objects.create(
-        work_order=work_order, author=by, note=note.strip(), photo=photo or ""
+        work_order=work_order, author=by, note=note.strip(), photo=photo.file if photo else ""
     )
 
 
-def _check_photo(photo: UploadedFile) -> None:
-    if photo.size > MAX_ATTACHMENT_BYTES or (getattr(photo, "content_type", "") or "").split(";")[0] not in {
-        "image/jpeg",
-        "image/png",
-        "image/webp",
-        "image/heic",
-    }:
-        raise ValidationError({"photo": _("A photo must be a JPEG, PNG, WebP or HEIC image under 10 MB.")})
+def _check_photo(photo: UploadedFile) -> CheckedUpload:
+    return clean_image(photo, field="photo", max_bytes=MAX_ATTACHMENT_BYTES)
 
 
 @transaction.atomic
@@ -548,8 +534,8 @@ def work_order_complete(
     if not (note or "").strip():
         raise ValidationError({"note": _("Say what was done.")})
     if photo is not None:
-        _check_photo(photo)
-        WorkOrderNote.objects.create(work_order=work_order, author=by, note=note.strip(), photo=photo)
+        checked = _check_photo(photo)
+        WorkOrderNote.objects.create(work_order=work_order, author=by, note=note.strip(), photo=checked.file)
     work_order.status = WorkOrder.Status.DONE
     work_order.completed_at = timezone.now()
     work_order.completion_note = note.strip()
@@ -985,6 +971,13 @@ def public_complaint_submit(
         errors["name"] = [_("Tell us your name.")]
     if not description:
         errors["description"] = [_("Describe the problem.")]
+    checked_photos = []
+    for photo in photos:
+        # Photos only here: the public form takes no documents.
+        try:
+            checked_photos.append(clean_image(photo, max_bytes=MAX_ATTACHMENT_BYTES))
+        except ValidationError as error:
+            errors.setdefault("photos", []).extend(error.messages)
     if errors:
         raise ValidationError(errors)
 
@@ -1017,5 +1010,5 @@ def public_complaint_submit(
         description=description,
         unit=_unit_from_text(project, unit_text),
         project=project,
-        attachments=photos,
+        attachments=checked_photos,
     )

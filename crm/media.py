@@ -2,18 +2,29 @@
 who may see the record they belong to; everyone else gets a 404, as for the record itself.
 
 Each upload folder names the model that owns its files; a file no row owns is a 404 too.
+
+A stored file is served on the CRM's own origin, so it must never act as a page there (finding 10.1):
+its type comes from the extension crm.uploads gave it after checking the content (anything else is
+application/octet-stream), nosniff stops the browser guessing otherwise, the CSP sandbox runs no
+script even if it tried, and only images are shown inline: every other file is a download.
 """
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
+from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.utils._os import safe_join
 from django.views.decorators.http import require_GET
+
+from crm.uploads import IMAGE_EXTENSIONS, STORED_TYPES
+
+# No script, no plugin, no form, no frame; `sandbox` gives the file an opaque origin on its own.
+# Inline styles only for the browser's own image viewer page.
+MEDIA_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 
 def _complaint_attachment(user, name: str) -> bool:
@@ -78,8 +89,28 @@ def protected_media(request, name: str):
         handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
     except (OSError, ValueError) as exc:
         raise Http404 from exc
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
+    extension = PurePath(name).suffix.lower().lstrip(".")
+    extension = "jpg" if extension == "jpeg" else extension  # older uploads kept the client's extension
+    inline = extension in IMAGE_EXTENSIONS
+    response = FileResponse(
+        handle,
+        content_type=STORED_TYPES.get(extension, "application/octet-stream"),
+        as_attachment=not inline,
+        filename=None if inline else _download_name(folder, name, extension),
+    )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = MEDIA_CSP
     return response
+
+
+def _download_name(folder: str, name: str, extension: str) -> str:
+    """The name the file is saved under: the client's (an attachment's original_name) with the real type's
+    extension, so that opening the download cannot run it as something else."""
+    stem = PurePath(name).stem
+    if folder == "complaints":
+        from complaints.models import Attachment
+
+        original = Attachment.objects.filter(file=name).values_list("original_name", flat=True).first()
+        stem = PurePath(original).stem if original else stem
+    return f"{stem}.{extension if extension in STORED_TYPES else 'bin'}"

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "crm.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "crm.middleware.UILanguageMiddleware",
@@ -362,6 +363,33 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Covering indexes (INCLUDE) serve PostgreSQL; SQLite builds them without the extra columns.
     SILENCED_SYSTEM_CHECKS.append("models.W040")
+
+# --- Content Security Policy -------------------------------------------------------------------
+# Every response gets this policy (django-csp's CSPMiddleware): scripts only from our own static
+# files, so no inline <script> and no on*= handler anywhere (templates use data-* attributes that
+# static/js/crm.js reads); no plugins, no <base>, never framed, forms post to us only. Uploaded
+# files get a stricter one of their own (crm.media.MEDIA_CSP). The Swagger UI adds one exception
+# for its own page (crm.urls).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Templates set data-driven widths and positions in style="" attributes (progress bars, the
+        # pins on a floor plan), so attributes are allowed; <style> elements are not (style-src-elem).
+        # A browser too old for the -elem/-attr split falls back to style-src, which allows both.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        # data: Bootstrap's icons and the tablet's queued photos; blob: previews of chosen photos.
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {

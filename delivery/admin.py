@@ -7,12 +7,15 @@ Scoped like the other apps' admins: a row outside the user's projects is not lis
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import NoWritesMixin, ReadOnlyAdmin, ScopedAdmin
+from crm import uploads
 
 from .models import (
     Appointment,
@@ -103,9 +106,23 @@ class RectificationPolicyAdmin(admin.ModelAdmin):
     )
 
 
+class FloorPlanForm(forms.ModelForm):
+    class Meta:
+        model = FloorPlan
+        fields = ("project", "layout", "image")
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if isinstance(image, UploadedFile):  # a new file; an unchanged one is the stored FieldFile
+            return uploads.clean_image(image).file
+        return image
+
+
 @admin.register(FloorPlan)
 class FloorPlanAdmin(ScopedAdmin):
     """户型图 per project and layout: defects are pinned on it on the tablet."""
+
+    form = FloorPlanForm
 
     list_display = ("project", "layout", "image", "updated_at")
     list_filter = ("project",)

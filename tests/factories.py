@@ -1,15 +1,31 @@
 """factory-boy factories shared by every app's tests."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory
+from PIL import Image
 
 from accounts.models import Role, User
 from customers.models import Contract, Customer, CustomerPhone, HouseholdMember, HouseholdRole, IdType
 from customers.validators import resident_id_check_code
 from properties.models import Building, CityCompany, Phase, Project, Unit
+
+
+def image_bytes(image_format: str = "JPEG", width: int = 8, height: int = 6, exif=None) -> bytes:
+    """A real tiny image (uploads are opened and re-encoded by Pillow, so fake bytes are refused)."""
+    output = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    Image.new("RGB", (width, height), (180, 120, 90)).save(output, image_format, **options)
+    return output.getvalue()
+
+
+def photo_upload(name: str = "photo.jpg", image_format: str = "JPEG", **kwargs) -> SimpleUploadedFile:
+    content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}[image_format]
+    return SimpleUploadedFile(name, image_bytes(image_format, **kwargs), content_type=content_type)
 
 
 def make_resident_id(n: int, birth: datetime.date = datetime.date(1985, 6, 15)) -> str:

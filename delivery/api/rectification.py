@@ -313,7 +313,7 @@ class RectificationOrderDetailSerializer(RectificationOrderSerializer):
 
 # --- Serializers: input (shape only; the services decide) ----------------------------------
 
-PHOTO_HELP = _("JPEG, PNG, WebP or HEIC (multipart/form-data), 10 MB each, at most 10.")
+PHOTO_HELP = _("JPEG, PNG or WebP (multipart/form-data), 10 MB each, at most 10.")
 
 
 def _photos(required: bool) -> serializers.ListField:

@@ -29,7 +29,7 @@ def _photos_field(required: bool = False, label=None) -> MultipleFileField:
     return MultipleFileField(
         label=label or _("Photos"),
         required=required,
-        help_text=_("JPEG, PNG, WebP or HEIC, up to 10 MB each, at most 10."),
+        help_text=_("JPEG, PNG or WebP, up to 10 MB each, at most 10."),
         widget=_PhotoInput(),
     )
 

@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contractor, Role, User
+from crm.uploads import MAX_UPLOAD_BYTES, CheckedUpload, clean_image
 from properties.models import Unit
 
 from .. import deadlines
 from ..models import Defect, DefectEvent, DefectPhoto, Handover, Inspection
 
-PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic"}
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_BYTES = MAX_UPLOAD_BYTES
 MAX_PHOTOS_PER_UPLOAD = 10
 
 # Who records defects: the handover team and the front line (an owner's call after handover).
@@ -40,24 +40,22 @@ def require_role(user: User, roles: set[str]) -> None:
         raise PermissionDenied(_("Your role may not do this."))
 
 
-def validate_photo(upload: UploadedFile) -> str:
-    """The photo's content type, or a ValidationError naming the file."""
-    if upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError({"photos": _("%(name)s is larger than 10 MB.") % {"name": upload.name}})
-    content_type = (getattr(upload, "content_type", "") or "").split(";")[0]
-    if content_type not in PHOTO_TYPES:
-        raise ValidationError(
-            {"photos": _("%(name)s is not a photo (JPEG, PNG, WebP or HEIC).") % {"name": upload.name}}
-        )
-    return content_type
+def validate_photo(upload: UploadedFile) -> CheckedUpload:
+    """The photo as Pillow re-encoded it (JPEG, PNG or WebP), or a ValidationError naming the file."""
+    return clean_image(upload, field="photos", max_bytes=MAX_PHOTO_BYTES)
 
 
 def photo_add(
-    *, defect: Defect, by: User, upload: UploadedFile, stage: str = DefectPhoto.Stage.FOUND
+    *, defect: Defect, by: User, photo: CheckedUpload, stage: str = DefectPhoto.Stage.FOUND
 ) -> DefectPhoto:
-    content_type = validate_photo(upload)
+    """Store a photo that validate_photo passed."""
     return DefectPhoto.objects.create(
-        defect=defect, image=upload, stage=stage, content_type=content_type, size=upload.size, uploaded_by=by
+        defect=defect,
+        image=photo.file,
+        stage=stage,
+        content_type=photo.content_type,
+        size=photo.size,
+        uploaded_by=by,
     )
 
 
@@ -102,8 +100,7 @@ def defect_record(
     photos = list(photos)
     if len(photos) > MAX_PHOTOS_PER_UPLOAD:
         raise ValidationError({"photos": _("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS_PER_UPLOAD}})
-    for upload in photos:
-        validate_photo(upload)
+    photos = [validate_photo(upload) for upload in photos]
     if inspection is not None:
         if inspection.handover.unit_id != unit.pk:
             raise ValidationError({"inspection": _("The inspection is of another unit.")})
@@ -141,8 +138,8 @@ def defect_record(
             defect.save()
             defect.number = f"DF-{timezone.localtime(now):%Y%m}-{defect.pk:06d}"
             Defect.objects.filter(pk=defect.pk).update(number=defect.number)
-            for upload in photos:
-                photo_add(defect=defect, by=by, upload=upload)
+            for photo in photos:
+                photo_add(defect=defect, by=by, photo=photo)
             defect_event(defect, by, DefectEvent.Kind.CREATED, description[:200])
             if handover is not None:
                 handover_refresh_status(handover.pk)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from crm.uploads import CheckedUpload, clean_image
 from customers.models import Contract
 from customers.services import ConcurrentEditError, customers_refresh_contract_dates
 
@@ -232,17 +233,16 @@ def _meter(value, field: str, *, required: bool = True) -> Decimal | None:
     return reading
 
 
-def validate_signature(signature: UploadedFile | None) -> None:
+def validate_signature(signature: UploadedFile | None) -> CheckedUpload:
+    """The signature as Pillow re-encoded it; a PNG, whatever the client called it."""
     if signature is None or not signature.size:
         raise ValidationError({"signature": _("The owner must sign.")})
     if signature.size > MAX_SIGNATURE_BYTES:
         raise ValidationError({"signature": _("The signature image is larger than 2 MB.")})
-    content_type = (getattr(signature, "content_type", "") or "").split(";")[0]
-    signature.seek(0)
-    head = signature.read(len(PNG_MAGIC))
-    signature.seek(0)
-    if content_type not in ("", "image/png") or head != PNG_MAGIC:
-        raise ValidationError({"signature": _("The signature must be a PNG image.")})
+    try:
+        return clean_image(signature, formats=("PNG",), max_bytes=MAX_SIGNATURE_BYTES)
+    except ValidationError:
+        raise ValidationError({"signature": _("The signature must be a PNG image.")}) from None
 
 
 def _documents(codes) -> list[str]:
@@ -309,7 +309,7 @@ def handover_sign_off(
         errors.setdefault("keys_handed", []).append(_("Enter how many keys were handed over."))
     elif not 1 <= int(keys_handed) <= MAX_KEYS:
         errors.setdefault("keys_handed", []).append(_("Between 1 and %(max)d keys.") % {"max": MAX_KEYS})
-    collect(lambda: validate_signature(signature))
+    signature = collect(lambda: validate_signature(signature))
     signed_by_name = (signed_by_name or "").strip()
     if not signed_by_name:
         errors.setdefault("signed_by_name", []).append(_("Enter the name of the person signing."))
@@ -347,7 +347,7 @@ def handover_sign_off(
     handover.override_by = by if blocking else None
     handover.override_reason = override_reason if blocking else ""
     handover.status = Handover.Status.HANDED_OVER
-    handover.signature.save(f"handover-{handover.pk}-signature.png", signature, save=False)
+    handover.signature.save(signature.file.name, signature.file, save=False)
     handover.version = F("version") + 1
     handover.save(
         update_fields=[

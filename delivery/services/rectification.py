@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contractor, Role, User
+from crm.uploads import CheckedUpload
 from customers.services import ConcurrentEditError
 from notifications.models import Notification
 from properties.models import Unit
@@ -140,13 +141,11 @@ def _text(value: str, field: str, message: str) -> str:
     return value
 
 
-def _check_photos(photos: Iterable[UploadedFile]) -> list[UploadedFile]:
+def _check_photos(photos: Iterable[UploadedFile]) -> list[CheckedUpload]:
     photos = list(photos or ())
     if len(photos) > MAX_PHOTOS_PER_UPLOAD:
         raise ValidationError({"photos": _("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS_PER_UPLOAD}})
-    for upload in photos:
-        validate_photo(upload)
-    return photos
+    return [validate_photo(upload) for upload in photos]
 
 
 # --- who hears about it ----------------------------------------------------------------------------
@@ -288,13 +287,12 @@ def rectification_orders_issue(
 # --- the contractor's part -------------------------------------------------------------------------
 
 
-def _add_photos(defect: Defect, by: User, photos: list[UploadedFile], stage: str) -> list[DefectPhoto]:
-    return [photo_add(defect=defect, by=by, upload=upload, stage=stage) for upload in photos]
+def _add_photos(defect: Defect, by: User, photos: list[CheckedUpload], stage: str) -> list[DefectPhoto]:
+    return [photo_add(defect=defect, by=by, photo=photo, stage=stage) for photo in photos]
 
 
-def _progress(defect: Defect, by: User, note: str, photos: Iterable[UploadedFile]) -> list[DefectPhoto]:
+def _progress(defect: Defect, by: User, note: str, photos: list[CheckedUpload]) -> list[DefectPhoto]:
     _require_status(defect, "progress")
-    photos = _check_photos(photos)
     note = (note or "").strip()
     if not note and not photos:
         raise ValidationError({"note": _("Write what was done or add a photo.")})
@@ -315,7 +313,7 @@ def defect_progress(
     """A progress report from the site: a note and/or work photos. Not a state change (no new version)."""
     _require(by, "progress")
     defect = _lock(defect, by, expected_version)
-    _progress(defect, by, note, photos)
+    _progress(defect, by, note, _check_photos(photos))
     return defect
 
 

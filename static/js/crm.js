@@ -11,3 +11,13 @@ document.addEventListener("keydown", (event) => {
     search.select();
   }
 });
+
+// No inline handlers (the Content-Security-Policy forbids them): forms ask with data-confirm,
+// buttons print with data-print.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset?.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});

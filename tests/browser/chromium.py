@@ -31,6 +31,28 @@ requires_chromium = [
 ]
 
 
+class _CheckedChromium:
+    """The browser, whose pages report every Content-Security-Policy violation: a page that needs an
+    inline script, an on*= handler or a <style> element the policy refuses fails its test (finding
+    10.1: the CSP must not break the app, nor be loosened to let it run)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.csp_violations: list[str] = []
+
+    def new_page(self, **kwargs):
+        page = self._browser.new_page(**kwargs)
+        page.on("console", self._console)
+        return page
+
+    def _console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @contextmanager
 def launched_chromium(monkeypatch):
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -41,8 +63,10 @@ def launched_chromium(monkeypatch):
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
+        checked = _CheckedChromium(chromium)
         try:
-            yield chromium
+            yield checked
+            assert not checked.csp_violations, "\n".join(checked.csp_violations)
         finally:
             chromium.close()
             # The test's ORM calls, made while Playwright's event loop runs, get a connection of their own

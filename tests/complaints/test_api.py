@@ -21,14 +21,14 @@ from complaints.models import (
 )
 from notifications.models import Notification
 from tests.api import client_for
-from tests.factories import CustomerFactory, CustomerPhoneFactory, UnitFactory, UserFactory
+from tests.factories import CustomerFactory, CustomerPhoneFactory, UnitFactory, UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 CLEAR_PHONE = "13812345678"
 MASKED_PHONE = "138****5678"
-JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
+JPEG = image_bytes()
 
 
 @pytest.fixture(autouse=True)

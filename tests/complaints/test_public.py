@@ -6,6 +6,7 @@ from django.urls import reverse
 from complaints.models import Attachment, Channel, Complaint, ComplaintEvent, SlaTarget
 from complaints.services import complaint_add_note, complaint_dispatch, complaint_respond
 from customers.models import AcquisitionChannel, Customer, CustomerPhone
+from tests.factories import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,7 @@ def test_bad_phone_and_empty_description_are_form_errors(client, project, leak):
 
 def test_up_to_three_photos_are_attached_and_a_fourth_is_refused(client, project, leak):
     def photo(n):
-        return SimpleUploadedFile(f"p{n}.jpg", b"\xff\xd8\xff\xe0jpeg", content_type="image/jpeg")
+        return SimpleUploadedFile(f"p{n}.jpg", image_bytes(), content_type="image/jpeg")
 
     response = client.post(SUBMIT, form_data(project, leak, photos=[photo(n) for n in range(4)]))
     assert response.status_code == 200 and "photos" in response.context["form"].errors

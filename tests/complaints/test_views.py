@@ -13,7 +13,7 @@ from complaints import services
 from complaints.models import Complaint, ComplaintEvent, ImprovementItem, Status, WorkOrder
 from crm.paging import PAGE_SIZE
 from notifications.models import Notification
-from tests.factories import UserFactory
+from tests.factories import UserFactory, image_bytes
 
 # The board: session + user (2), scope: city companies, projects (2), the page of complaints with the
 # customer's phone (1), the counters' one grouped query (1), the bell (1) → 7. Categories, projects and
@@ -278,7 +278,7 @@ def test_the_whole_path_through_the_views(client, agent, supervisor, complaint):
 
 def test_attachment_upload_checks_the_type(client, agent, complaint):
     client.force_login(agent)
-    ok = SimpleUploadedFile("leak.png", b"\x89PNG fake", content_type="image/png")
+    ok = SimpleUploadedFile("leak.png", image_bytes("PNG"), content_type="image/png")
     response = client.post(_action_url(complaint, "attachment"), {"file": ok, "version": complaint.version})
     assert response.status_code == 302
     bad = SimpleUploadedFile("run.exe", b"MZ", content_type="application/x-msdownload")
@@ -360,7 +360,7 @@ def test_contractor_accepts_reports_progress_with_photo_and_completes(
     url = lambda action: reverse("complaints:work-order-action", args=[order.pk, action])  # noqa: E731
     assert client.post(url("accept"), {"version": order.version}).status_code == 302
     order.refresh_from_db()
-    photo = SimpleUploadedFile("wall.jpg", b"\xff\xd8\xff fake", content_type="image/jpeg")
+    photo = SimpleUploadedFile("wall.jpg", image_bytes(), content_type="image/jpeg")
     assert (
         client.post(url("progress"), {"note": "已开工", "photo": photo, "version": order.version}).status_code
         == 302
@@ -397,7 +397,7 @@ def test_agent_creates_a_complaint_with_an_attachment(client, agent, owner, owne
     url = reverse("complaints:create")
     page = client.get(url, {"customer": owner.pk, "unit": owned_unit.pk})
     assert page.status_code == 200
-    photo = SimpleUploadedFile("leak.jpg", b"\xff\xd8\xff fake", content_type="image/jpeg")
+    photo = SimpleUploadedFile("leak.jpg", image_bytes(), content_type="image/jpeg")
     response = client.post(
         url,
         {

@@ -18,10 +18,10 @@ from delivery.models import Defect, DefectAlert, DefectEvent, RectificationPolic
 from delivery.services import rectification as services
 from delivery.services.defects import defect_record
 from notifications.models import Notification
-from tests.factories import UserFactory
+from tests.factories import UserFactory, image_bytes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
+JPEG = image_bytes()
 
 
 def at(*args):

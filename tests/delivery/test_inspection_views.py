@@ -28,7 +28,7 @@ from delivery.models import (
 )
 from delivery.services.defects import defect_record
 from delivery.services.inspection import check_record, inspection_complete, inspection_start
-from tests.factories import UserFactory
+from tests.factories import UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def png_bytes(width: int = 4, height: int = 2) -> bytes:
 
 
 def photo(name="crack.jpg"):
-    return SimpleUploadedFile(name, b"\xff\xd8\xff\xe0 fake jpeg", content_type="image/jpeg")
+    return SimpleUploadedFile(name, image_bytes(), content_type="image/jpeg")
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from django.urls import reverse
 from complaints.services import attachment_add
 from delivery.services.defects import defect_record
 from tests.complaints.conftest import leak, make_complaint, seeded_categories  # noqa: F401 - fixtures
-from tests.factories import UserFactory
+from tests.factories import UserFactory, image_bytes
 
-JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
+JPEG = image_bytes()
 
 
 @pytest.fixture(autouse=True)
@@ -43,11 +43,12 @@ def test_the_url_of_an_upload_is_the_scoped_view(defect_photo):
 def test_staff_of_the_project_and_the_responsible_contractor_get_the_photo(
     client, defect_photo, agent, contractor_user
 ):
+    stored = defect_photo.image.read()
     for user in (agent, contractor_user):
         client.force_login(user)
         response = client.get(url_of(defect_photo.image))
         assert response.status_code == 200
-        assert b"".join(response.streaming_content) == JPEG
+        assert b"".join(response.streaming_content) == stored
         assert response["Content-Type"] == "image/jpeg"
         assert "private" in response["Cache-Control"]
 
@@ -92,7 +93,7 @@ def test_unknown_folders_files_no_row_owns_and_escapes_are_404(client, defect_ph
 # --- signatures and floor plans: the owner's handover is the handover team's -------------------
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+PNG = image_bytes("PNG")
 
 
 @pytest.fixture
@@ -112,10 +113,12 @@ def test_a_signature_is_served_to_the_handover_team_only(
         username="dept", role="department_staff", projects=[project], department="engineering"
     )
     url = url_of(signed_handover.signature)
+    stored = signed_handover.signature.read()
     for user in (agent, engineer):
         client.force_login(user)
         response = client.get(url)
-        assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == stored
     for user in (contractor_user, department):
         client.force_login(user)
         assert client.get(url).status_code == 404, user.role
@@ -148,3 +151,61 @@ def test_department_staff_get_no_defect_photos(client, defect_photo, project):
     )
     client.force_login(department)
     assert client.get(url_of(defect_photo.image)).status_code == 404
+
+
+# --- finding 10.1: a stored file never acts as a page on the CRM's origin ----------------------------
+
+
+def test_finding_10_1_media_responses_carry_nosniff_and_a_sandboxing_csp(client, defect_photo, agent):
+    client.force_login(agent)
+    response = client.get(url_of(defect_photo.image))
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    policy = response["Content-Security-Policy"]
+    assert "sandbox" in policy and "default-src 'none'" in policy and "script-src" not in policy
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Content-Disposition"].startswith("inline")  # photos open in the browser
+
+
+def test_finding_10_1_a_pdf_attachment_is_served_as_a_download_under_its_display_name(
+    client,
+    make_complaint,  # noqa: F811
+    agent,
+):
+    attachment = attachment_add(
+        complaint=make_complaint(),
+        by=agent,
+        upload=SimpleUploadedFile("维修报价.pdf", b"%PDF-1.7\n" + b"0" * 200, content_type="text/html"),
+    )
+    client.force_login(agent)
+    response = client.get(url_of(attachment.file))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert "filename*=utf-8''%E7%BB%B4%E4%BF%AE%E6%8A%A5%E4%BB%B7.pdf" in response["Content-Disposition"]
+    assert (
+        response["X-Content-Type-Options"] == "nosniff" and "sandbox" in response["Content-Security-Policy"]
+    )
+
+
+def test_finding_10_1_a_page_stored_before_the_fix_is_served_as_an_inert_download(
+    client,
+    make_complaint,  # noqa: F811
+    agent,
+    tmp_path,
+):
+    from complaints.models import Attachment
+
+    complaint = make_complaint()
+    name = f"complaints/{complaint.pk}/20250101120000-x.html"
+    (tmp_path / name).parent.mkdir(parents=True)
+    (tmp_path / name).write_bytes(b"<script>alert(1)</script>")
+    Attachment.objects.create(
+        complaint=complaint, file=name, original_name="x.html", content_type="image/jpeg", size=25
+    )
+    client.force_login(agent)
+    response = client.get(reverse("media", args=[name]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == 'attachment; filename="x.bin"'
+    assert "sandbox" in response["Content-Security-Policy"]

@@ -16,11 +16,11 @@ from delivery.models import Defect, DefectEvent, DefectPhoto, Handover, Rectific
 from delivery.services import rectification as services
 from delivery.services.defects import defect_record
 from notifications.models import Notification
-from tests.factories import UnitFactory, UserFactory
+from tests.factories import UnitFactory, UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
-JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
+JPEG = image_bytes()
 
 
 def photo(name: str = "p.jpg") -> SimpleUploadedFile:

@@ -20,7 +20,7 @@ from tests.delivery.test_rectification_services import (  # noqa: F401 - fixture
     photo,
     verified,
 )
-from tests.factories import UnitFactory, UserFactory
+from tests.factories import UnitFactory, UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -467,7 +467,7 @@ def test_a_pinned_defect_shows_on_the_floor_plan_on_its_page_and_the_unit_report
     owned_unit.layout = "3室2厅2卫"
     owned_unit.save(update_fields=["layout"])
     plan = FloorPlan(project=owned_unit.project, layout="3室2厅2卫")
-    plan.image.save("plan.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 32), save=True)
+    plan.image.save("plan.png", ContentFile(image_bytes("PNG")), save=True)
     pinned = make_defect(pin_x=Decimal("0.4200"), pin_y=Decimal("0.1550"))
     unpinned = make_defect(location="客厅")
     client.force_login(engineer)
