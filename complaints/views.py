@@ -8,24 +8,32 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cursor_pagination import CursorPage, CursorPaginator, InvalidCursor
+from cursor_pagination import CursorPage, CursorPaginator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import BooleanField, DateTimeField, F, Func, IntegerField, Q, Value
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Department, Role
 from crm.masking import mask_phone
-from crm.paging import PAGE_SIZE, newest_first_page, pager_context
+from crm.paging import (
+    PAGE_SIZE,
+    BrokenCursor,
+    broken_link,
+    cursor_datetime,
+    cursor_id,
+    cursor_parts,
+    newest_first_page,
+    pager_context,
+)
 from crm.rows import local_text, row_url
 from customers import selectors as customer_selectors
 from customers.forms import add_service_errors
@@ -103,10 +111,10 @@ class DueCursorPaginator(CursorPaginator):
         if not cursor:
             return True
         try:
-            due, pk = self.decode_cursor(cursor)
-        except (InvalidCursor, ValueError):
+            self._position(cursor)
+        except BrokenCursor:
             return False
-        return pk is not None and pk.isdigit() and (due is None or parse_datetime(due) is not None)
+        return True
 
     def page_from_request(self, request):
         after, before = request.GET.get("after"), request.GET.get("before")
@@ -117,12 +125,8 @@ class DueCursorPaginator(CursorPaginator):
         return self.page(first=PAGE_SIZE, after=after)
 
     def _position(self, cursor: str) -> tuple[datetime.datetime | None, int]:
-        due, pk = self.decode_cursor(cursor)
-        if due is not None:
-            due = parse_datetime(due)
-            if timezone.is_naive(due):  # SQLite's adapted form is naive UTC
-                due = timezone.make_aware(due, datetime.UTC)
-        return due, int(pk)
+        due, pk = cursor_parts(self, cursor, 2)
+        return (None if due is None else cursor_datetime(due)), cursor_id(pk)
 
     def _beyond(self, due, pk: int, operator: str):
         return RowCompare(
@@ -231,7 +235,7 @@ def sla_board(request):
     )
     page = paginator.page_from_request(request)
     if page is None:
-        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+        return broken_link(request)
     now = timezone.now()
     _label_board_rows(page, now)
     counters = selectors.sla_counters(user=user, filters=filters)
@@ -820,7 +824,7 @@ def work_order_list(request):
     paginator = DueCursorPaginator(orders, ordering=("due_at", "id"))
     page = paginator.page_from_request(request)
     if page is None:
-        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+        return broken_link(request)
     _label_work_order_rows(page)
     return render(
         request,
@@ -1024,7 +1028,7 @@ def improvements(request):
         items = items.filter(status=status)
     page, pager = newest_first_page(request, items)
     if page is None:
-        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+        return broken_link(request)
     return render(
         request,
         "complaints/improvements.html",

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import PersonalDataAccess, PersonalField, Role
 from accounts.services import personal_data_reveal
-from crm.paging import newest_first_page
+from crm.paging import broken_link, newest_first_page
 
 from . import selectors, services
 from .forms import (
@@ -112,7 +112,7 @@ def customer_list(request):
     )
     page, pager = newest_first_page(request, customers)
     if page is None:
-        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+        return broken_link(request)
     selectors.label_customer_rows(page)
     return render(
         request,
