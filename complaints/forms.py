@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contractor, Department, Role, User
+from crm.validators import validate_single_line_text
 from customers.forms import style_widgets
 from properties.models import Project, Unit
 
@@ -179,9 +180,12 @@ class BulkAssignForm(_StyledForm):
 
 
 class HotlineSearchForm(_StyledForm):
+    """Posted, never `?q=`: the caller's phone in a URL would be kept by every access log."""
+
     q = forms.CharField(
         label=_("Caller's phone"),
         max_length=100,
+        validators=[validate_single_line_text],
         widget=forms.TextInput(
             attrs={
                 "placeholder": _("full number or last 4 digits"),

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Department, Role
@@ -322,11 +323,14 @@ def _board_url(request) -> str:
 
 
 @login_required
-@require_GET
+@never_cache
+@require_http_methods(["GET", "POST"])
 def hotline(request):
-    """热线: find the caller by phone (or its last 4 digits), pick the customer and unit, then record."""
+    """热线: find the caller by phone (or its last 4 digits), pick the customer and unit, then record.
+    The phone is posted and the callers listed on the POST's answer: never in a URL, so never in an
+    access log. A GET shows the empty search, whatever `?q=` it carries."""
     _require(request.user, "create")
-    form = forms.HotlineSearchForm(request.GET or None)
+    form = forms.HotlineSearchForm(request.POST if request.method == "POST" else None)
     customers, query = [], None
     if form.is_valid():
         query, customers = customer_selectors.customer_search(user=request.user, text=form.cleaned_data["q"])
@@ -334,6 +338,7 @@ def hotline(request):
         request,
         "complaints/hotline.html",
         {"form": form, "customers": customers, "searched": form.is_bound and form.is_valid(), "query": query},
+        status=400 if form.errors and form.data.get("q", "").strip() else 200,
     )
 
 

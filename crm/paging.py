@@ -102,16 +102,24 @@ def valid_cursor(paginator: NewestFirstPaginator, cursor: str | None) -> bool:
     return True
 
 
+def _paging_data(request):
+    """Where the list's filters and cursors come from: a list searched by POST pages by POST (its
+    search text may be a phone number, which must not end up in a URL)."""
+    return request.POST if request.method == "POST" else request.GET
+
+
 def pager_context(request, paginator: CursorPaginator, page: CursorPage) -> dict:
     """What includes/pagination.html reads: the cursors of the pages around and the other filters."""
-    kept = request.GET.copy()
-    kept.pop("after", None)
-    kept.pop("before", None)
+    kept = _paging_data(request).copy()
+    for key in ("after", "before", "csrfmiddlewaretoken"):
+        kept.pop(key, None)
     return {
         "page": page,
         "next_cursor": paginator.cursor(page[-1]) if page and page.has_next else None,
         "previous_cursor": paginator.cursor(page[0]) if page and page.has_previous else None,
         "kept_query": kept.urlencode(),
+        "pager_posts": request.method == "POST",
+        "kept_fields": [(key, value) for key, values in kept.lists() for value in values],
     }
 
 
@@ -119,7 +127,8 @@ def newest_first_page(request, queryset, size: int = PAGE_SIZE) -> tuple[CursorP
     """The page of `queryset` the request's `after` / `before` cursor asks for, newest first, and its
     pager context; (None, {}) when a cursor is broken (the view answers 400)."""
     paginator = NewestFirstPaginator(queryset)
-    after, before = request.GET.get("after"), request.GET.get("before")
+    data = _paging_data(request)
+    after, before = data.get("after"), data.get("before")
     if not (valid_cursor(paginator, after) and valid_cursor(paginator, before)):
         return None, {}
     page = paginator.page(last=size, before=before) if before else paginator.page(first=size, after=after)

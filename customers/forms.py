@@ -8,6 +8,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalField
+from crm.validators import validate_single_line_text
 from properties import selectors as property_selectors
 from properties.models import CityCompany, Project
 
@@ -50,6 +51,8 @@ class CustomerListFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
+        max_length=100,
+        validators=[validate_single_line_text],
         widget=forms.TextInput(attrs={"placeholder": _("name, phone, last 4 digits, unit")}),
     )
     city_company = forms.TypedChoiceField(
@@ -208,6 +211,13 @@ class StyledForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_widgets(self)
+
+
+class SearchForm(forms.Form):
+    """The global search box. It is posted, never sent as `?q=`: a phone or ID number in a URL ends up
+    in every web-server and proxy log on the way."""
+
+    q = forms.CharField(max_length=100, validators=[validate_single_line_text])
 
 
 class RevealForm(StyledForm):

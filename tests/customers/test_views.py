@@ -115,7 +115,7 @@ def test_read_only_manager_sees_the_customer_but_may_not_edit(client, project, o
 )
 def test_search_finds_the_owner_and_links_by_name(agent_client, owner, text, kind):
     CustomerFactory(city_company=owner.city_company, name="李娜")
-    response = agent_client.get(reverse("customers:search"), {"q": text})
+    response = agent_client.post(reverse("customers:search"), {"q": text})
     html = response.content.decode()
     assert response.status_code == 200
     detail_url = reverse("customers:detail", args=[owner.pk])
@@ -127,13 +127,13 @@ def test_search_finds_the_owner_and_links_by_name(agent_client, owner, text, kin
 
 
 def test_search_by_unit_also_lists_the_matching_unit(agent_client, owned_unit):
-    html = agent_client.get(reverse("customers:search"), {"q": "四季花城 3-1-502"}).content.decode()
+    html = agent_client.post(reverse("customers:search"), {"q": "四季花城 3-1-502"}).content.decode()
     assert reverse("properties:unit-detail", args=[owned_unit.pk]) in html
 
 
 def test_search_does_not_show_customers_of_another_city(client, other_agent, owner):
     client.force_login(other_agent)
-    html = client.get(reverse("customers:search"), {"q": "张伟"}).content.decode()
+    html = client.post(reverse("customers:search"), {"q": "张伟"}).content.decode()
     assert reverse("customers:detail", args=[owner.pk]) not in html
 
 
@@ -482,7 +482,7 @@ def test_search_query_count_does_not_grow_with_rows(
     make_owners(project, rows)
     client.force_login(agent)
     with django_assert_max_num_queries(SEARCH_QUERIES):
-        response = client.get(reverse("customers:search"), {"q": "业主"})
+        response = client.post(reverse("customers:search"), {"q": "业主"})
     assert len(response.context["customers"]) == rows
 
 
