@@ -142,3 +142,67 @@ def test_a_broken_page_link_shows_the_400_page(client, group_admin):
     response = client.get("/customers/", {"after": b64("²")})
     assert response.status_code == 400
     assert "This page link is broken" in response.content.decode()
+
+
+# --- NUL bytes and control characters -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/search/?q=%00",
+        "/search/?q=12%0034",
+        "/customers/?stage=%00",
+        "/customers/?%00=1",
+        "/complaints/?project=%00",
+        "/complaints/?status=open%01",
+        "/handover/defects/?q=%1f",
+        "/public/track/?number=TS%00",
+    ],
+)
+def test_finding_10_8_a_control_character_in_a_query_parameter_is_a_400(client, group_admin, url):
+    client.force_login(group_admin)
+    client.raise_request_exception = False
+    response = client.get(url)
+    assert response.status_code == 400, url
+    assert "control character" in response.content.decode()
+
+
+def test_finding_10_8_a_nul_in_an_api_filter_is_a_400_in_json(group_admin):
+    api = client_for(group_admin)
+    api.raise_request_exception = False
+    for url in ("/api/v1/customers/?name=%00", "/api/v1/complaints/?search=a%00b", "/api/v1/units/?code=%00"):
+        response = api.get(url)
+        assert response.status_code == 400, url
+        assert "control character" in response.json()["detail"]
+
+
+def test_finding_10_8_a_nul_in_any_posted_form_field_is_a_400(client, group_admin, project):
+    from customers.models import Customer
+
+    client.force_login(group_admin)
+    client.raise_request_exception = False
+    for url, data in (
+        ("/search/", {"q": "\x00"}),
+        ("/complaints/hotline/", {"q": "1234\x00"}),
+        ("/customers/new/", {"name": "张\x00伟", "city_company": project.city_company_id}),
+        ("/public/", {"name": "李娜", "phone": "13900001234", "description": "漏水\x00"}),
+        ("/public/track/", {"number": "TS-1", "phone_tail": "12\x0034"}),
+    ):
+        assert client.post(url, data).status_code == 400, url
+    assert not Customer.objects.exists()
+
+
+def test_finding_10_8_a_control_character_in_a_search_box_is_a_form_error(client, group_admin):
+    """Past the NUL guard, the single-line fields refuse other control characters themselves."""
+    client.force_login(group_admin)
+    for url in ("/search/", "/complaints/hotline/"):
+        response = client.post(url, {"q": "12\x0b34"})
+        assert response.status_code == 400, url
+        assert "Use letters, digits and punctuation only." in response.content.decode()
+
+
+def test_line_breaks_in_a_textarea_are_still_welcome(client, project):
+    """Only NUL is refused in a posted body: a description keeps its line breaks and tabs."""
+    response = client.post("/public/", {"name": "李娜", "description": "第一行\r\n第二行\t完"})
+    assert response.status_code != 400
