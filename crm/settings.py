@@ -218,6 +218,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Personal data -------------------------------------------------------------
+# Reveals of clear phone / ID numbers per user ("count/period": s, m, h, d, e.g. "10/10m"); more than
+# REVEAL_BURST_ALERT in its window notifies the user's supervisors and city heads, once per window.
+REVEAL_RATE = env.str("REVEAL_RATE", default="30/h")
+REVEAL_BURST_ALERT = env.str("REVEAL_BURST_ALERT", default="10/10m")
+
 # --- Complaints --------------------------------------------------------------
 # A group case (群诉) is proposed when N open complaints of one category come from one
 # building or project within M days.

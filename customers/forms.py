@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import PersonalField
+from accounts.models import PersonalField, RevealReason
 from crm.validators import validate_single_line_text
 from properties import selectors as property_selectors
 from properties.models import CityCompany, Project
@@ -221,12 +221,17 @@ class SearchForm(forms.Form):
 
 
 class RevealForm(StyledForm):
+    """A purpose from the list and a written detail; accounts.services.personal_data_reveal checks both."""
+
     field = forms.ChoiceField(choices=PersonalField.choices, widget=forms.HiddenInput)
+    reason_code = forms.ChoiceField(
+        label=_("Purpose"), choices=[("", _("Purpose…")), *RevealReason.choices], required=False
+    )
     reason = forms.CharField(
         label=_("Reason"),
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Reason, e.g. return call")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Details, e.g. owner called about the leak")}),
     )
 
 

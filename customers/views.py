@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import PersonalDataAccess, PersonalField, Role
-from accounts.services import personal_data_reveal
+from accounts.services import RevealLimitReached, personal_data_reveal
 from crm.paging import broken_link, newest_first_page
 
 from . import selectors, services
@@ -214,19 +214,27 @@ def customer_reveal(request, pk: int):
     if not form.is_valid():
         return HttpResponseBadRequest(_("Unknown field."))
     field = form.cleaned_data["field"]
-    template = "customers/reveal_fragment.html" if _is_htmx(request) else "customers/reveal_page.html"
+    htmx = _is_htmx(request)
+    template = "customers/reveal_fragment.html" if htmx else "customers/reveal_page.html"
     context = {"customer": customer, "form": form, "field": field}
     try:
         value = personal_data_reveal(
             user=request.user,
             customer=customer,
             field=field,
+            reason_code=form.cleaned_data["reason_code"],
             reason=form.cleaned_data["reason"],
             ip_address=_client_ip(request),
         )
     except ValidationError as error:
         add_service_errors(form, error)
         return render(request, template, context)
+    except RevealLimitReached as limit:
+        form.add_error(None, str(limit))
+        # htmx swaps only 2xx answers into the page: the fragment says it; a full page answers 429.
+        response = render(request, template, context, status=200 if htmx else 429)
+        response["Retry-After"] = str(int(limit.retry_after.total_seconds()) + 1)
+        return response
     context["values"] = value if isinstance(value, list) else [value]
     return render(request, template, context)
 

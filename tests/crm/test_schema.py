@@ -72,3 +72,15 @@ def test_swagger_ui_uses_no_cdn(client):
     assert not re.search(r"https?://[^\"'\s]*\.(?:js|css)", html)
     for url in assets:  # and each of them is a file we ship (drf-spectacular-sidecar)
         assert finders.find(url.removeprefix(settings.STATIC_URL)), url
+
+
+def test_finding_10_10_the_schema_documents_the_reveal_purpose_and_its_limit(tmp_path):
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    reveal = schema["paths"]["/api/v1/customers/{id}/reveal/"]["post"]
+    assert "429" in reveal["responses"]
+    request = schema["components"]["schemas"]["RevealRequest"]
+    assert {"field", "reason_code", "reason"} <= set(request["required"])
+    codes = schema["components"]["schemas"][request["properties"]["reason_code"]["allOf"][0]["$ref"].split("/")[-1]]
+    assert codes["enum"] == ["callback", "complaint", "handover", "identity", "other"]
