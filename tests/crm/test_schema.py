@@ -82,5 +82,7 @@ def test_finding_10_10_the_schema_documents_the_reveal_purpose_and_its_limit(tmp
     assert "429" in reveal["responses"]
     request = schema["components"]["schemas"]["RevealRequest"]
     assert {"field", "reason_code", "reason"} <= set(request["required"])
-    codes = schema["components"]["schemas"][request["properties"]["reason_code"]["allOf"][0]["$ref"].split("/")[-1]]
+    codes = schema["components"]["schemas"][
+        request["properties"]["reason_code"]["allOf"][0]["$ref"].split("/")[-1]
+    ]
     assert codes["enum"] == ["callback", "complaint", "handover", "identity", "other"]
