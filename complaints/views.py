@@ -211,7 +211,7 @@ def _label_board_rows(rows, now: datetime.datetime) -> None:
         category = categories.get(complaint.category_id)
         complaint.category_label = category.label if category else ""
         complaint.project_name = projects.get(complaint.project_id, ("", None))[0]
-        complaint.phone_masked = mask_phone(complaint.customer_phone or "")
+        complaint.phone_masked = mask_phone(complaint.customer_phone or complaint.reporter_phone or "")
         complaint.status_label = statuses.get(complaint.status, complaint.status)
         complaint.type_label = types.get(complaint.complaint_type, complaint.complaint_type)
         complaint.channel_label = channels.get(complaint.channel, complaint.channel)
@@ -659,6 +659,19 @@ ACTIONS: dict[str, Action] = {
             lambda c: True,
             "outline-secondary",
         ),
+        Action(
+            "link-customer",
+            gettext_lazy("Link to the customer"),
+            "link_customer",
+            forms.LinkCustomerForm,
+            lambda c, by, d, f: services.complaint_link_customer(
+                complaint=c, by=by, customer=d["match"], expected_version=d.get("version")
+            ),
+            lambda c: c.customer_id is None,
+            "warning",
+            needs_user=True,
+            needs_complaint=True,
+        ),
     )
 }
 DONE_MESSAGES = {
@@ -677,6 +690,7 @@ DONE_MESSAGES = {
     "attachment": gettext_lazy("Attachment uploaded."),
     "improvement": gettext_lazy("Improvement item created."),
     "group-case": gettext_lazy("Added to the group case."),
+    "link-customer": gettext_lazy("Linked to the customer."),
 }
 
 
@@ -746,6 +760,7 @@ def _render_detail(request, complaint: Complaint, bound: tuple[str, object] | No
             "actions": actions,
             "now": now,
             "may_see_customer": user.may_see_customers(),
+            "reporter_phone_masked": mask_phone(complaint.reporter_phone),
             "needs_major_report": complaint.severity == Severity.MAJOR
             and not hasattr(complaint, "major_report"),
         },

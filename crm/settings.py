@@ -235,6 +235,15 @@ GROUP_CASE_WINDOW_DAYS = env.int("GROUP_CASE_WINDOW_DAYS", default=7)
 PUBLIC_COMPLAINT_RATE = env.str("PUBLIC_COMPLAINT_RATE", default="5/h")
 PUBLIC_TRACK_RATE = env.str("PUBLIC_TRACK_RATE", default="20/h")
 
+# One-time codes that let the public form attach a complaint to the phone's customer record.
+PUBLIC_CODE_PHONE_RATE = env.str("PUBLIC_CODE_PHONE_RATE", default="3/h")
+PUBLIC_CODE_IP_RATE = env.str("PUBLIC_CODE_IP_RATE", default="10/h")
+
+# --- Text messages (SMS) ------------------------------------------------------
+# A class with send(phone, text) (notifications.sms); the default writes them to SMS_FILE_PATH.
+SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.FileBackend")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms")
+
 # --- Handover ----------------------------------------------------------------
 # The owner's booking link (/handover/book/<token>/): page views and bookings per IP address.
 HANDOVER_OWNER_VIEW_RATE = env.str("HANDOVER_OWNER_VIEW_RATE", default="60/h")
