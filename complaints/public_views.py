@@ -19,7 +19,6 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
@@ -271,11 +270,11 @@ def code_request(request):
         limited = bool(usage and usage["should_limit"])
         if not limited:
             public_code_send(phone=phone, ip_address=request.META.get("REMOTE_ADDR") or None)
-            message = gettext_now("We sent a code to %(phone)s. It is valid for 10 minutes.") % {
+            message = _("We sent a code to %(phone)s. It is valid for 10 minutes.") % {
                 "phone": mask_phone(phone)
             }
     if limited:
-        message, status = gettext_now("Too many codes asked for: please try again in an hour."), 429
+        message, status = _("Too many codes asked for: please try again in an hour."), 429
     elif not message:
         message, status = " ".join(form.errors.get("phone", [])), 400
     if _wants_json(request):
