@@ -206,3 +206,18 @@ def test_line_breaks_in_a_textarea_are_still_welcome(client, project):
     """Only NUL is refused in a posted body: a description keeps its line breaks and tabs."""
     response = client.post("/public/", {"name": "李娜", "description": "第一行\r\n第二行\t完"})
     assert response.status_code != 400
+
+
+def test_finding_10_8_a_nul_in_a_json_body_is_a_400_field_message(group_admin, project):
+    """JSON bodies skip the middleware (they are no form); DRF's text fields refuse NUL themselves."""
+    from customers.models import Customer
+
+    api = client_for(group_admin)
+    api.raise_request_exception = False
+    response = api.post(
+        "/api/v1/customers/",
+        {"name": "张\x00伟", "city_company": project.city_company_id, "phones": []},
+        format="json",
+    )
+    assert response.status_code == 400 and "name" in response.json()
+    assert not Customer.objects.exists()
