@@ -101,7 +101,7 @@ def personal_data_reveal(
 ) -> str | list[str]:
     """Return the clear value of a masked field and log who asked, why and when.
 
-    The one rule for every caller (page, API, admin): a purpose from RevealReason and a written
+    The one rule for every caller (the 360 page, the API): a purpose from RevealReason and a written
     detail; at most REVEAL_RATE reveals per user (RevealLimitReached); more than REVEAL_BURST_ALERT
     in its window tells the user's supervisors and city heads, once per window.
     """
