@@ -162,8 +162,18 @@ class StaffAdmin(UserAdmin):
 class PersonalDataAccessAdmin(ReadOnlyAdmin):
     """The reveal log (PIPL): readable by those who may, written only by personal_data_reveal."""
 
-    list_display = ("accessed_at", "user", "customer", "field", "reason", "channel", "ip_address")
-    list_filter = ("field", "channel", "accessed_at")
+    list_display = (
+        "accessed_at",
+        "user",
+        "customer",
+        "field",
+        "reason_code",
+        "reason",
+        "channel",
+        "ip_address",
+        "burst_alert_sent",
+    )
+    list_filter = ("field", "reason_code", "channel", "burst_alert_sent", "accessed_at")
     search_fields = ("user__username", "user__display_name", "customer__name", "reason")
     list_select_related = ("user", "customer")
     date_hierarchy = "accessed_at"

@@ -30,6 +30,16 @@ class PersonalField(models.TextChoices):
     ID_NUMBER = "id_number", _("ID number")
 
 
+class RevealReason(models.TextChoices):
+    """Why a clear phone or ID number is needed: one of these, plus a written detail (PIPL purpose)."""
+
+    CALLBACK = "callback", _("Callback (回访)")
+    COMPLAINT = "complaint", _("Complaint handling (投诉处理)")
+    HANDOVER = "handover", _("Handover appointment (交付预约)")
+    IDENTITY = "identity", _("Identity check (身份核验)")
+    OTHER = "other", _("Other (其他)")
+
+
 # What each role may do. One table, read by views, API and admin alike.
 ROLES_SEEING_CUSTOMERS = {
     Role.GROUP_ADMIN,
@@ -172,16 +182,24 @@ class PersonalDataAccess(models.Model):
         verbose_name=_("customer"),
     )
     field = models.CharField(_("field"), max_length=20, choices=PersonalField.choices)
+    # Empty on the rows logged before reasons were chosen from a list.
+    reason_code = models.CharField(_("purpose"), max_length=20, choices=RevealReason.choices, blank=True)
     reason = models.CharField(_("reason"), max_length=200)
     channel = models.CharField(_("channel"), max_length=10, default="web")
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     accessed_at = models.DateTimeField(_("accessed at"), default=timezone.now, db_index=True)
+    # This reveal made a burst (REVEAL_BURST_ALERT) and its supervisors were told: one alert per window.
+    burst_alert_sent = models.BooleanField(_("burst alert sent"), default=False, editable=False)
 
     class Meta:
         ordering = ["-accessed_at"]
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data access log")
-        indexes = [models.Index(fields=["customer", "-accessed_at"], name="pda_customer_recent")]
+        indexes = [
+            models.Index(fields=["customer", "-accessed_at"], name="pda_customer_recent"),
+            # The reveal limit and the burst alert count one user's recent reveals.
+            models.Index(fields=["user", "accessed_at"], name="pda_user_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.customer_id} {self.field} @ {self.accessed_at:%Y-%m-%d %H:%M}"

@@ -157,6 +157,13 @@ class ComplaintCustomerSerializer(serializers.Serializer):
         return phones[0].masked if phones else ""
 
 
+class ComplaintReporterSerializer(serializers.Serializer):
+    """The public form's contact as the reporter gave it; on an unmatched complaint, all there is."""
+
+    name = serializers.CharField(read_only=True)
+    phone = serializers.CharField(read_only=True, help_text=_("Masked (139****1234)."))
+
+
 SLA_STATE_HELP = _("on_time, warning, breached, paused; met once resolved; none without a clock.")
 
 
@@ -201,6 +208,7 @@ COMPLAINT_LIST_FIELDS = [
     "severity",
     "status",
     "customer",
+    "reporter",
     "unit",
     "unit_code",
     "project",
@@ -225,6 +233,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     category_name = serializers.SerializerMethodField()
     customer = serializers.SerializerMethodField()
+    reporter = serializers.SerializerMethodField()
     unit_code = serializers.CharField(source="unit.code", read_only=True, default=None, allow_null=True)
     project_name = serializers.SerializerMethodField()
     handler_name = serializers.StringRelatedField(source="handler", allow_null=True)
@@ -242,15 +251,24 @@ class ComplaintSerializer(serializers.ModelSerializer):
     def get_project_name(self, complaint) -> str:
         return selectors.projects().get(complaint.project_id, ("", None))[0]
 
-    @extend_schema_field(ComplaintCustomerSerializer)
-    def get_customer(self, complaint) -> dict:
+    @extend_schema_field(ComplaintCustomerSerializer(allow_null=True))
+    def get_customer(self, complaint) -> dict | None:
+        """None on a public complaint no code confirmed: an agent links it (`link-customer`)."""
         customer = complaint.customer
+        if customer is None:
+            return None
         if hasattr(complaint, "customer_phone"):
             phone = mask_phone(complaint.customer_phone or "")
         else:
             phones = list(customer.phones.all())  # prefetched, primary first
             phone = phones[0].masked if phones else ""
         return {"id": customer.pk, "name": customer.name, "phone": phone}
+
+    @extend_schema_field(ComplaintReporterSerializer(allow_null=True))
+    def get_reporter(self, complaint) -> dict | None:
+        if not (complaint.reporter_name or complaint.reporter_phone):
+            return None
+        return {"name": complaint.reporter_name, "phone": mask_phone(complaint.reporter_phone)}
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -499,6 +517,10 @@ class NoteSerializer(VersionedActionSerializer):
     note = serializers.CharField(max_length=5000)
 
 
+class LinkCustomerSerializer(VersionedActionSerializer):
+    customer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all())
+
+
 class WorkOrderVersionSerializer(VersionedActionSerializer):
     pass
 
@@ -568,6 +590,7 @@ class ComplaintViewSet(
         "major_report": "major_report",
         "notes": "note",
         "join_group_case": "group",
+        "link_customer": "link_customer",
     }
 
     def get_queryset(self):
@@ -595,7 +618,9 @@ class ComplaintViewSet(
         complaint = selectors.complaint_as_created(
             services.complaint_create(by=request.user, **serializer.validated_data)
         )
-        complaint.customer_phone = getattr(complaint.customer, "primary_phone_number", None)
+        complaint.customer_phone = (
+            getattr(complaint.customer, "primary_phone_number", None) if complaint.customer else None
+        )
         data = ComplaintDetailSerializer(complaint, context=self.get_serializer_context()).data
         return self.with_etag(Response(data, status=status.HTTP_201_CREATED), complaint)
 
@@ -620,6 +645,14 @@ class ComplaintViewSet(
     @action(detail=True, methods=["post"])
     def respond(self, request, pk=None):
         return self._act(request, RespondSerializer, services.complaint_respond)
+
+    @_action_schema(
+        _("Put an unmatched public complaint (no customer, contact as given) on the customer it is about"),
+        LinkCustomerSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="link-customer")
+    def link_customer(self, request, pk=None):
+        return self._act(request, LinkCustomerSerializer, services.complaint_link_customer)
 
     @_action_schema(_("Record the plan (方案) agreed with the owner"), AgreePlanSerializer)
     @action(detail=True, methods=["post"], url_path="agree-plan")

@@ -13,7 +13,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contractor, Department, Role, User
+from crm.api import MAX_ID
+from crm.masking import mask_phone
+from crm.validators import validate_single_line_text
 from customers.forms import style_widgets
+from customers.models import Customer
 from properties.models import Project, Unit
 
 from . import selectors
@@ -179,9 +183,12 @@ class BulkAssignForm(_StyledForm):
 
 
 class HotlineSearchForm(_StyledForm):
+    """Posted, never `?q=`: the caller's phone in a URL would be kept by every access log."""
+
     q = forms.CharField(
         label=_("Caller's phone"),
         max_length=100,
+        validators=[validate_single_line_text],
         widget=forms.TextInput(
             attrs={
                 "placeholder": _("full number or last 4 digits"),
@@ -420,6 +427,46 @@ class GroupCaseJoinForm(VersionedForm):
             open_cases = list(cases.only("id", "number", "title"))
             field.choices = [BLANK, *((case.pk, f"{case.number} · {case.title}") for case in open_cases)]
             self.offers_nothing = not open_cases
+
+
+class LinkCustomerForm(VersionedForm):
+    """On an unmatched public complaint's page: the customer it is about, among those whose phone or
+    name is the contact as given, or by the number on their 360 page."""
+
+    customer = forms.ModelChoiceField(
+        label=_("Possible matches"), queryset=Customer.objects.none(), required=False
+    )
+    customer_number = forms.IntegerField(
+        label=_("or the customer number"),
+        help_text=_("The number in the address of the customer's 360 page, /customers/<number>/."),
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+    )
+
+    def __init__(self, *args, user, complaint, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        field = self.fields["customer"]
+        field.queryset = selectors.unmatched_complaint_matches(user=user, complaint=complaint)
+        field.label_from_instance = lambda customer: " · ".join(
+            part for part in (customer.name, mask_phone(customer.primary_phone_number or "")) if part
+        )
+        field.empty_label = (
+            _("Choose a match") if field.queryset.exists() else _("No customer has this phone or name")
+        )
+
+    def clean(self):
+        data = super().clean()
+        chosen, number = data.get("customer"), data.get("customer_number")
+        if chosen is None and number:
+            chosen = Customer.objects.visible_to(self.user).filter(pk=number).first()
+            if chosen is None:
+                self.add_error("customer_number", _("No customer with this number within your scope."))
+        elif chosen is None and not self.errors:
+            raise forms.ValidationError(_("Choose a match or enter the customer number."))
+        data["match"] = chosen
+        return data
 
 
 # --- work orders ------------------------------------------------------------------------------------

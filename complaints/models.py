@@ -300,9 +300,18 @@ class Complaint(TimeStampedModel):
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    # Empty for a public complaint whose phone was not confirmed by a code: an agent matches it.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("customer")
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("customer"),
     )
+    # The public form's contact as the reporter gave it (unverified unless a code confirmed the phone).
+    reporter_name = models.CharField(_("contact name as given"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("contact phone as given"), max_length=20, blank=True)
     unit = models.ForeignKey(
         "properties.Unit",
         on_delete=models.PROTECT,
@@ -491,6 +500,7 @@ class ComplaintEvent(models.Model):
         GROUPED = "grouped", _("Linked to group case")
         NOTE = "note", _("Note")
         REPORT = "report", _("Major complaint report")
+        CUSTOMER_LINKED = "customer_linked", _("Linked to the customer")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
@@ -756,3 +766,25 @@ class ImprovementItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PublicPhoneCode(models.Model):
+    """A one-time code sent by SMS to the phone typed on the public form: entered with the complaint,
+    it proves the phone is the reporter's, and only then is the complaint put on that phone's
+    customer record. Stored as a keyed hash; 10 minutes, 5 tries, used once."""
+
+    phone = models.CharField(_("mobile phone"), max_length=20)
+    code_hash = models.CharField(_("code (keyed hash)"), max_length=64)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("requested from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("public phone code")
+        verbose_name_plural = _("public phone codes")
+        indexes = [models.Index(fields=["phone", "-created_at"], name="public_code_phone_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -8,6 +8,7 @@ app_name = "public"
 
 urlpatterns = [
     path("", public_views.complaint_submit, name="submit"),
+    path("code/", public_views.code_request, name="code"),
     path("submitted/", public_views.complaint_submitted, name="submitted"),
     path("track/", public_views.complaint_track, name="track"),
 ]

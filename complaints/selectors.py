@@ -198,6 +198,8 @@ LIST_COLUMNS = (
     "created_at",
     "updated_at",
     "customer__name",
+    "reporter_name",
+    "reporter_phone",
     "unit__code",
     "handler__username",
     "handler__display_name",
@@ -466,3 +468,23 @@ def supervisor_view(*, user, day: datetime.date | None = None) -> dict:
         ]
     )
     return {"day": day, "by_project": by_project, "by_handler": by_handler, "recent": recent}
+
+
+def unmatched_complaint_matches(*, user, complaint: Complaint) -> QuerySet:
+    """Customers the user may see whose phone is the unmatched complaint's contact phone, or whose name
+    is its contact name in the project's city company: the agent's candidates (masked on screen)."""
+    from customers.models import Customer, CustomerPhone
+
+    if complaint.customer_id is not None:
+        return Customer.objects.none()
+    by_phone = CustomerPhone.objects.filter(number=complaint.reporter_phone).values("customer_id")
+    same = Q(pk__in=by_phone) if complaint.reporter_phone else Q(pk__in=[])
+    if complaint.reporter_name:
+        same |= Q(name=complaint.reporter_name, city_company_id=complaint.project.city_company_id)
+    return (
+        Customer.objects.visible_to(user)
+        .filter(same)
+        .defer("id_number")
+        .annotate(primary_phone_number=primary_phone_number())
+        .order_by("-id")
+    )

@@ -9,6 +9,7 @@ the SLA clock. Illegal transitions raise ValidationError with a message for the 
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -34,6 +36,7 @@ from .models import (
     GroupCase,
     ImprovementItem,
     MajorComplaintReport,
+    PublicPhoneCode,
     ReturnVisit,
     RootCause,
     Severity,
@@ -53,6 +56,8 @@ _SUPERVISORS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR}
 _HANDLERS = _FRONT_LINE | {Role.DEPARTMENT_STAFF}
 ACTION_ROLES: dict[str, set[str]] = {
     "create": _FRONT_LINE,
+    # Putting an unmatched public complaint on the customer it is about (the agent checked who called).
+    "link_customer": _FRONT_LINE,
     "dispatch": _SUPERVISORS,
     "respond": _HANDLERS,
     "agree_plan": _HANDLERS,
@@ -165,7 +170,7 @@ CREATE_REFERENCES = ("category", "customer", "unit", "project", "received_by", "
 def complaint_create(
     *,
     by: User | None,
-    customer: Customer,
+    customer: Customer | None,
     category: Category,
     complaint_type: str,
     channel: str,
@@ -176,12 +181,20 @@ def complaint_create(
     project=None,
     received_at: datetime.datetime | None = None,
     attachments: Iterable[UploadedFile | CheckedUpload] = (),
+    reporter_name: str = "",
+    reporter_phone: str = "",
 ) -> Complaint:
-    """接待: record the complaint and start its clocks. `by` is None for the public web form."""
+    """接待: record the complaint and start its clocks. `by` is None for the public web form, and
+    `customer` None for a public complaint whose phone no code confirmed (the reporter's contact as
+    given is kept instead, for an agent to match)."""
     if by is not None:
         _require(by, "create")
     attachments = [_checked_attachment(upload) for upload in attachments]
-    project = project or (unit.project if unit else None) or customer.registered_project
+    if customer is None and not (reporter_name or reporter_phone):
+        raise ValidationError({"customer": _("Choose the caller first.")})
+    project = (
+        project or (unit.project if unit else None) or (customer.registered_project if customer else None)
+    )
     if project is None:
         raise ValidationError({"project": _("Choose the responsible project (or the unit).")})
     if unit is not None and unit.project_id != project.pk:
@@ -200,6 +213,8 @@ def complaint_create(
         category=category,
         severity=severity,
         customer=customer,
+        reporter_name=(reporter_name or "").strip()[:50],
+        reporter_phone=reporter_phone or "",
         unit=unit,
         project=project,
         title=(title or "").strip(),
@@ -938,7 +953,114 @@ def _unit_from_text(project, text: str) -> Unit | None:
     return Unit.objects.filter(project=project, code__iexact="-".join(parts)).first()
 
 
-@transaction.atomic
+PUBLIC_CODE_LIFETIME = datetime.timedelta(minutes=10)
+PUBLIC_CODE_MAX_ATTEMPTS = 5
+
+
+def _public_code_hash(phone: str, code: str) -> str:
+    # Keyed (SECRET_KEY): a copy of the table does not give the million codes away to a quick loop.
+    return salted_hmac("complaints.PublicPhoneCode", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def _public_mobile(phone: str) -> str:
+    from customers.validators import normalize_mobile, validate_mobile
+
+    number = normalize_mobile(phone)
+    try:
+        validate_mobile(number)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}) from None
+    return number
+
+
+def public_code_send(
+    *, phone: str, ip_address: str | None = None, now: datetime.datetime | None = None
+) -> PublicPhoneCode:
+    """Text a one-time code (6 digits, PUBLIC_CODE_LIFETIME) to the phone typed on the public form.
+    A new code replaces the phone's earlier ones. The callers limit how often (per phone, per IP)."""
+    from notifications.sms import send_sms
+
+    number = _public_mobile(phone)
+    now = now or timezone.now()
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        PublicPhoneCode.objects.filter(phone=number, used_at__isnull=True, expires_at__gt=now).update(
+            expires_at=now
+        )
+        record = PublicPhoneCode.objects.create(
+            phone=number,
+            code_hash=_public_code_hash(number, code),
+            created_at=now,
+            expires_at=now + PUBLIC_CODE_LIFETIME,
+            ip_address=ip_address,
+        )
+    # Sent once the code is stored: a message that fails leaves a code nobody knows, and a new one is asked.
+    send_sms(
+        number,
+        _(
+            "Your code for the complaint form: %(code)s (valid for %(minutes)d minutes). "
+            "If you did not ask for it, ignore this message."
+        )
+        % {"code": code, "minutes": PUBLIC_CODE_LIFETIME.seconds // 60},
+    )
+    return record
+
+
+def public_code_check(*, phone: str, code: str, now: datetime.datetime | None = None) -> PublicPhoneCode:
+    """The phone's live code when `code` is it. A wrong try is counted and committed at once (its own
+    transaction, so call this outside any other): after PUBLIC_CODE_MAX_ATTEMPTS the code is dead."""
+    number = _public_mobile(phone)
+    now = now or timezone.now()
+    with transaction.atomic():
+        record = (
+            PublicPhoneCode.objects.select_for_update()
+            .filter(phone=number, used_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if record is None or record.expires_at <= now:
+            problem = _("This code has expired or was never sent: ask for a new one.")
+        elif record.attempts >= PUBLIC_CODE_MAX_ATTEMPTS:
+            problem = _("Too many wrong codes: ask for a new one.")
+        elif constant_time_compare(record.code_hash, _public_code_hash(number, code)):
+            return record
+        else:
+            record.attempts += 1
+            record.save(update_fields=["attempts"])
+            left = PUBLIC_CODE_MAX_ATTEMPTS - record.attempts
+            problem = (
+                _("Wrong code: %(left)d tries left.") % {"left": left}
+                if left
+                else _("Too many wrong codes: ask for a new one.")
+            )
+    raise ValidationError({"code": [problem]})
+
+
+def _public_customer(*, name: str, number: str, project) -> Customer:
+    """The customer whose phone this is in the project's city company (the data section that owns the
+    records), or a new one acquired online."""
+    from customers.models import AcquisitionChannel, CustomerPhone
+
+    known = (
+        CustomerPhone.objects.filter(number=number, customer__city_company_id=project.city_company_id)
+        .select_related("customer")
+        .order_by("-is_primary", "customer_id")
+        .first()
+    )
+    if known is not None:
+        return known.customer
+    customer = Customer(
+        city_company_id=project.city_company_id,
+        registered_project=project,
+        name=name[:50],
+        acquisition_channel=AcquisitionChannel.ONLINE,
+    )
+    customer.full_clean()
+    customer.save()
+    CustomerPhone.objects.create(customer=customer, number=number, is_primary=True)
+    return customer
+
+
 def public_complaint_submit(
     *,
     name: str,
@@ -949,24 +1071,23 @@ def public_complaint_submit(
     description: str,
     unit_text: str = "",
     photos: Iterable[UploadedFile] = (),
+    code: str = "",
 ) -> Complaint:
     """An owner files from the public page, without an account.
 
-    The caller is found by mobile number within the project's city company (the data section that
-    owns customer records); an unknown caller becomes a new customer acquired online.
+    A phone number alone proves nothing: without a code the complaint keeps the name and phone as
+    given and no customer (an agent matches it from the complaint page), so nobody can put a
+    complaint on a stranger's record. With the code texted to that phone (public_code_send) it goes
+    on the phone's customer in the project's city company, or on a new customer acquired online.
     """
-    from customers.models import AcquisitionChannel, CustomerPhone
-    from customers.validators import normalize_mobile, validate_mobile
-
     from .models import Channel
 
     name, description = (name or "").strip(), (description or "").strip()
-    number = normalize_mobile(phone)
     errors: dict[str, list[str]] = {}
     try:
-        validate_mobile(number)
+        number = _public_mobile(phone)
     except ValidationError as error:
-        errors["phone"] = error.messages
+        errors.update(error.message_dict)
     if not name:
         errors["name"] = [_("Tell us your name.")]
     if not description:
@@ -980,35 +1101,46 @@ def public_complaint_submit(
             errors.setdefault("photos", []).extend(error.messages)
     if errors:
         raise ValidationError(errors)
+    verified = public_code_check(phone=number, code=code) if code else None
 
-    known = (
-        CustomerPhone.objects.filter(number=number, customer__city_company_id=project.city_company_id)
-        .select_related("customer")
-        .order_by("-is_primary", "customer_id")
-        .first()
-    )
-    if known is not None:
-        customer = known.customer
-    else:
-        customer = Customer(
-            city_company_id=project.city_company_id,
-            registered_project=project,
-            name=name[:50],
-            acquisition_channel=AcquisitionChannel.ONLINE,
+    with transaction.atomic():
+        customer = None
+        if verified is not None:
+            spent = PublicPhoneCode.objects.filter(pk=verified.pk, used_at__isnull=True).update(
+                used_at=timezone.now()
+            )
+            if not spent:  # the same code sent twice at once: the first one files
+                raise ValidationError({"code": [_("This code was used already: ask for a new one.")]})
+            customer = _public_customer(name=name, number=number, project=project)
+        first_line = description.splitlines()[0]
+        return complaint_create(
+            by=None,
+            customer=customer,
+            reporter_name=name,
+            reporter_phone=number,
+            category=category,
+            complaint_type=complaint_type,
+            channel=Channel.WEB_FORM,
+            title=first_line[:60] + ("…" if len(first_line) > 60 else ""),
+            description=description,
+            unit=_unit_from_text(project, unit_text),
+            project=project,
+            attachments=checked_photos,
         )
-        customer.full_clean()
-        customer.save()
-        CustomerPhone.objects.create(customer=customer, number=number, is_primary=True)
-    first_line = description.splitlines()[0]
-    return complaint_create(
-        by=None,
-        customer=customer,
-        category=category,
-        complaint_type=complaint_type,
-        channel=Channel.WEB_FORM,
-        title=first_line[:60] + ("…" if len(first_line) > 60 else ""),
-        description=description,
-        unit=_unit_from_text(project, unit_text),
-        project=project,
-        attachments=checked_photos,
-    )
+
+
+@transaction.atomic
+def complaint_link_customer(
+    *, complaint: Complaint, by: User, customer: Customer, expected_version: int | None = None
+) -> Complaint:
+    """Put an unmatched public complaint on the customer the agent found it is about."""
+    _require(by, "link_customer")
+    if not Customer.objects.visible_to(by).filter(pk=customer.pk).exists():
+        raise ValidationError({"customer": _("No such customer within your city companies and projects.")})
+    complaint = _lock(complaint, expected_version)
+    if complaint.customer_id is not None:
+        raise ValidationError({"customer": _("This complaint is already on a customer's record.")})
+    complaint.customer = customer
+    _save(complaint, ["customer"])
+    _event(complaint, by, ComplaintEvent.Kind.CUSTOMER_LINKED, customer.name, customer=customer.pk)
+    return complaint

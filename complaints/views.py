@@ -8,24 +8,33 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cursor_pagination import CursorPage, CursorPaginator, InvalidCursor
+from cursor_pagination import CursorPage, CursorPaginator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import BooleanField, DateTimeField, F, Func, IntegerField, Q, Value
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Department, Role
 from crm.masking import mask_phone
-from crm.paging import PAGE_SIZE, newest_first_page, pager_context
+from crm.paging import (
+    PAGE_SIZE,
+    BrokenCursor,
+    broken_link,
+    cursor_datetime,
+    cursor_id,
+    cursor_parts,
+    newest_first_page,
+    pager_context,
+)
 from crm.rows import local_text, row_url
 from customers import selectors as customer_selectors
 from customers.forms import add_service_errors
@@ -103,10 +112,10 @@ class DueCursorPaginator(CursorPaginator):
         if not cursor:
             return True
         try:
-            due, pk = self.decode_cursor(cursor)
-        except (InvalidCursor, ValueError):
+            self._position(cursor)
+        except BrokenCursor:
             return False
-        return pk is not None and pk.isdigit() and (due is None or parse_datetime(due) is not None)
+        return True
 
     def page_from_request(self, request):
         after, before = request.GET.get("after"), request.GET.get("before")
@@ -117,12 +126,8 @@ class DueCursorPaginator(CursorPaginator):
         return self.page(first=PAGE_SIZE, after=after)
 
     def _position(self, cursor: str) -> tuple[datetime.datetime | None, int]:
-        due, pk = self.decode_cursor(cursor)
-        if due is not None:
-            due = parse_datetime(due)
-            if timezone.is_naive(due):  # SQLite's adapted form is naive UTC
-                due = timezone.make_aware(due, datetime.UTC)
-        return due, int(pk)
+        due, pk = cursor_parts(self, cursor, 2)
+        return (None if due is None else cursor_datetime(due)), cursor_id(pk)
 
     def _beyond(self, due, pk: int, operator: str):
         return RowCompare(
@@ -206,7 +211,7 @@ def _label_board_rows(rows, now: datetime.datetime) -> None:
         category = categories.get(complaint.category_id)
         complaint.category_label = category.label if category else ""
         complaint.project_name = projects.get(complaint.project_id, ("", None))[0]
-        complaint.phone_masked = mask_phone(complaint.customer_phone or "")
+        complaint.phone_masked = mask_phone(complaint.customer_phone or complaint.reporter_phone or "")
         complaint.status_label = statuses.get(complaint.status, complaint.status)
         complaint.type_label = types.get(complaint.complaint_type, complaint.complaint_type)
         complaint.channel_label = channels.get(complaint.channel, complaint.channel)
@@ -231,7 +236,7 @@ def sla_board(request):
     )
     page = paginator.page_from_request(request)
     if page is None:
-        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+        return broken_link(request)
     now = timezone.now()
     _label_board_rows(page, now)
     counters = selectors.sla_counters(user=user, filters=filters)
@@ -318,11 +323,14 @@ def _board_url(request) -> str:
 
 
 @login_required
-@require_GET
+@never_cache
+@require_http_methods(["GET", "POST"])
 def hotline(request):
-    """热线: find the caller by phone (or its last 4 digits), pick the customer and unit, then record."""
+    """热线: find the caller by phone (or its last 4 digits), pick the customer and unit, then record.
+    The phone is posted and the callers listed on the POST's answer: never in a URL, so never in an
+    access log. A GET shows the empty search, whatever `?q=` it carries."""
     _require(request.user, "create")
-    form = forms.HotlineSearchForm(request.GET or None)
+    form = forms.HotlineSearchForm(request.POST if request.method == "POST" else None)
     customers, query = [], None
     if form.is_valid():
         query, customers = customer_selectors.customer_search(user=request.user, text=form.cleaned_data["q"])
@@ -330,6 +338,7 @@ def hotline(request):
         request,
         "complaints/hotline.html",
         {"form": form, "customers": customers, "searched": form.is_bound and form.is_valid(), "query": query},
+        status=400 if form.errors and form.data.get("q", "").strip() else 200,
     )
 
 
@@ -650,6 +659,19 @@ ACTIONS: dict[str, Action] = {
             lambda c: True,
             "outline-secondary",
         ),
+        Action(
+            "link-customer",
+            gettext_lazy("Link to the customer"),
+            "link_customer",
+            forms.LinkCustomerForm,
+            lambda c, by, d, f: services.complaint_link_customer(
+                complaint=c, by=by, customer=d["match"], expected_version=d.get("version")
+            ),
+            lambda c: c.customer_id is None,
+            "warning",
+            needs_user=True,
+            needs_complaint=True,
+        ),
     )
 }
 DONE_MESSAGES = {
@@ -668,6 +690,7 @@ DONE_MESSAGES = {
     "attachment": gettext_lazy("Attachment uploaded."),
     "improvement": gettext_lazy("Improvement item created."),
     "group-case": gettext_lazy("Added to the group case."),
+    "link-customer": gettext_lazy("Linked to the customer."),
 }
 
 
@@ -737,6 +760,7 @@ def _render_detail(request, complaint: Complaint, bound: tuple[str, object] | No
             "actions": actions,
             "now": now,
             "may_see_customer": user.may_see_customers(),
+            "reporter_phone_masked": mask_phone(complaint.reporter_phone),
             "needs_major_report": complaint.severity == Severity.MAJOR
             and not hasattr(complaint, "major_report"),
         },
@@ -820,7 +844,7 @@ def work_order_list(request):
     paginator = DueCursorPaginator(orders, ordering=("due_at", "id"))
     page = paginator.page_from_request(request)
     if page is None:
-        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+        return broken_link(request)
     _label_work_order_rows(page)
     return render(
         request,
@@ -1024,7 +1048,7 @@ def improvements(request):
         items = items.filter(status=status)
     page, pager = newest_first_page(request, items)
     if page is None:
-        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+        return broken_link(request)
     return render(
         request,
         "complaints/improvements.html",

@@ -104,9 +104,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "crm.middleware.UILanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Refuses an oversized body from its Content-Length before anything (CSRF, the next one) reads it.
+    "crm.middleware.RequestSizeLimitMiddleware",
+    "crm.middleware.UnreadableInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "crm.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm.middleware.DataConflictMiddleware",
@@ -330,6 +332,12 @@ IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 10
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 IMPORT_STALE_HOURS = env.int("IMPORT_STALE_HOURS", default=24)
 
+# --- Personal data -------------------------------------------------------------
+# Reveals of clear phone / ID numbers per user ("count/period": s, m, h, d, e.g. "10/10m"); more than
+# REVEAL_BURST_ALERT in its window notifies the user's supervisors and city heads, once per window.
+REVEAL_RATE = env.str("REVEAL_RATE", default="30/h")
+REVEAL_BURST_ALERT = env.str("REVEAL_BURST_ALERT", default="10/10m")
+
 # --- Complaints --------------------------------------------------------------
 # A group case (群诉) is proposed when N open complaints of one category come from one
 # building or project within M days.
@@ -340,6 +348,15 @@ GROUP_CASE_WINDOW_DAYS = env.int("GROUP_CASE_WINDOW_DAYS", default=7)
 # Public complaint form: submissions per IP address (django-ratelimit syntax).
 PUBLIC_COMPLAINT_RATE = env.str("PUBLIC_COMPLAINT_RATE", default="5/h")
 PUBLIC_TRACK_RATE = env.str("PUBLIC_TRACK_RATE", default="20/h")
+
+# One-time codes that let the public form attach a complaint to the phone's customer record.
+PUBLIC_CODE_PHONE_RATE = env.str("PUBLIC_CODE_PHONE_RATE", default="3/h")
+PUBLIC_CODE_IP_RATE = env.str("PUBLIC_CODE_IP_RATE", default="10/h")
+
+# --- Text messages (SMS) ------------------------------------------------------
+# A class with send(phone, text) (notifications.sms); the default writes them to SMS_FILE_PATH.
+SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.FileBackend")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms")
 
 # --- Handover ----------------------------------------------------------------
 # The owner's booking link (/handover/book/<token>/): page views and bookings per IP address.

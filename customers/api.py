@@ -21,12 +21,12 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import PersonalField
-from accounts.services import personal_data_reveal
+from accounts.models import PersonalField, RevealReason
+from accounts.services import RevealLimitReached, personal_data_reveal
 from crm.api import IF_MATCH, VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
 from properties.models import CityCompany, Project, Unit
 
@@ -164,7 +164,21 @@ class CustomerWriteSerializer(serializers.ModelSerializer):
 
 class RevealSerializer(serializers.Serializer):
     field = serializers.ChoiceField(choices=PersonalField.choices)
-    reason = serializers.CharField(max_length=200, help_text=_("Why the clear value is needed; logged."))
+    reason_code = serializers.ChoiceField(
+        choices=RevealReason.choices,
+        help_text=_(
+            "The purpose, required: callback (回访), complaint (投诉处理), handover (交付预约), "
+            "identity (身份核验) or other (其他)."
+        ),
+    )
+    reason = serializers.CharField(
+        max_length=200,
+        # accounts.services.REASON_DETAIL_MIN_LETTERS
+        help_text=_(
+            "The purpose in words, required: at least 4 letters or characters (digits and punctuation "
+            "alone are refused); logged."
+        ),
+    )
 
 
 @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]})
@@ -380,13 +394,24 @@ class CustomerViewSet(
         return self._render(survivor)
 
     @extend_schema(
-        summary=_("Reveal a clear phone list or ID number (logged)"),
+        summary=_("Reveal a clear phone list or ID number (logged, limited per user)"),
+        description=_(
+            "Needs a purpose (`reason_code`) and a written `reason`. Each user may reveal REVEAL_RATE "
+            "values (default 30 an hour, page and API together); beyond that the answer is 429 with "
+            "Retry-After. A burst (REVEAL_BURST_ALERT, default more than 10 in 10 minutes) notifies the "
+            "user's supervisors and city heads."
+        ),
         request=RevealSerializer,
         responses={
             200: RevealResultSerializer,
-            400: OpenApiResponse(description=_("No reason, or an unknown field.")),
+            400: OpenApiResponse(
+                description=_("No purpose or reason, a reason without words, or an unknown field.")
+            ),
             403: OpenApiResponse(description=_("The role may not reveal this field.")),
             404: OpenApiResponse(description=_("Not found within the user's scope.")),
+            429: OpenApiResponse(
+                description=_("The user's reveal limit (REVEAL_RATE) is used up; see Retry-After.")
+            ),
         },
     )
     @action(detail=True, methods=["post"])
@@ -396,14 +421,19 @@ class CustomerViewSet(
         serializer = RevealSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         field = serializer.validated_data["field"]
-        value = personal_data_reveal(
-            user=request.user,
-            customer=customer,
-            field=field,
-            reason=serializer.validated_data["reason"],
-            channel="api",
-            ip_address=request.META.get("REMOTE_ADDR") or None,
-        )
+        try:
+            value = personal_data_reveal(
+                user=request.user,
+                customer=customer,
+                field=field,
+                reason_code=serializer.validated_data["reason_code"],
+                reason=serializer.validated_data["reason"],
+                channel="api",
+                ip_address=request.META.get("REMOTE_ADDR") or None,
+            )
+        except RevealLimitReached as limit:
+            # DRF's throttled answer: 429 with Retry-After; the limit itself is the service's one rule.
+            raise exceptions.Throttled(wait=limit.retry_after.total_seconds(), detail=str(limit)) from None
         response = Response(RevealResultSerializer({"field": field, "value": value}).data)
         response["Cache-Control"] = "no-store"
         return response

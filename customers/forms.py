@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import PersonalField
+from accounts.models import PersonalField, RevealReason
+from crm.validators import validate_single_line_text
 from properties import selectors as property_selectors
 from properties.models import CityCompany, Project
 
@@ -50,6 +51,8 @@ class CustomerListFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
+        max_length=100,
+        validators=[validate_single_line_text],
         widget=forms.TextInput(attrs={"placeholder": _("name, phone, last 4 digits, unit")}),
     )
     city_company = forms.TypedChoiceField(
@@ -210,13 +213,25 @@ class StyledForm(forms.Form):
         style_widgets(self)
 
 
+class SearchForm(forms.Form):
+    """The global search box. It is posted, never sent as `?q=`: a phone or ID number in a URL ends up
+    in every web-server and proxy log on the way."""
+
+    q = forms.CharField(max_length=100, validators=[validate_single_line_text])
+
+
 class RevealForm(StyledForm):
+    """A purpose from the list and a written detail; accounts.services.personal_data_reveal checks both."""
+
     field = forms.ChoiceField(choices=PersonalField.choices, widget=forms.HiddenInput)
+    reason_code = forms.ChoiceField(
+        label=_("Purpose"), choices=[("", _("Purpose…")), *RevealReason.choices], required=False
+    )
     reason = forms.CharField(
         label=_("Reason"),
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Reason, e.g. return call")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Details, e.g. owner called about the leak")}),
     )
 
 

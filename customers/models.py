@@ -242,8 +242,8 @@ class Customer(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["city_company", "-id"], name="customer_city_recent"),
-            # Global search by name (/search/?q=王桂英, customers.selectors: name__contains): a trigram
-            # GIN index turns LIKE '%…%' into an index lookup for three characters or more. PostgreSQL
+            # Global search by name (王桂英 in the search box, customers.selectors: name__contains): a
+            # trigram GIN index turns LIKE '%…%' into an index lookup for three characters or more. PostgreSQL
             # only (migration 00xx creates pg_trgm; other databases skip the index).
             GinIndex(fields=["name"], name="customer_name_trgm", opclasses=["gin_trgm_ops"]),
             # Search by the start of a name (one or two characters, 王伟: name__startswith) and by the

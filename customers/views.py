@@ -13,11 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import PersonalDataAccess, PersonalField, Role
-from accounts.services import personal_data_reveal
-from crm.paging import newest_first_page
+from accounts.services import RevealLimitReached, personal_data_reveal
+from crm.paging import broken_link, newest_first_page
 
 from . import selectors, services
 from .forms import (
@@ -28,6 +29,7 @@ from .forms import (
     HouseholdLinkForm,
     HouseholdMemberAddForm,
     RevealForm,
+    SearchForm,
     add_service_errors,
 )
 from .models import Customer, CustomerMerge, HouseholdMember, Stage
@@ -80,29 +82,46 @@ def _is_htmx(request) -> bool:
 
 
 @login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
 def search(request):
+    """The global search box posts here and the results come back on the POST's answer: the text
+    (often a full phone or ID number) never travels in a URL, so no access log keeps it. A GET shows
+    the empty search box, whatever `?q=` it carries."""
     _require_customer_access(request.user)
-    text = request.GET.get("q", "").strip()[:100]
-    query, customers, units = None, [], []
-    if text:
+    form = SearchForm(request.POST if request.method == "POST" else None)
+    text, query, customers, units = "", None, [], []
+    if form.is_valid():
+        text = form.cleaned_data["q"].strip()
         query, customers = selectors.customer_search(user=request.user, text=text)
         units = selectors.unit_search(user=request.user, text=text)
     return render(
         request,
         "customers/search.html",
         {
+            "form": form,
             "q": text,
             "query_kind": SEARCH_KIND_LABELS.get(query.kind) if query else None,
             "customers": customers,
             "units": units,
         },
+        # An empty box is no error; unreadable text (a control character, too long) is.
+        status=400 if form.errors and form.data.get("q", "").strip() else 200,
     )
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def customer_list(request):
+    """The filter form posts (its search text may be a phone or ID number) and so does its pager; plain
+    filters still work in a link, but a `q` in the URL is ignored: it would sit in the access logs."""
     _require_customer_access(request.user)
-    form = CustomerListFilterForm(request.GET or None, user=request.user)
+    if request.method == "POST":
+        data = request.POST
+    else:
+        data = request.GET.copy()
+        data.pop("q", None)
+    form = CustomerListFilterForm(data or None, user=request.user)
     filters = form.selector_filters() if form.is_valid() else {}
     customers = (
         selectors.customer_list(user=request.user, filters=filters)
@@ -113,7 +132,7 @@ def customer_list(request):
     )
     page, pager = newest_first_page(request, customers)
     if page is None:
-        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+        return broken_link(request)
     selectors.label_customer_rows(page)
     return render(
         request,
@@ -196,19 +215,27 @@ def customer_reveal(request, pk: int):
     if not form.is_valid():
         return HttpResponseBadRequest(_("Unknown field."))
     field = form.cleaned_data["field"]
-    template = "customers/reveal_fragment.html" if _is_htmx(request) else "customers/reveal_page.html"
+    htmx = _is_htmx(request)
+    template = "customers/reveal_fragment.html" if htmx else "customers/reveal_page.html"
     context = {"customer": customer, "form": form, "field": field}
     try:
         value = personal_data_reveal(
             user=request.user,
             customer=customer,
             field=field,
+            reason_code=form.cleaned_data["reason_code"],
             reason=form.cleaned_data["reason"],
             ip_address=_client_ip(request),
         )
     except ValidationError as error:
         add_service_errors(form, error)
         return render(request, template, context)
+    except RevealLimitReached as limit:
+        form.add_error(None, str(limit))
+        # htmx swaps only 2xx answers into the page: the fragment says it; a full page answers 429.
+        response = render(request, template, context, status=200 if htmx else 429)
+        response["Retry-After"] = str(int(limit.retry_after.total_seconds()) + 1)
+        return response
     context["values"] = value if isinstance(value, list) else [value]
     return render(request, template, context)
 

@@ -44,6 +44,17 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """Text messages stay in memory (notifications.sms.outbox), never in var/sms/."""
+    from notifications import sms
+
+    settings.SMS_BACKEND = "notifications.sms.LocmemBackend"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):
     """Assertions on messages read English; the UI default (zh-hans) is tested on its own."""
     settings.LANGUAGE_CODE = "en"

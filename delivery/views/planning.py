@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from itertools import groupby
 
-from cursor_pagination import CursorPaginator, InvalidCursor
+from cursor_pagination import CursorPaginator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
+from crm.paging import BrokenCursor, broken_link, cursor_date, cursor_id, cursor_parts
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
 from properties.models import Project
@@ -88,11 +89,11 @@ class BatchCursorPaginator(CursorPaginator):
         if not cursor:
             return True
         try:
-            day, pk = self.decode_cursor(cursor)
-            datetime.date.fromisoformat(day)
-        except (InvalidCursor, ValueError, TypeError):
+            day, pk = cursor_parts(self, cursor, 2)
+            cursor_date(day), cursor_id(pk)
+        except BrokenCursor:
             return False
-        return pk.isdigit()
+        return True
 
 
 @login_required
@@ -105,7 +106,7 @@ def batch_list(request):
     paginator = BatchCursorPaginator(selectors.batch_list(user=user, filters=filters), ("-starts_on", "-id"))
     after, before = request.GET.get("after"), request.GET.get("before")
     if not (paginator.is_valid(after) and paginator.is_valid(before)):
-        return HttpResponseBadRequest(_("This page link is broken; go back to the first page."))
+        return broken_link(request)
     page = (
         paginator.page(last=PAGE_SIZE, before=before)
         if before

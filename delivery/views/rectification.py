@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Role
 from complaints import services as complaint_services
 from complaints.models import Complaint
-from crm.paging import newest_first_page
+from crm.paging import broken_link, newest_first_page
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
 
@@ -34,8 +34,6 @@ from ..models import Defect, DefectPhoto, Handover, RectificationOrder
 from ..selectors import rectification as selectors
 from ..selectors.inspection import floor_plan_for
 from ..services import rectification as services
-
-BROKEN_LINK = gettext_lazy("This page link is broken; go back to the first page.")
 
 
 def _require(user, action: str) -> None:
@@ -67,7 +65,7 @@ def defect_list(request):
     filters = form.selector_filters() if form.is_valid() else {}
     page, pager = newest_first_page(request, selectors.defect_list(user=user, filters=filters))
     if page is None:
-        return HttpResponseBadRequest(BROKEN_LINK)
+        return broken_link(request)
     now = timezone.now()
     for defect in page:
         defect.deadline = defect_deadline_state(defect, now)
@@ -456,7 +454,7 @@ def order_list(request):
     filters = form.selector_filters() if form.is_valid() else {"status": selectors.OPEN}
     page, pager = newest_first_page(request, selectors.order_list(user=user, filters=filters))
     if page is None:
-        return HttpResponseBadRequest(BROKEN_LINK)
+        return broken_link(request)
     return render(
         request,
         "delivery/rectification/order_list.html",

@@ -157,7 +157,9 @@ def _customer_form_data(response) -> dict:
 
 
 def test_reveal_log_is_read_only(client, group_admin, owner):
-    personal_data_reveal(user=group_admin, customer=owner, field="phone", reason="回访核实")
+    personal_data_reveal(
+        user=group_admin, customer=owner, field="phone", reason_code="callback", reason="回访核实"
+    )
     access = PersonalDataAccess.objects.get()
     client.force_login(group_admin)
 
@@ -175,8 +177,16 @@ def test_reveal_log_is_read_only(client, group_admin, owner):
 def test_reveal_log_shows_a_city_head_only_their_customers(
     client, group_admin, city_head_admin, owner, other_city_customer
 ):
-    personal_data_reveal(user=group_admin, customer=owner, field="phone", reason="回访核实")
-    personal_data_reveal(user=group_admin, customer=other_city_customer, field="phone", reason="回访核实")
+    personal_data_reveal(
+        user=group_admin, customer=owner, field="phone", reason_code="callback", reason="回访核实"
+    )
+    personal_data_reveal(
+        user=group_admin,
+        customer=other_city_customer,
+        field="phone",
+        reason_code="callback",
+        reason="回访核实",
+    )
     client.force_login(city_head_admin)
 
     response = client.get(reverse("admin:accounts_personaldataaccess_changelist"))
@@ -272,7 +282,9 @@ def test_every_admin_page_renders_for_the_group_admin(client, group_admin, owner
     from tests.factories import PhaseFactory
 
     PhaseFactory(project=project)
-    personal_data_reveal(user=group_admin, customer=owner, field="phone", reason="回访核实")
+    personal_data_reveal(
+        user=group_admin, customer=owner, field="phone", reason_code="callback", reason="回访核实"
+    )
     client.force_login(group_admin)
 
     changelist = client.get(reverse(f"admin:{model}_changelist"))

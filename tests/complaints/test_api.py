@@ -827,10 +827,11 @@ def test_an_id_beyond_a_bigint_is_a_404(endpoint, agent, complaint):
     )
 
 
-def test_a_garbage_cursor_is_a_404_not_a_500(agent, complaint):
+def test_a_garbage_cursor_is_a_400_not_a_500(agent, complaint):
+    """Finding 10.8: bad input is a 400 with a field message (tests/crm/test_bad_input.py walks every list)."""
     response = client_for(agent).get(f"{API}/complaints/?cursor=zzz")
 
-    assert response.status_code == 404
+    assert response.status_code == 400 and "cursor" in response.json()
 
 
 def _fill(project, agent, supervisor, builder, rows: int) -> None:

@@ -1,9 +1,11 @@
+import re
+
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from complaints.models import Attachment, Channel, Complaint, ComplaintEvent, SlaTarget
+from complaints.models import Attachment, Channel, Complaint, ComplaintEvent, PublicPhoneCode, SlaTarget
 from complaints.services import complaint_add_note, complaint_dispatch, complaint_respond
 from customers.models import AcquisitionChannel, Customer, CustomerPhone
 from tests.factories import image_bytes
@@ -12,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 SUBMIT = reverse("public:submit")
 TRACK = reverse("public:track")
+CODE = reverse("public:code")
 
 
 @pytest.fixture(autouse=True)
@@ -35,9 +38,14 @@ def form_data(project, leak, **overrides):
     return data
 
 
-def test_submit_creates_an_online_customer_and_a_web_form_complaint_with_a_running_clock(
-    client, project, leak
-):
+def texted_code(client, sms_outbox, phone="13900001234") -> str:
+    """Ask for a code as the page's script does and read it from the text message."""
+    response = client.post(CODE, {"phone": phone}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200, response.content
+    return re.search(r"\b(\d{6})\b", sms_outbox[-1].text).group(1)
+
+
+def test_submit_without_a_code_records_the_contact_as_given_and_a_running_clock(client, project, leak):
     response = client.post(SUBMIT, form_data(project, leak))
 
     assert response.status_code == 302 and response.url == reverse("public:submitted")
@@ -46,26 +54,55 @@ def test_submit_creates_an_online_customer_and_a_web_form_complaint_with_a_runni
     assert complaint.project == project and complaint.title == "卫生间天花板漏水"
     assert complaint.sla_target == SlaTarget.FIRST_RESPONSE
     assert complaint.first_response_due_at is not None and complaint.sla_next_check_at is not None
-    customer = complaint.customer
-    assert customer.name == "李娜" and customer.acquisition_channel == AcquisitionChannel.ONLINE
-    assert customer.city_company == project.city_company and customer.registered_project == project
-    assert list(customer.phones.values_list("number", "is_primary")) == [("13900001234", True)]
+    assert complaint.customer is None
+    assert (complaint.reporter_name, complaint.reporter_phone) == ("李娜", "13900001234")
+    assert not Customer.objects.exists()
     page = client.get(response.url)
     assert complaint.number in page.content.decode()
     assert f"{TRACK}?number={complaint.number}" in page.content.decode()
 
 
-def test_an_existing_customer_is_found_by_phone_and_the_unit_by_its_code(client, project, leak, owner):
+def test_with_the_texted_code_an_unknown_phone_becomes_an_online_customer(client, project, leak, sms_outbox):
+    code = texted_code(client, sms_outbox)
+    client.post(SUBMIT, form_data(project, leak, code=code))
+
+    customer = Complaint.objects.get().customer
+    assert customer.name == "李娜" and customer.acquisition_channel == AcquisitionChannel.ONLINE
+    assert customer.city_company == project.city_company and customer.registered_project == project
+    assert list(customer.phones.values_list("number", "is_primary")) == [("13900001234", True)]
+
+
+def test_finding_10_11_an_owners_phone_without_a_code_does_not_reach_the_owners_record(
+    client, project, leak, owner
+):
+    """Anyone may type a phone number: the complaint keeps the contact as given, for an agent to match."""
     client.post(SUBMIT, form_data(project, leak, name="张先生", phone="13812345678", unit_text="3栋1单元502"))
 
     complaint = Complaint.objects.get()
-    assert complaint.customer == owner
+    assert complaint.customer is None and not owner.complaints.exists()
+    assert (complaint.reporter_name, complaint.reporter_phone) == ("张先生", "13812345678")
     assert complaint.unit.code == "3-1-502"
     assert Customer.objects.count() == 1 and CustomerPhone.objects.count() == 1
 
 
-def test_the_same_phone_in_another_city_company_is_a_new_customer(client, other_project, leak, owner):
-    client.post(SUBMIT, form_data(other_project, leak, phone="13812345678"))
+def test_finding_10_11_with_the_code_texted_to_the_owners_phone_it_is_linked(
+    client, project, leak, owner, sms_outbox
+):
+    code = texted_code(client, sms_outbox, phone="13812345678")
+    assert sms_outbox[-1].phone == "13812345678"
+    client.post(SUBMIT, form_data(project, leak, name="张先生", phone="138 1234 5678", code=code))
+
+    complaint = Complaint.objects.get()
+    assert complaint.customer == owner
+    assert Customer.objects.count() == 1 and CustomerPhone.objects.count() == 1
+    assert PublicPhoneCode.objects.get().used_at is not None
+
+
+def test_the_same_phone_in_another_city_company_is_a_new_customer(
+    client, other_project, leak, owner, sms_outbox
+):
+    code = texted_code(client, sms_outbox, phone="13812345678")
+    client.post(SUBMIT, form_data(other_project, leak, phone="13812345678", code=code))
 
     complaint = Complaint.objects.get()
     assert complaint.customer != owner and complaint.customer.city_company == other_project.city_company
@@ -111,11 +148,21 @@ def test_submissions_beyond_the_rate_get_a_friendly_429(client, project, leak, s
     assert client.post(SUBMIT, form_data(project, leak), REMOTE_ADDR="10.0.0.9").status_code == 302
 
 
-def test_form_errors_do_not_use_up_the_allowance(client, project, leak, settings):
-    settings.PUBLIC_COMPLAINT_RATE = "1/h"
-    for _ in range(3):
+def test_finding_10_5_failed_submissions_use_up_the_allowance_too(client, project, leak, settings):
+    """Every POST counts, checked before its form is read: the 6th invalid one in the hour is refused."""
+    assert settings.PUBLIC_COMPLAINT_RATE == "5/h"
+    for _ in range(5):
         assert client.post(SUBMIT, form_data(project, leak, phone="1")).status_code == 200
-    assert client.post(SUBMIT, form_data(project, leak)).status_code == 302
+    response = client.post(SUBMIT, form_data(project, leak))
+    assert response.status_code == 429 and "Too many requests" in response.content.decode()
+    assert not Complaint.objects.exists()
+
+
+def test_finding_10_5_posts_that_are_no_form_at_all_count_as_well(client, project, leak, settings):
+    settings.PUBLIC_COMPLAINT_RATE = "2/h"
+    client.post(SUBMIT, {})
+    client.post(SUBMIT, {"photos": SimpleUploadedFile("x.bin", b"0" * 1024)})
+    assert client.post(SUBMIT, form_data(project, leak)).status_code == 429
 
 
 @pytest.fixture

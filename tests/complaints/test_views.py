@@ -378,7 +378,7 @@ def test_contractor_accepts_reports_progress_with_photo_and_completes(
 
 def test_hotline_finds_the_caller_by_the_last_four_digits(client, agent, owner, owned_unit):
     client.force_login(agent)
-    response = client.get(reverse("complaints:hotline"), {"q": "5678"})
+    response = client.post(reverse("complaints:hotline"), {"q": "5678"})
     content = response.content.decode()
     assert owner.name in content
     assert f"?customer={owner.pk}&amp;unit={owned_unit.pk}" in content

@@ -88,3 +88,17 @@ def test_finding_10_12_the_docs_send_an_anonymous_browser_to_the_login_page(clie
 
     assert response.status_code == 302
     assert response.url.startswith("/login/?next=/api/docs/")
+
+
+def test_finding_10_10_the_schema_documents_the_reveal_purpose_and_its_limit(tmp_path):
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    reveal = schema["paths"]["/api/v1/customers/{id}/reveal/"]["post"]
+    assert "429" in reveal["responses"]
+    request = schema["components"]["schemas"]["RevealRequest"]
+    assert {"field", "reason_code", "reason"} <= set(request["required"])
+    codes = schema["components"]["schemas"][
+        request["properties"]["reason_code"]["allOf"][0]["$ref"].split("/")[-1]
+    ]
+    assert codes["enum"] == ["callback", "complaint", "handover", "identity", "other"]

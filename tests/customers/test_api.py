@@ -76,7 +76,9 @@ def test_other_city_agent_cannot_reveal_update_or_remove(owner, member, other_ag
 
     assert (
         client.post(
-            f"{API}/customers/{owner.pk}/reveal/", {"field": "phone", "reason": "回访"}, format="json"
+            f"{API}/customers/{owner.pk}/reveal/",
+            {"field": "phone", "reason_code": "callback", "reason": "业主来电回访"},
+            format="json",
         ).status_code
         == 404
     )
@@ -163,7 +165,9 @@ def test_readonly_manager_reads_but_every_write_is_403(readonly_manager, owner, 
 
 def test_readonly_manager_may_not_reveal(readonly_manager, owner):
     response = client_for(readonly_manager).post(
-        f"{API}/customers/{owner.pk}/reveal/", {"field": "phone", "reason": "回访"}, format="json"
+        f"{API}/customers/{owner.pk}/reveal/",
+        {"field": "phone", "reason_code": "callback", "reason": "业主来电回访"},
+        format="json",
     )
 
     assert response.status_code == 403
@@ -218,7 +222,9 @@ def test_customer_shows_derived_stage(agent, owner):
 
 def test_reveal_phone_returns_clear_numbers_and_logs_an_api_access(agent, owner):
     response = client_for(agent).post(
-        f"{API}/customers/{owner.pk}/reveal/", {"field": "phone", "reason": "业主来电回访"}, format="json"
+        f"{API}/customers/{owner.pk}/reveal/",
+        {"field": "phone", "reason_code": "callback", "reason": "业主来电回访"},
+        format="json",
     )
 
     assert response.status_code == 200
@@ -236,7 +242,9 @@ def test_reveal_phone_returns_clear_numbers_and_logs_an_api_access(agent, owner)
 
 def test_supervisor_reveals_the_id_number(supervisor, owner):
     response = client_for(supervisor).post(
-        f"{API}/customers/{owner.pk}/reveal/", {"field": "id_number", "reason": "核对合同"}, format="json"
+        f"{API}/customers/{owner.pk}/reveal/",
+        {"field": "id_number", "reason_code": "identity", "reason": "核对合同"},
+        format="json",
     )
 
     assert response.status_code == 200
@@ -246,7 +254,9 @@ def test_supervisor_reveals_the_id_number(supervisor, owner):
 
 def test_agent_may_not_reveal_the_id_number(agent, owner):
     response = client_for(agent).post(
-        f"{API}/customers/{owner.pk}/reveal/", {"field": "id_number", "reason": "核对"}, format="json"
+        f"{API}/customers/{owner.pk}/reveal/",
+        {"field": "id_number", "reason_code": "identity", "reason": "核对身份"},
+        format="json",
     )
 
     assert response.status_code == 403
@@ -257,11 +267,16 @@ def test_agent_may_not_reveal_the_id_number(agent, owner):
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"field": "phone"}, "reason"),
-        ({"field": "phone", "reason": ""}, "reason"),
-        ({"field": "phone", "reason": " x "}, "reason"),  # one character after trimming
-        ({"field": "salary", "reason": "回访"}, "field"),
-        ({"reason": "回访"}, "field"),
+        ({"field": "phone", "reason_code": "callback"}, "reason"),
+        ({"field": "phone", "reason_code": "callback", "reason": ""}, "reason"),
+        (
+            {"field": "phone", "reason_code": "callback", "reason": " x "},
+            "reason",
+        ),  # one character after trimming
+        ({"field": "phone", "reason": "业主来电回访"}, "reason_code"),
+        ({"field": "phone", "reason_code": "bulk", "reason": "业主来电回访"}, "reason_code"),
+        ({"field": "salary", "reason_code": "callback", "reason": "业主来电回访"}, "field"),
+        ({"reason_code": "callback", "reason": "业主来电回访"}, "field"),
     ],
 )
 def test_reveal_without_a_reason_or_a_known_field_is_a_400(payload, field, agent, owner):

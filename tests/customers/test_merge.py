@@ -73,7 +73,13 @@ def test_everything_of_the_duplicate_moves_to_the_survivor(
         description="5栋101卫生间漏水",
         project=owned_unit.project,
     )
-    personal_data_reveal(user=supervisor, customer=duplicate, field=PersonalField.PHONE, reason="回访")
+    personal_data_reveal(
+        user=supervisor,
+        customer=duplicate,
+        field=PersonalField.PHONE,
+        reason_code="callback",
+        reason="业主来电回访",
+    )
     referred = CustomerFactory(city_company=owner.city_company, referrer=duplicate)
     duplicate_pk = duplicate.pk
 

@@ -141,7 +141,9 @@ def test_second_active_contract_on_a_unit_is_refused(agent, owned_unit, owner):
 
 
 def test_reveal_returns_clear_phone_and_logs_the_reason(agent, owner):
-    value = personal_data_reveal(user=agent, customer=owner, field="phone", reason="回访电话")
+    value = personal_data_reveal(
+        user=agent, customer=owner, field="phone", reason_code="callback", reason="回访电话"
+    )
     assert value == ["13812345678"]
     access = PersonalDataAccess.objects.get()
     assert (access.user, access.customer, access.field, access.reason) == (agent, owner, "phone", "回访电话")
@@ -149,13 +151,15 @@ def test_reveal_returns_clear_phone_and_logs_the_reason(agent, owner):
 
 def test_reveal_without_reason_is_refused_and_not_logged(agent, owner):
     with pytest.raises(ValidationError):
-        personal_data_reveal(user=agent, customer=owner, field="phone", reason=" ")
+        personal_data_reveal(user=agent, customer=owner, field="phone", reason_code="callback", reason=" ")
     assert not PersonalDataAccess.objects.exists()
 
 
 def test_agent_may_not_reveal_id_numbers(agent, owner):
     with pytest.raises(PermissionDenied):
-        personal_data_reveal(user=agent, customer=owner, field="id_number", reason="核对身份")
+        personal_data_reveal(
+            user=agent, customer=owner, field="id_number", reason_code="identity", reason="核对身份"
+        )
     assert not PersonalDataAccess.objects.exists()
 
 

@@ -69,7 +69,10 @@ def test_agent_of_another_city_gets_404_on_this_citys_customer(client, other_age
     client.force_login(other_agent)
     for url in customer_pages(owner.pk):
         assert client.get(url).status_code == 404, url
-    response = client.post(reverse("customers:reveal", args=[owner.pk]), {"field": "phone", "reason": "回访"})
+    response = client.post(
+        reverse("customers:reveal", args=[owner.pk]),
+        {"field": "phone", "reason_code": "callback", "reason": "业主来电回访"},
+    )
     assert response.status_code == 404
     assert not PersonalDataAccess.objects.exists()
 
@@ -87,7 +90,10 @@ def test_contractor_gets_403_on_customer_pages(client, contractor, owner):
 
 def test_contractor_gets_403_on_reveal_and_logs_nothing(client, contractor, owner):
     client.force_login(contractor)
-    response = client.post(reverse("customers:reveal", args=[owner.pk]), {"field": "phone", "reason": "回访"})
+    response = client.post(
+        reverse("customers:reveal", args=[owner.pk]),
+        {"field": "phone", "reason_code": "callback", "reason": "业主来电回访"},
+    )
     assert response.status_code == 403
     assert not PersonalDataAccess.objects.exists()
 
@@ -115,7 +121,7 @@ def test_read_only_manager_sees_the_customer_but_may_not_edit(client, project, o
 )
 def test_search_finds_the_owner_and_links_by_name(agent_client, owner, text, kind):
     CustomerFactory(city_company=owner.city_company, name="李娜")
-    response = agent_client.get(reverse("customers:search"), {"q": text})
+    response = agent_client.post(reverse("customers:search"), {"q": text})
     html = response.content.decode()
     assert response.status_code == 200
     detail_url = reverse("customers:detail", args=[owner.pk])
@@ -127,13 +133,13 @@ def test_search_finds_the_owner_and_links_by_name(agent_client, owner, text, kin
 
 
 def test_search_by_unit_also_lists_the_matching_unit(agent_client, owned_unit):
-    html = agent_client.get(reverse("customers:search"), {"q": "四季花城 3-1-502"}).content.decode()
+    html = agent_client.post(reverse("customers:search"), {"q": "四季花城 3-1-502"}).content.decode()
     assert reverse("properties:unit-detail", args=[owned_unit.pk]) in html
 
 
 def test_search_does_not_show_customers_of_another_city(client, other_agent, owner):
     client.force_login(other_agent)
-    html = client.get(reverse("customers:search"), {"q": "张伟"}).content.decode()
+    html = client.post(reverse("customers:search"), {"q": "张伟"}).content.decode()
     assert reverse("customers:detail", args=[owner.pk]) not in html
 
 
@@ -166,7 +172,7 @@ def test_edit_form_never_puts_the_clear_phone_or_id_number_in_the_page(agent_cli
 def test_reveal_with_a_reason_shows_the_number_and_logs_the_access(agent_client, agent, owner):
     response = agent_client.post(
         reverse("customers:reveal", args=[owner.pk]),
-        {"field": "phone", "reason": "回访客户"},
+        {"field": "phone", "reason_code": "callback", "reason": "回访客户"},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
@@ -179,7 +185,8 @@ def test_reveal_with_a_reason_shows_the_number_and_logs_the_access(agent_client,
 
 def test_reveal_without_htmx_renders_a_page_with_the_number(agent_client, owner):
     response = agent_client.post(
-        reverse("customers:reveal", args=[owner.pk]), {"field": "phone", "reason": "回访客户"}
+        reverse("customers:reveal", args=[owner.pk]),
+        {"field": "phone", "reason_code": "callback", "reason": "回访客户"},
     )
     assert response.status_code == 200
     assert "<html" in response.content.decode()
@@ -189,18 +196,19 @@ def test_reveal_without_htmx_renders_a_page_with_the_number(agent_client, owner)
 def test_reveal_without_a_reason_shows_the_error_and_logs_nothing(agent_client, owner):
     response = agent_client.post(
         reverse("customers:reveal", args=[owner.pk]),
-        {"field": "phone", "reason": " "},
+        {"field": "phone", "reason_code": "callback", "reason": " "},
         HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
-    assert "Say why you need to see this value." in html
+    assert "Say why you need to see this value" in html
     assert CLEAR_PHONE not in html
     assert not PersonalDataAccess.objects.exists()
 
 
 def test_agent_may_not_reveal_an_id_number(agent_client, owner):
     response = agent_client.post(
-        reverse("customers:reveal", args=[owner.pk]), {"field": "id_number", "reason": "核对身份"}
+        reverse("customers:reveal", args=[owner.pk]),
+        {"field": "id_number", "reason_code": "identity", "reason": "核对身份"},
     )
     assert response.status_code == 403
     assert not PersonalDataAccess.objects.exists()
@@ -209,7 +217,8 @@ def test_agent_may_not_reveal_an_id_number(agent_client, owner):
 def test_supervisor_reveals_the_id_number_and_sees_the_access_log(client, supervisor, owner):
     client.force_login(supervisor)
     response = client.post(
-        reverse("customers:reveal", args=[owner.pk]), {"field": "id_number", "reason": "核对身份"}
+        reverse("customers:reveal", args=[owner.pk]),
+        {"field": "id_number", "reason_code": "identity", "reason": "核对身份"},
     )
     assert owner.id_number in response.content.decode()
     html = client.get(reverse("customers:detail", args=[owner.pk])).content.decode()
@@ -482,7 +491,7 @@ def test_search_query_count_does_not_grow_with_rows(
     make_owners(project, rows)
     client.force_login(agent)
     with django_assert_max_num_queries(SEARCH_QUERIES):
-        response = client.get(reverse("customers:search"), {"q": "业主"})
+        response = client.post(reverse("customers:search"), {"q": "业主"})
     assert len(response.context["customers"]) == rows
 
 

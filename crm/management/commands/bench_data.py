@@ -622,7 +622,7 @@ class Command(BaseCommand):
                     c.reopen_count, c.sla_policy_id, c.first_response_due_at, c.plan_due_at,
                     c.resolution_due_at, c.first_responded_at, c.plan_agreed_at, c.resolved_at, c.closed_at,
                     c.paused_at, c.pause_reason, c.sla_started_at, c.sla_target, c.sla_warned,
-                    c.escalation_level, c.sla_next_check_at, 1,
+                    c.escalation_level, c.sla_next_check_at, 1, "", "",
                 )  # fmt: skip
                 # A few events each: received, dispatched, plan, resolved, closed (what happened so far).
                 event(cid, "created", received, handler)
@@ -693,6 +693,8 @@ class Command(BaseCommand):
                 "escalation_level",
                 "sla_next_check_at",
                 "version",
+                "reporter_name",  # a public form's contact as given; the bench files none
+                "reporter_phone",
             ],  # fmt: skip
             self._draining(rows(), events, work_orders, visits),
             total,
