@@ -75,7 +75,7 @@ def test_finding_10_12_the_access_log_records_the_client_not_a_spoofed_header(
 
     response = client_for(agent).post(
         f"/api/v1/customers/{owner.pk}/reveal/",
-        {"field": "phone", "reason": "业主来电回访"},
+        {"field": "phone", "reason_code": "callback", "reason": "业主来电回访"},
         format="json",
         HTTP_X_FORWARDED_FOR="203.0.113.5",
     )
