@@ -115,6 +115,21 @@ def test_finding_10_3_contractor_api_lists_and_details_only_their_projects_work(
     assert api.get(f"{API}/complaints/{there.complaint_id}/").status_code == 404
 
 
+def test_finding_10_3_the_complaint_page_shows_a_contractor_only_their_companys_orders(
+    client, crew, supervisor, make_complaint, firm, project
+):
+    rival = ContractorFactory(name="华艺门窗", projects=[project])
+    complaint = _planned(make_complaint(), supervisor)
+    ours = _order(complaint, supervisor, contractor=firm)
+    theirs = _order(complaint, supervisor, contractor=rival, description="更换窗扇")
+    client.force_login(crew)
+
+    page = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert ours.number in page and theirs.number not in page
+    detail = client_for(crew).get(f"{API}/complaints/{complaint.pk}/").json()
+    assert [order["id"] for order in detail["work_orders"]] == [ours.pk]
+
+
 def test_finding_10_3_contractor_may_not_work_on_the_other_projects_order(client, crew, orders):
     _here, there = orders
     client.force_login(crew)
