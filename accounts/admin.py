@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 
-from .models import PersonalDataAccess, User
+from .models import Contractor, PersonalDataAccess, User
 from .services import staff_deactivate_departed, staff_set_role
 
 
@@ -112,7 +112,10 @@ class StaffAdmin(UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("display_name", "first_name", "last_name", "email", "phone")}),
-        (_("Role and data scope"), {"fields": ("role", "city_companies", "projects")}),
+        (
+            _("Role and data scope"),
+            {"fields": ("role", "city_companies", "projects", "department", "contractor")},
+        ),
         (_("Employment"), {"fields": ("is_active", "employment_ends_on", "deactivated_at")}),
         (
             _("Admin permissions"),
@@ -156,6 +159,17 @@ class StaffAdmin(UserAdmin):
     def deactivate_departed(self, request, queryset):
         count = staff_deactivate_departed()
         self.message_user(request, _("%(count)d account(s) disabled.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(Contractor)
+class ContractorAdmin(admin.ModelAdmin):
+    """The companies and the projects each is engaged on: work goes only there, and a contractor user
+    sees it only in the projects assigned to them (Staff → projects)."""
+
+    list_display = ("name", "trade", "contact_phone", "is_active")
+    list_filter = ("is_active", "projects__city_company")
+    search_fields = ("name", "trade")
+    filter_horizontal = ("projects",)
 
 
 @admin.register(PersonalDataAccess)

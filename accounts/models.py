@@ -8,6 +8,7 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,13 +77,37 @@ class Department(models.TextChoices):
     CUSTOMER_SERVICE = "customer_service", _("Customer service (客服)")
 
 
+class ContractorQuerySet(models.QuerySet):
+    def working_on(self, project_id: int) -> ContractorQuerySet:
+        """The active companies engaged on the project: the only ones its work may go to."""
+        return self.filter(is_active=True, projects=project_id)
+
+
 class Contractor(models.Model):
-    """An external company (施工单位/维保单位) whose users see only their own work."""
+    """An external company (施工单位/维保单位) whose users see only their own work.
+
+    `projects` is the company's engagement: the projects it works on, kept in the admin. Work
+    orders, defects and rectification orders go only to a company engaged on their project. It is a
+    fact of its own, not derived from the company's user accounts: a company is engaged before (and
+    whether or not) anyone there has a login, and which projects each of its users sees is that user's
+    own assignment (User.projects): the company's work ∩ the user's projects (accounts.scope).
+    """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     trade = models.CharField(_("trade"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    projects = models.ManyToManyField(
+        "properties.Project",
+        blank=True,
+        related_name="contractors",
+        verbose_name=_("projects worked on"),
+        help_text=_(
+            "Work orders, defects and rectification orders go only to a company engaged on the project."
+        ),
+    )
+
+    objects = ContractorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -93,7 +118,17 @@ class Contractor(models.Model):
         return self.name
 
 
-class StaffUserManager(UserManager):
+class StaffQuerySet(models.QuerySet):
+    def working_on(self, project) -> StaffQuerySet:
+        """Active staff whose scope covers the project: the queryset form of Scope.for_user (the group
+        administrators, those assigned to the project, those of its city company)."""
+        return self.filter(
+            Q(role=Role.GROUP_ADMIN) | Q(projects=project.pk) | Q(city_companies=project.city_company_id),
+            is_active=True,
+        ).distinct()
+
+
+class StaffUserManager(UserManager.from_queryset(StaffQuerySet)):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", Role.GROUP_ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)

@@ -43,7 +43,7 @@ DELIVERY_VIEW = dict.fromkeys(DELIVERY_MODELS + DELIVERY_SETUP, VIEW)
 # they are history (on_delete=PROTECT), and the reveal log is never edited by anyone.
 ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     Role.GROUP_ADMIN: {
-        "accounts": {"user": ALL, "personaldataaccess": VIEW},
+        "accounts": {"user": ALL, "contractor": EDIT, "personaldataaccess": VIEW},
         "properties": dict.fromkeys(PROPERTY_MODELS, ALL),
         "customers": dict.fromkeys(CUSTOMER_MODELS, ALL),
         "complaints": {**COMPLAINTS_VIEW, **dict.fromkeys(COMPLAINT_SETUP, EDIT)},

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -15,6 +17,8 @@ class Scope:
     city_company_ids: frozenset[int] = field(default_factory=frozenset)
     # Every project the user may see: assigned ones plus all of their city companies' projects.
     project_ids: frozenset[int] = field(default_factory=frozenset)
+    # A contractor user's company: they see its work, and only in the projects above.
+    contractor_id: int | None = None
 
     @classmethod
     def for_user(cls, user) -> Scope:
@@ -31,4 +35,24 @@ class Scope:
         if city_ids:
             # Their city companies' projects, from the cached reference data (no query per request).
             project_ids |= {pk for pk, (_name, city) in projects_by_id().items() if city in city_ids}
-        return cls(city_company_ids=city_ids, project_ids=frozenset(project_ids))
+        contractor_id = user.contractor_id if user.role == Role.CONTRACTOR else None
+        return cls(city_company_ids=city_ids, project_ids=frozenset(project_ids), contractor_id=contractor_id)
+
+    def covers(self, project_id: int | None) -> bool:
+        return self.is_unrestricted or project_id in self.project_ids
+
+    # A contractor user's rows: their own company's work in the projects they are assigned to. A company
+    # working in several cities is no pass to all of them (finding 10.3). The one rule, in two forms:
+    # a filter for querysets (work orders, defects, rectification orders) and a test for one row.
+
+    def firm_work(self, *, project: str = "project", contractor: str = "contractor") -> Q:
+        if self.contractor_id is None:
+            return Q(pk__in=[])
+        return Q(**{f"{contractor}_id": self.contractor_id, f"{project}_id__in": self.project_ids})
+
+    def is_firm_work(self, *, contractor_id: int | None, project_id: int | None) -> bool:
+        return (
+            self.contractor_id is not None
+            and contractor_id == self.contractor_id
+            and project_id in self.project_ids
+        )

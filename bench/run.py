@@ -270,7 +270,6 @@ def find_fixtures(*, depth_pages: int = 50) -> Fixtures:
 
 def _deep_list_cursors(user, depth_pages: int) -> tuple[str | None, str | None]:
     """The `after` cursors `depth_pages` pages down the user's customer list and open work orders."""
-    from complaints import services as complaint_services
     from complaints.models import WorkOrder
     from complaints.views import PAGE_SIZE as WORK_ORDER_PAGE_SIZE
     from complaints.views import DueCursorPaginator
@@ -282,7 +281,7 @@ def _deep_list_cursors(user, depth_pages: int) -> tuple[str | None, str | None]:
     depth = depth_pages * CUSTOMER_PAGE_SIZE
     # On a small database (the tests), the last row stands in for the deep one.
     customer = customers.queryset.only("pk")[depth - 1 : depth].first() or customers.queryset.last()
-    orders = complaint_services.work_orders_visible_to(user).exclude(
+    orders = WorkOrder.objects.visible_to(user).exclude(
         status__in=[WorkOrder.Status.DONE, WorkOrder.Status.CANCELLED]
     )
     order_pages = DueCursorPaginator(orders, ordering=("due_at", "id"))

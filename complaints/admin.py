@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyAdmin, ScopedAdmin
 
 from .models import Category, Complaint, GroupCase, ImprovementItem, SlaAlert, SlaPolicy, WorkOrder
-from .services import work_orders_visible_to
 
 
 @admin.register(Category)
@@ -132,9 +131,6 @@ class WorkOrderAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_filter = ("status", "department", "contractor")
     search_fields = ("number", "complaint__number")
     list_select_related = ("complaint", "contractor", "assignee")
-
-    def scope_queryset(self, request, queryset):
-        return queryset.filter(pk__in=work_orders_visible_to(request.user).values("pk"))
 
 
 @admin.register(SlaAlert)

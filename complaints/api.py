@@ -2,9 +2,9 @@
 sla-policies, notifications, improvement-items, group-cases.
 
 - Scope: complaints go through `Complaint.objects.visible_to(user)` (contractors: the complaints of
-  their work orders; department staff: their department's), work orders through
-  `services.work_orders_visible_to(user)`. Outside the scope → 404; references in a payload
-  resolve within the scope only.
+  their company's work orders in their projects; department staff: their department's in their
+  projects), work orders through `WorkOrder.objects.visible_to(user)`. Outside the scope → 404;
+  references in a payload resolve within the scope only.
 - Roles: every write names its action in `services.ACTION_ROLES`; `services.may()` refuses it
   with a 403 before the payload is read, and the service checks again.
 - Concurrency: complaints and work orders carry `version`. Every action must say which version
@@ -16,7 +16,7 @@ sla-policies, notifications, improvement-items, group-cases.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -732,7 +732,7 @@ class ComplaintViewSet(
 
 
 def _work_order_queryset(user):
-    return services.work_orders_visible_to(user).select_related("contractor", "assignee")
+    return WorkOrder.objects.visible_to(user).select_related("contractor", "assignee")
 
 
 def _render_work_order(pk: int, context: dict, status_code: int = status.HTTP_200_OK) -> Response:
@@ -976,16 +976,9 @@ class ImprovementItemViewSet(
     action_roles = {"create": "improvement", "set_status": "improvement"}
 
     def get_queryset(self):
-        user = self.request.user
-        items = ImprovementItem.objects.prefetch_related(
+        return ImprovementItem.objects.visible_to(self.request.user).prefetch_related(
             Prefetch("complaints", queryset=Complaint.objects.only("id"))
         )
-        if user.scope.is_unrestricted:
-            return items
-        items = items.filter(Q(project_id__in=user.scope.project_ids) | Q(created_by=user))
-        if user.role == Role.DEPARTMENT_STAFF:
-            items = items.filter(department=user.department)
-        return items
 
     def create(self, request, *args, **kwargs):
         serializer = ImprovementItemCreateSerializer(data=request.data, context=self.get_serializer_context())

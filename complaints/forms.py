@@ -306,7 +306,7 @@ class WorkOrderForm(VersionedForm):
         label=_("Department"), choices=[BLANK, *Department.choices], required=False
     )
     contractor = forms.ModelChoiceField(
-        label=_("Contractor"), queryset=Contractor.objects.filter(is_active=True), required=False
+        label=_("Contractor"), queryset=Contractor.objects.none(), required=False
     )
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
     description = forms.CharField(label=_("Task"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -316,12 +316,17 @@ class WorkOrderForm(VersionedForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, complaint: Complaint, **kwargs):
         super().__init__(*args, **kwargs)
-        department_staff = colleagues(user, [Role.DEPARTMENT_STAFF]).values("pk")
-        self.fields["assignee"].queryset = User.objects.filter(
-            Q(role=Role.CONTRACTOR) | Q(pk__in=department_staff), is_active=True
-        ).order_by("display_name", "username")
+        # Only companies engaged on the complaint's project, and people working on it: the service
+        # refuses the others (complaints.services.work_order_create).
+        contractors = Contractor.objects.working_on(complaint.project_id)
+        self.fields["contractor"].queryset = contractors.order_by("name")
+        self.fields["assignee"].queryset = (
+            User.objects.working_on(complaint.project)
+            .filter(Q(role=Role.CONTRACTOR, contractor__in=contractors) | Q(role=Role.DEPARTMENT_STAFF))
+            .order_by("display_name", "username")
+        )
 
 
 class ResolveForm(VersionedForm):

@@ -195,9 +195,23 @@ class SlaPolicy(models.Model):
 
 class GroupCaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> GroupCaseQuerySet:
-        """The group cases of the user's projects (all of them for the group)."""
+        """The group cases of the user's projects (all of them for the group); department staff those
+        holding a complaint of their department; contractors none."""
+        from accounts.models import Role
+
         scope = user.scope
-        return self if scope.is_unrestricted else self.filter(project_id__in=scope.project_ids)
+        if not user.is_active or user.role == Role.CONTRACTOR:
+            return self.none()
+        if scope.is_unrestricted:
+            return self
+        cases = self.filter(project_id__in=scope.project_ids)
+        if user.role == Role.DEPARTMENT_STAFF:
+            cases = cases.filter(
+                models.Exists(
+                    Complaint.objects.filter(group_case_id=models.OuterRef("pk"), department=user.department)
+                )
+            )
+        return cases
 
 
 class GroupCase(TimeStampedModel):
@@ -265,15 +279,9 @@ class ComplaintQuerySet(models.QuerySet):
         if not user.is_active:
             return self.none()
         if user.role == Role.CONTRACTOR:
-            # A contractor sees the complaints behind their own work orders, nothing else.
-            if not user.contractor_id:
-                return self.none()
+            # A contractor sees the complaints behind the work orders they see, nothing else.
             return self.filter(
-                models.Exists(
-                    WorkOrder.objects.filter(
-                        complaint_id=models.OuterRef("pk"), contractor_id=user.contractor_id
-                    )
-                )
+                models.Exists(WorkOrder.objects.visible_to(user).filter(complaint_id=models.OuterRef("pk")))
             )
         scope = user.scope
         if scope.is_unrestricted:
@@ -580,6 +588,19 @@ class Attachment(models.Model):
         return self.original_name
 
 
+class WorkOrderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> WorkOrderQuerySet:
+        """Contractors: their company's work orders in their projects (accounts.scope); everyone else
+        the work orders of the complaints they see."""
+        from accounts.models import Role
+
+        if not user.is_active:
+            return self.none()
+        if user.role == Role.CONTRACTOR:
+            return self.filter(user.scope.firm_work(project="complaint__project"))
+        return self.filter(complaint__in=Complaint.objects.visible_to(user))
+
+
 class WorkOrder(TimeStampedModel):
     """派单: a task with its own deadline, to a department or a contractor."""
 
@@ -621,6 +642,8 @@ class WorkOrder(TimeStampedModel):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completion_note = models.TextField(_("completion note"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = WorkOrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -723,6 +746,23 @@ class MajorComplaintReport(TimeStampedModel):
         return f"{self.complaint}"
 
 
+class ImprovementItemQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImprovementItemQuerySet:
+        """The items of the user's projects and their own; department staff only their department's;
+        contractors none."""
+        from accounts.models import Role
+
+        if not user.is_active or user.role == Role.CONTRACTOR:
+            return self.none()
+        scope = user.scope
+        if scope.is_unrestricted:
+            return self
+        items = self.filter(Q(project_id__in=scope.project_ids) | Q(created_by=user))
+        if user.role == Role.DEPARTMENT_STAFF:
+            items = items.filter(department=user.department)
+        return items
+
+
 class ImprovementItem(TimeStampedModel):
     """缺陷反馈: an improvement extracted from complaints, fed back to a department, tracked to done."""
 
@@ -758,6 +798,8 @@ class ImprovementItem(TimeStampedModel):
     due_on = models.DateField(_("due"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = ImprovementItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

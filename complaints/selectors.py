@@ -321,7 +321,10 @@ def complaint_detail(*, user, pk: int) -> Complaint:
             Prefetch("events", queryset=ComplaintEvent.objects.select_related("actor")),
             Prefetch(
                 "work_orders",
-                queryset=WorkOrder.objects.select_related("contractor", "assignee").prefetch_related("notes"),
+                # A contractor sees their own company's orders here, not the other companies' on it.
+                queryset=WorkOrder.objects.visible_to(user)
+                .select_related("contractor", "assignee")
+                .prefetch_related("notes"),
             ),
             "attachments",
             "return_visits",

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import Contractor, Role, User
 from crm.uploads import MAX_UPLOAD_BYTES, CheckedUpload, clean_attachment, clean_image
 from customers.models import Customer
 from customers.services import ConcurrentEditError
@@ -406,6 +406,20 @@ def complaint_agree_plan(
     return complaint
 
 
+def _assignee_errors(assignee: User, complaint: Complaint, *, department: str, contractor) -> dict:
+    """Who may take a work order: someone who sees it once issued, i.e. working on the complaint's
+    project, and a contractor's user only for their own company's order."""
+    if not assignee.is_active or not _in_scope(assignee, complaint.project_id):
+        return {"assignee": _("The assignee must be an active colleague working on this project.")}
+    if contractor is not None and assignee.contractor_id != contractor.pk:
+        return {"assignee": _("The assignee does not work for this contractor.")}
+    if contractor is None and assignee.role == Role.CONTRACTOR:
+        return {"assignee": _("A contractor's user takes only their own company's work orders.")}
+    if assignee.role == Role.DEPARTMENT_STAFF and department and assignee.department != department:
+        return {"assignee": _("The assignee does not work in this department.")}
+    return {}
+
+
 @transaction.atomic
 def work_order_create(
     *,
@@ -429,8 +443,13 @@ def work_order_create(
         errors["description"] = _("Describe the task.")
     if due_at is None or due_at <= timezone.now():
         errors["due_at"] = _("The deadline must be in the future.")
-    if assignee is not None and contractor is not None and assignee.contractor_id != contractor.pk:
-        errors["assignee"] = _("The assignee does not work for this contractor.")
+    if (
+        contractor is not None
+        and not Contractor.objects.working_on(complaint.project_id).filter(pk=contractor.pk).exists()
+    ):
+        errors["contractor"] = _("This contractor does not work on the complaint's project.")
+    if assignee is not None:
+        errors.update(_assignee_errors(assignee, complaint, department=department, contractor=contractor))
     if errors:
         raise ValidationError(errors)
     work_order = WorkOrder.objects.create(
@@ -458,7 +477,8 @@ def work_order_create(
     )
     recipients = [assignee] if assignee else []
     if contractor is not None and assignee is None:
-        recipients = list(contractor.users.filter(is_active=True))
+        # The company's people on this project: a colleague elsewhere does not see the order.
+        recipients = list(contractor.users.working_on(complaint.project).filter(role=Role.CONTRACTOR))
     _notify(
         recipients,
         kind="work_order",
@@ -469,16 +489,8 @@ def work_order_create(
     return work_order
 
 
-def work_orders_visible_to(user: User):
-    """Contractors see only their company's work orders; everyone else those of complaints they see."""
-    orders = WorkOrder.objects.all()
-    if user.role == Role.CONTRACTOR:
-        return orders.filter(contractor_id=user.contractor_id) if user.contractor_id else orders.none()
-    return orders.filter(complaint__in=Complaint.objects.visible_to(user))
-
-
 def _lock_work_order(work_order: WorkOrder, by: User, expected_version: int | None) -> WorkOrder:
-    locked = work_orders_visible_to(by).select_for_update().filter(pk=work_order.pk).first()
+    locked = WorkOrder.objects.visible_to(by).select_for_update().filter(pk=work_order.pk).first()
     if locked is None:
         raise PermissionDenied(_("This work order is not yours."))
     _require(by, "work_order")

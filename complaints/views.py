@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import BooleanField, DateTimeField, F, Func, IntegerField, Q, Value
+from django.db.models import BooleanField, DateTimeField, F, Func, IntegerField, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -525,7 +525,7 @@ ACTIONS: dict[str, Action] = {
             forms.WorkOrderForm,
             _run_work_order,
             _in_transition("create_work_order"),
-            needs_user=True,
+            needs_complaint=True,
         ),
         Action(
             "resolve",
@@ -834,7 +834,7 @@ def _label_work_order_rows(rows) -> None:
 @require_GET
 def work_order_list(request):
     orders = (
-        services.work_orders_visible_to(request.user)
+        WorkOrder.objects.visible_to(request.user)
         .select_related("complaint", "contractor", "assignee")
         .only(*WORK_ORDER_LIST_COLUMNS)
     )
@@ -855,7 +855,7 @@ def work_order_list(request):
 
 def _work_order_or_404(user, pk: int) -> WorkOrder:
     return get_object_or_404(
-        services.work_orders_visible_to(user)
+        WorkOrder.objects.visible_to(user)
         .select_related(
             "complaint", "complaint__project", "complaint__unit", "contractor", "assignee", "issued_by"
         )
@@ -997,13 +997,11 @@ def _numbers_from(request) -> dict:
 
 
 def _improvements_visible_to(user):
-    items = ImprovementItem.objects.select_related("project", "owner", "created_by").prefetch_related(
-        "complaints"
+    return (
+        ImprovementItem.objects.visible_to(user)
+        .select_related("project", "owner", "created_by")
+        .prefetch_related("complaints")
     )
-    scope = user.scope
-    if scope.is_unrestricted:
-        return items
-    return items.filter(Q(project_id__in=scope.project_ids) | Q(created_by=user))
 
 
 @login_required

@@ -36,10 +36,10 @@ def _complaint_attachment(user, name: str) -> bool:
 
 
 def _work_order_photo(user, name: str) -> bool:
-    from complaints.models import Complaint, WorkOrderNote
+    from complaints.models import WorkOrder, WorkOrderNote
 
     return WorkOrderNote.objects.filter(
-        photo=name, work_order__complaint__in=Complaint.objects.visible_to(user).values("pk")
+        photo=name, work_order__in=WorkOrder.objects.visible_to(user).values("pk")
     ).exists()
 
 
@@ -58,12 +58,8 @@ def _signature(user, name: str) -> bool:
 
 
 def _floor_plan(user, name: str) -> bool:
-    from delivery.models import Defect, FloorPlan
+    from delivery.models import FloorPlan
 
-    if user.contractor_id:
-        # A contractor sees where their own defects are pinned: the plans of those projects.
-        projects = Defect.objects.visible_to(user).values("project_id")
-        return FloorPlan.objects.filter(image=name, project_id__in=projects).exists()
     return FloorPlan.objects.visible_to(user).filter(image=name).exists()
 
 

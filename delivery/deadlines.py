@@ -102,7 +102,12 @@ def _recipients(defects: list[Defect]) -> dict[int, dict[int, set[int]]]:
     staff = (
         User.objects.filter(is_active=True)
         .filter(
-            Q(role=Role.CONTRACTOR, contractor_id__in=contractor_ids)
+            Q(role=Role.CONTRACTOR, contractor_id__in=contractor_ids, projects__in=project_ids)
+            | Q(
+                role=Role.CONTRACTOR,
+                contractor_id__in=contractor_ids,
+                city_companies__in=set(city_of_project.values()),
+            )
             | Q(
                 role__in=[Role.DELIVERY_ENGINEER, Role.CS_SUPERVISOR, Role.CITY_HEAD],
                 projects__in=project_ids,
@@ -114,24 +119,25 @@ def _recipients(defects: list[Defect]) -> dict[int, dict[int, set[int]]]:
         )
         .values_list("pk", "role", "contractor_id", "projects", "city_companies")
     )
-    by_contractor: dict[int, set[int]] = {}
-    by_project: dict[tuple[str, int], set[int]] = {}
-    by_city: dict[tuple[str, int], set[int]] = {}
+    # Keyed by role, or for contractor users by their company: only those working on the defect's
+    # project hear of it, as only they see it (accounts.scope).
+    by_project: dict[tuple[str | int, int], set[int]] = {}
+    by_city: dict[tuple[str | int, int], set[int]] = {}
     for user_id, role, contractor_id, project_id, city_id in staff:
-        if role == Role.CONTRACTOR:
-            by_contractor.setdefault(contractor_id, set()).add(user_id)
+        key = contractor_id if role == Role.CONTRACTOR else role
         if project_id:
-            by_project.setdefault((role, project_id), set()).add(user_id)
+            by_project.setdefault((key, project_id), set()).add(user_id)
         if city_id:
-            by_city.setdefault((role, city_id), set()).add(user_id)
+            by_city.setdefault((key, city_id), set()).add(user_id)
 
-    def people(role: str, defect: Defect) -> set[int]:
+    def people(key: str | int, defect: Defect) -> set[int]:
         city_id = city_of_project.get(defect.project_id)
-        return by_project.get((role, defect.project_id), set()) | by_city.get((role, city_id), set())
+        return by_project.get((key, defect.project_id), set()) | by_city.get((key, city_id), set())
 
     result: dict[int, dict[int, set[int]]] = {}
     for defect in defects:
-        own = by_contractor.get(defect.contractor_id, set()) | {defect.reported_by_id}
+        crew = people(defect.contractor_id, defect) if defect.contractor_id else set()
+        own = crew | {defect.reported_by_id}
         result[defect.pk] = {
             0: own,
             1: own | people(Role.DELIVERY_ENGINEER, defect),

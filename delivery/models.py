@@ -68,6 +68,19 @@ class DefectSeverity(models.TextChoices):
 BLOCKING_SEVERITIES = (DefectSeverity.MAJOR, DefectSeverity.CRITICAL)
 
 
+class FloorPlanQuerySet(ScopedByProjectQuerySet):
+    def visible_to(self, user) -> FloorPlanQuerySet:
+        """The plans of the user's projects. A contractor sees where their defects are pinned: the plans
+        of the projects of the defects they see; department staff, outside the handover desk, none."""
+        from accounts.models import Role
+
+        if not user.is_active or user.role == Role.DEPARTMENT_STAFF:
+            return self.none()
+        if user.role == Role.CONTRACTOR:
+            return self.filter(project_id__in=Defect.objects.visible_to(user).values("project_id"))
+        return super().visible_to(user)
+
+
 class FloorPlan(TimeStampedModel):
     """户型图: a layout's floor plan image, on which a defect's location can be pinned."""
 
@@ -77,7 +90,7 @@ class FloorPlan(TimeStampedModel):
     layout = models.CharField(_("layout"), max_length=30, help_text=_("As on the unit, e.g. 3室2厅2卫"))
     image = models.FileField(_("image"), upload_to="floor_plans/%Y/")
 
-    objects = ScopedByProjectQuerySet.as_manager()
+    objects = FloorPlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "layout"]
@@ -525,6 +538,19 @@ class RectificationPolicy(models.Model):
         return f"{self.get_severity_display()}: {self.working_days}"
 
 
+class RectificationOrderQuerySet(ScopedByProjectQuerySet):
+    def visible_to(self, user) -> RectificationOrderQuerySet:
+        """As Defect.objects.visible_to: a contractor's company's orders in their projects; department
+        staff none; everyone else the orders of their projects."""
+        from accounts.models import Role
+
+        if not user.is_active or user.role == Role.DEPARTMENT_STAFF:
+            return self.none()
+        if user.role == Role.CONTRACTOR:
+            return self.filter(user.scope.firm_work())
+        return super().visible_to(user)
+
+
 class RectificationOrder(TimeStampedModel):
     """整改单: a contractor's defects in one project, issued together."""
 
@@ -554,7 +580,7 @@ class RectificationOrder(TimeStampedModel):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    objects = ScopedByProjectQuerySet.as_manager()
+    objects = RectificationOrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -574,10 +600,8 @@ class DefectQuerySet(models.QuerySet):
             # Department staff work on complaint work orders; the handover desk is not theirs.
             return self.none()
         if user.role == Role.CONTRACTOR:
-            # A contractor sees their own defects, nothing else.
-            if not user.contractor_id:
-                return self.none()
-            return self.filter(contractor_id=user.contractor_id)
+            # A contractor sees their company's defects in their projects, nothing else.
+            return self.filter(user.scope.firm_work())
         scope = user.scope
         if scope.is_unrestricted:
             return self

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory
 from PIL import Image
 
-from accounts.models import Role, User
+from accounts.models import Contractor, Role, User
 from customers.models import Contract, Customer, CustomerPhone, HouseholdMember, HouseholdRole, IdType
 from customers.validators import resident_id_check_code
 from properties.models import Building, CityCompany, Phase, Project, Unit
@@ -125,6 +125,21 @@ class ContractFactory(DjangoModelFactory):
     signed_on = datetime.date(2024, 3, 15)
     price = Decimal("3200000.00")
     contractual_handover_on = datetime.date(2026, 6, 30)
+
+
+class ContractorFactory(DjangoModelFactory):
+    class Meta:
+        model = Contractor
+        django_get_or_create = ("name",)
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"施工单位{n}")
+
+    @factory.post_generation
+    def projects(self, create, extracted, **kwargs):
+        """The projects the company is engaged on (work goes only there)."""
+        if create and extracted:
+            self.projects.add(*extracted)
 
 
 class UserFactory(DjangoModelFactory):

@@ -1,8 +1,8 @@
 """REST API v1 of defects and rectification: /api/v1/defects, /api/v1/rectification-orders.
 
-- Scope: `Defect.objects.visible_to(user)`; a contractor sees their own defects and orders only,
-  everyone else those of their projects. Outside the scope → 404; references in a payload
-  resolve within the scope only.
+- Scope: `Defect.objects.visible_to(user)`; a contractor sees their company's defects and orders
+  in the projects assigned to them only, everyone else those of their projects. Outside the
+  scope → 404; references in a payload resolve within the scope only.
 - Roles: each action names its entry in `services.rectification.ACTION_ROLES`; a role that may
   not is a 403 before the payload is read, and the service checks again.
 - Recording: `POST /defects/` (multipart with `photos`, or JSON) goes through `defect_record`;

@@ -53,8 +53,9 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-def active_contractors():
-    return Contractor.objects.filter(is_active=True).order_by("name")
+def contractors_working_on(project_id: int):
+    """The companies a defect of the project may go to (the service refuses the others)."""
+    return Contractor.objects.working_on(project_id).order_by("name")
 
 
 class InspectionStartForm(_StyledForm):
@@ -129,7 +130,7 @@ class InspectionDefectForm(_StyledForm):
         self.fields["checklist_item"].queryset = ChecklistItem.objects.filter(
             template_id=inspection.template_id
         )
-        self.fields["contractor"].queryset = active_contractors()
+        self.fields["contractor"].queryset = contractors_working_on(inspection.handover.project_id)
 
     def clean(self):
         data = super().clean()

@@ -104,14 +104,8 @@ def defect_detail(*, user, pk: int) -> Defect:
 
 
 def orders_visible_to(user) -> QuerySet[RectificationOrder]:
-    """A contractor's own orders; department staff none (as Defect.objects.visible_to); everyone else
-    the orders of their projects."""
-    orders = RectificationOrder.objects.all()
-    if not user.is_active or user.role == Role.DEPARTMENT_STAFF:
-        return orders.none()
-    if user.role == Role.CONTRACTOR:
-        return orders.filter(contractor_id=user.contractor_id) if user.contractor_id else orders.none()
-    return orders.visible_to(user)
+    """RectificationOrder.objects.visible_to: a contractor's company's orders in their projects."""
+    return RectificationOrder.objects.visible_to(user)
 
 
 def with_defect_counts(orders: QuerySet[RectificationOrder]) -> QuerySet[RectificationOrder]:

@@ -35,6 +35,17 @@ def in_scope(user: User, project_id: int) -> bool:
     return user.scope.is_unrestricted or project_id in user.scope.project_ids
 
 
+def require_engaged(contractor: Contractor | None, project_id: int) -> None:
+    """A defect goes only to a company engaged on its project (Contractor.projects)."""
+    if (
+        contractor is not None
+        and not Contractor.objects.working_on(project_id).filter(pk=contractor.pk).exists()
+    ):
+        raise ValidationError(
+            {"contractor": _("%(name)s does not work on this project.") % {"name": contractor.name}}
+        )
+
+
 def require_role(user: User, roles: set[str]) -> None:
     if not user.is_active or user.role not in roles:
         raise PermissionDenied(_("Your role may not do this."))
@@ -108,6 +119,7 @@ def defect_record(
             raise ValidationError({"inspection": _("The inspection is already completed.")})
     if (pin_x is None) != (pin_y is None):
         raise ValidationError({"pin_x": _("A pin needs both coordinates.")})
+    require_engaged(contractor, unit.project_id)
     handover = Handover.objects.filter(unit=unit).first()
     if after_handover and (handover is None or handover.status != Handover.Status.HANDED_OVER):
         raise ValidationError({"after_handover": _("This unit has not been handed over yet.")})

@@ -44,6 +44,7 @@ from .defects import (
     handover_refresh_status,
     in_scope,
     photo_add,
+    require_engaged,
     require_role,
     validate_photo,
 )
@@ -112,8 +113,9 @@ def _require_status(defect: Defect, action: str) -> None:
 
 
 def may_see(user: User, defect: Defect) -> bool:
+    """Defect.objects.visible_to for one row (department staff are refused by their role)."""
     if user.role == Role.CONTRACTOR:
-        return bool(user.contractor_id) and defect.contractor_id == user.contractor_id
+        return user.scope.is_firm_work(contractor_id=defect.contractor_id, project_id=defect.project_id)
     return in_scope(user, defect.project_id)
 
 
@@ -151,13 +153,17 @@ def _check_photos(photos: Iterable[UploadedFile]) -> list[CheckedUpload]:
 # --- who hears about it ----------------------------------------------------------------------------
 
 
-def contractor_user_ids(contractor_id: int | None) -> list[int]:
+def contractor_user_ids(contractor_id: int | None, project_id: int) -> list[int]:
+    """The company's users working on the project: a colleague elsewhere does not see the defect."""
+    from properties.models import Project
+
     if not contractor_id:
         return []
+    project = Project.objects.only("city_company_id").get(pk=project_id)
     return list(
-        User.objects.filter(is_active=True, role=Role.CONTRACTOR, contractor_id=contractor_id).values_list(
-            "pk", flat=True
-        )
+        User.objects.working_on(project)
+        .filter(role=Role.CONTRACTOR, contractor_id=contractor_id)
+        .values_list("pk", flat=True)
     )
 
 
@@ -256,6 +262,8 @@ def rectification_orders_issue(
                 )
             }
         )
+    for (project_id, _contractor_id), members in groups.items():
+        require_engaged(members[0].contractor, project_id)
     now = timezone.now()
     orders = []
     for (project_id, contractor_id), members in sorted(groups.items()):
@@ -273,7 +281,7 @@ def rectification_orders_issue(
             _save(defect, ["order", "status", "contractor"])
             defect_event(defect, by, DefectEvent.Kind.ASSIGNED, order.number, order=order.pk)
         _notify(
-            contractor_user_ids(contractor_id),
+            contractor_user_ids(contractor_id, project_id),
             by=by,
             kind="rectification_order",
             title=_("Rectification order %(number)s: %(count)d defects to fix")
@@ -415,7 +423,7 @@ def _back_to_contractor(defect: Defect, by: User, *, kind: str, reason: str, tit
     if order is not None and defect.due_at and (order.due_at is None or order.due_at < defect.due_at):
         RectificationOrder.objects.filter(pk=order.pk).update(due_at=defect.due_at)
     _notify(
-        contractor_user_ids(defect.contractor_id),
+        contractor_user_ids(defect.contractor_id, defect.project_id),
         by=by,
         kind="defect_rework",
         title=title,
@@ -507,7 +515,7 @@ def defect_cancel(*, by: User, defect: Defect, reason: str, expected_version: in
     handover_refresh_status(defect.handover_id)
     if defect.order_id:
         _notify(
-            contractor_user_ids(defect.contractor_id),
+            contractor_user_ids(defect.contractor_id, defect.project_id),
             by=by,
             kind="defect_cancelled",
             title=_("Defect %(number)s cancelled: no work needed") % {"number": defect.number},
@@ -538,6 +546,8 @@ def defect_correct(*, by: User, defect: Defect, expected_version: int | None = N
     changed = {name: value for name, value in changes.items() if getattr(defect, name) != value}
     if not changed:
         return defect
+    if "contractor" in changed:
+        require_engaged(changed["contractor"], defect.project_id)
     fields = list(changed)
     if "severity" in changed and (defect.warned or defect.escalation_level):
         raise ValidationError(

@@ -292,3 +292,29 @@ def test_every_admin_page_renders_for_the_group_admin(client, group_admin, owner
     assert changelist.status_code == 200
     first = changelist.context["cl"].result_list[0]
     assert client.get(reverse(f"admin:{model}_change", args=[first.pk])).status_code == 200
+
+
+def test_finding_10_3_the_group_admin_engages_a_contractor_on_projects_in_the_admin(
+    client, group_admin, city_head_admin, project
+):
+    """Contractor.projects, the projects a company works on, is kept in the admin (group admin only)."""
+    from accounts.models import Contractor
+
+    company = Contractor.objects.create(name="中建三局")
+    client.force_login(group_admin)
+    url = reverse("admin:accounts_contractor_change", args=[company.pk])
+    assert client.get(url).status_code == 200
+
+    data = {
+        "name": company.name,
+        "trade": "",
+        "contact_phone": "",
+        "is_active": "on",
+        "projects": [project.pk],
+    }
+    response = client.post(url, {**data, "_save": "Save"})
+
+    assert response.status_code == 302
+    assert list(company.projects.all()) == [project]
+    client.force_login(city_head_admin)
+    assert client.get(url).status_code == 403

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.models import Contractor, Role
+from accounts.models import Role
 from complaints import services
 from complaints.models import (
     Category,
@@ -21,7 +21,14 @@ from complaints.models import (
 )
 from notifications.models import Notification
 from tests.api import client_for
-from tests.factories import CustomerFactory, CustomerPhoneFactory, UnitFactory, UserFactory, image_bytes
+from tests.factories import (
+    ContractorFactory,
+    CustomerFactory,
+    CustomerPhoneFactory,
+    UnitFactory,
+    UserFactory,
+    image_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +44,8 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture
-def builder(db):
-    return Contractor.objects.create(name="中建三局", trade="土建")
+def builder(project):
+    return ContractorFactory(name="中建三局", trade="土建", projects=[project])
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from accounts.models import Contractor, Role
+from accounts.models import Role
 from complaints import services
 from complaints.models import Complaint, ComplaintEvent, WorkOrder
 from tests.api import client_for
-from tests.factories import UserFactory
+from tests.factories import ContractorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +26,13 @@ ROLES = ["agent", "supervisor", "dept_own", "dept_other", "contractor", "readonl
 
 
 @pytest.fixture
-def builder(db):
-    return Contractor.objects.create(name="中建三局")
+def builder(project):
+    return ContractorFactory(name="中建三局", projects=[project])
 
 
 @pytest.fixture
-def rival(db):
-    return Contractor.objects.create(name="另一家施工单位")
+def rival(project):
+    return ContractorFactory(name="另一家施工单位", projects=[project])
 
 
 @pytest.fixture
@@ -42,8 +42,8 @@ def users(agent, supervisor, other_agent, project, city, builder, rival):
         "supervisor": supervisor,
         "dept_own": UserFactory(role=Role.DEPARTMENT_STAFF, department="engineering", projects=[project]),
         "dept_other": UserFactory(role=Role.DEPARTMENT_STAFF, department="design", projects=[project]),
-        "contractor": UserFactory(role=Role.CONTRACTOR, contractor=builder),
-        "contractor_other": UserFactory(role=Role.CONTRACTOR, contractor=rival),
+        "contractor": UserFactory(role=Role.CONTRACTOR, contractor=builder, projects=[project]),
+        "contractor_other": UserFactory(role=Role.CONTRACTOR, contractor=rival, projects=[project]),
         "readonly": UserFactory(role=Role.READONLY_MANAGER, city_companies=[city]),
         "other_agent": other_agent,
     }

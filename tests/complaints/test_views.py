@@ -8,12 +8,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Contractor, Department, Role
+from accounts.models import Department, Role
 from complaints import services
 from complaints.models import Complaint, ComplaintEvent, ImprovementItem, Status, WorkOrder
 from crm.paging import PAGE_SIZE
 from notifications.models import Notification
-from tests.factories import UserFactory, image_bytes
+from tests.factories import ContractorFactory, UserFactory, image_bytes
 
 # The board: session + user (2), scope: city companies, projects (2), the page of complaints with the
 # customer's phone (1), the counters' one grouped query (1), the bell (1) → 7. Categories, projects and
@@ -41,19 +41,21 @@ def readonly_manager(project):
 
 
 @pytest.fixture
-def contractor_company(db):
-    return Contractor.objects.create(name="宏达维修")
+def contractor_company(project):
+    return ContractorFactory(name="宏达维修", projects=[project])
 
 
 @pytest.fixture
-def contractor_user(contractor_company):
-    return UserFactory(username="fixer", role=Role.CONTRACTOR, contractor=contractor_company)
+def contractor_user(contractor_company, project):
+    return UserFactory(
+        username="fixer", role=Role.CONTRACTOR, contractor=contractor_company, projects=[project]
+    )
 
 
 @pytest.fixture
-def other_contractor_user(db):
-    other = Contractor.objects.create(name="别家施工")
-    return UserFactory(username="otherfixer", role=Role.CONTRACTOR, contractor=other)
+def other_contractor_user(project):
+    other = ContractorFactory(name="别家施工", projects=[project])
+    return UserFactory(username="otherfixer", role=Role.CONTRACTOR, contractor=other, projects=[project])
 
 
 @pytest.fixture

@@ -12,12 +12,14 @@ from complaints.models import (
     ComplaintEvent,
     GroupCase,
     ImprovementItem,
+    MajorComplaintReport,
     ReturnVisit,
     Severity,
     SlaAlert,
     SlaPolicy,
     Status,
     WorkOrder,
+    WorkOrderNote,
 )
 from crm.management.commands.seed_demo import DUPLICATE_NOTE
 from customers.models import (
@@ -31,7 +33,15 @@ from customers.models import (
 )
 from customers.selectors import customer_360, possible_duplicates
 from customers.validators import validate_mobile, validate_resident_id
-from delivery.models import Appointment, Defect, Handover, HandoverBatch, Inspection, RectificationOrder
+from delivery.models import (
+    Appointment,
+    Defect,
+    DefectEvent,
+    Handover,
+    HandoverBatch,
+    Inspection,
+    RectificationOrder,
+)
 from properties.models import Building, CityCompany, Project, Unit
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +142,12 @@ def test_one_demo_login_per_role_with_the_documented_password():
         "contractor": Role.CONTRACTOR,
         "manager": Role.READONLY_MANAGER,
     }
-    assert dict(User.objects.values_list("username", "role")) == expected
+    logins = {user.username: user.role for user in User.objects.all() if user.has_usable_password()}
+    assert logins == expected
+    # The other cities' customer-service accounts handled their complaints; nobody logs in with them.
+    assert set(User.objects.exclude(username__in=expected).values_list("role", flat=True)) <= {
+        Role.CS_SUPERVISOR
+    }
     assert "demo1234" in output
     # django-axes counts every attempt per address: authenticate() needs the request.
     assert authenticate(RequestFactory().post("/login/"), username="agent", password="demo1234") is not None
@@ -247,3 +262,58 @@ def test_the_handover_desk_has_batches_a_queue_defects_and_rectification():
     engineer = User.objects.get(username="engineer")
     assert HandoverBatch.objects.filter(project__in=engineer.projects.all()).count() == 2
     assert "Handover: " in out
+
+
+def test_finding_10_3_every_seeded_actor_works_on_the_records_project():
+    """Finding 10.3: the demo named one city's staff as actors on another city's complaints. Every
+    actor, handler, assignee and author the seed records works on the record's project, and work goes
+    only to a company engaged there."""
+    seed()
+    users = {user.pk: user for user in User.objects.all()}
+    engaged = set(Contractor.projects.through.objects.values_list("contractor_id", "project_id"))
+
+    def outside(rows) -> list:
+        return [(project, user) for project, user in rows if user and not users[user].scope.covers(project)]
+
+    project_of = dict(Complaint.objects.values_list("pk", "project_id"))
+    assert len(set(project_of.values())) > 3  # complaints in several city companies: a real check
+    assert not outside(ComplaintEvent.objects.values_list("complaint__project_id", "actor_id"))
+    assert not outside(Complaint.objects.values_list("project_id", "handler_id"))
+    assert not outside(Complaint.objects.values_list("project_id", "received_by_id"))
+    for field in ("issued_by_id", "assignee_id"):
+        assert not outside(WorkOrder.objects.values_list("complaint__project_id", field)), field
+    assert not outside(WorkOrderNote.objects.values_list("work_order__complaint__project_id", "author_id"))
+    assert not outside(ReturnVisit.objects.values_list("complaint__project_id", "visited_by_id"))
+    assert not outside(MajorComplaintReport.objects.values_list("complaint__project_id", "author_id"))
+    assert not outside(GroupCase.objects.values_list("project_id", "handler_id"))
+    assert not outside(
+        ImprovementItem.objects.filter(project__isnull=False).values_list("project_id", "owner_id")
+    )
+    assert not outside(DefectEvent.objects.values_list("defect__project_id", "actor_id"))
+    assert not outside(Defect.objects.values_list("project_id", "reported_by_id"))
+    assert not outside(RectificationOrder.objects.values_list("project_id", "issued_by_id"))
+    for model, project in ((WorkOrder, "complaint__project_id"), (Defect, "project_id")):
+        work = set(model.objects.filter(contractor__isnull=False).values_list("contractor_id", project))
+        assert work <= engaged, model.__name__
+    assert set(RectificationOrder.objects.values_list("contractor_id", "project_id")) <= engaged
+    for order in WorkOrder.objects.filter(assignee__role=Role.CONTRACTOR).select_related("complaint"):
+        assert users[order.assignee_id].scope.is_firm_work(
+            contractor_id=order.contractor_id, project_id=order.complaint.project_id
+        )
+
+
+def test_finding_10_3_the_demo_contractor_sees_its_companys_work_in_its_projects_only():
+    seed()
+
+    contractor = User.objects.get(username="contractor")
+    firm = contractor.contractor
+    mine = set(contractor.projects.values_list("pk", flat=True))
+    assert set(firm.projects.values_list("city_company__code", flat=True)) == {"sz", "wh"}
+    assert mine <= set(firm.projects.values_list("pk", flat=True))
+    visible = WorkOrder.objects.visible_to(contractor)
+    assert visible.exists()
+    assert set(visible.values_list("complaint__project_id", flat=True)) <= mine
+    assert set(visible.values_list("contractor_id", flat=True)) == {firm.pk}
+    assert set(Complaint.objects.visible_to(contractor).values_list("project_id", flat=True)) <= mine
+    assert set(Defect.objects.visible_to(contractor).values_list("project_id", flat=True)) <= mine
+    assert Defect.objects.visible_to(contractor).exists()

@@ -7,9 +7,9 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from accounts.models import Contractor, Role
+from accounts.models import Role
 from delivery.models import AppointmentSlot, Handover, HandoverBatch
-from tests.factories import UserFactory
+from tests.factories import ContractorFactory, UserFactory
 
 _seed_migration = importlib.import_module("delivery.migrations.0002_seed_checklist_and_deadlines")
 
@@ -27,23 +27,25 @@ def engineer(project):
 
 
 @pytest.fixture
-def contractor(db):
-    return Contractor.objects.create(name="中建三局", trade="civil")
+def contractor(project):
+    return ContractorFactory(name="中建三局", trade="civil", projects=[project])
 
 
 @pytest.fixture
-def other_contractor(db):
-    return Contractor.objects.create(name="华艺门窗", trade="doors_windows")
+def other_contractor(project):
+    return ContractorFactory(name="华艺门窗", trade="doors_windows", projects=[project])
 
 
 @pytest.fixture
-def contractor_user(contractor):
-    return UserFactory(username="contractor", role=Role.CONTRACTOR, contractor=contractor)
+def contractor_user(contractor, project):
+    return UserFactory(username="contractor", role=Role.CONTRACTOR, contractor=contractor, projects=[project])
 
 
 @pytest.fixture
-def other_contractor_user(other_contractor):
-    return UserFactory(username="othercontractor", role=Role.CONTRACTOR, contractor=other_contractor)
+def other_contractor_user(other_contractor, project):
+    return UserFactory(
+        username="othercontractor", role=Role.CONTRACTOR, contractor=other_contractor, projects=[project]
+    )
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from tests.delivery.test_rectification_services import (  # noqa: F401 - fixture
     photo,
     verified,
 )
+from tests.factories import ContractorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -285,10 +286,10 @@ def test_filters(make_defect, engineer, other_contractor, owned_unit):
 @pytest.mark.parametrize("count", [2, 20])
 @pytest.mark.parametrize("endpoint", ["defects", "rectification-orders"])
 def test_list_query_count_is_constant(endpoint, count, make_defect, engineer, django_assert_max_num_queries):
-    from accounts.models import Contractor
-
     for i in range(count):
-        defect = make_defect(contractor=Contractor.objects.create(name=f"单位{i}"))
+        defect = make_defect(
+            contractor=ContractorFactory(name=f"单位{i}", projects=[engineer.projects.get()])
+        )
         services.rectification_orders_issue(by=engineer, defects=[defect])
     client = client_for(engineer)
     # token + user 1, scope 2, the page 1 (joins and grouped counts) = 4.

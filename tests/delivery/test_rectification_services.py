@@ -446,7 +446,7 @@ def test_improvement_item_from_statistics_belongs_to_the_project(supervisor, pro
 
 
 def test_demo_seed_moves_defects_along_and_is_idempotent(
-    make_defect, handed_over, engineer, agent, contractor
+    make_defect, handed_over, engineer, agent, contractor, project
 ):
     import io
     from collections import Counter
@@ -456,7 +456,7 @@ def test_demo_seed_moves_defects_along_and_is_idempotent(
 
     for i in range(9):
         make_defect(description=f"缺陷{i}")
-    UserFactory(username="contractor", role="contractor", contractor=contractor)
+    UserFactory(username="contractor", role="contractor", contractor=contractor, projects=[project])
     cmd = SimpleNamespace(created=Counter(), stdout=io.StringIO(), contractors={}, today=timezone.localdate())
     demo.seed(cmd)
     statuses = Counter(Defect.objects.filter(after_handover=False).values_list("status", flat=True))

@@ -20,7 +20,7 @@ from tests.delivery.test_rectification_services import (  # noqa: F401 - fixture
     photo,
     verified,
 )
-from tests.factories import UnitFactory, UserFactory, image_bytes
+from tests.factories import ContractorFactory, UnitFactory, UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -310,10 +310,8 @@ def test_closed_orders_are_listed_on_request(client, engineer, contractor_user, 
 def test_order_list_query_count_is_constant(
     client, engineer, contractor_user, make_defect, other_contractor, count, django_assert_max_num_queries
 ):
-    from accounts.models import Contractor
-
     for i in range(count):
-        company = Contractor.objects.create(name=f"施工单位{i}")
+        company = ContractorFactory(name=f"施工单位{i}", projects=[engineer.projects.get()])
         defect = make_defect(contractor=company)
         services.rectification_orders_issue(by=engineer, defects=[defect])
     client.force_login(engineer)

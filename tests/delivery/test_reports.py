@@ -168,7 +168,7 @@ def known(
     Handover.objects.create(batch=batch, project=project, unit=far)
     formal_1 = Inspection.objects.create(handover=handover, kind="handover", inspector=engineer)
     formal_2 = Inspection.objects.create(handover=handover_2, kind="handover", inspector=engineer)
-    other_crew = UserFactory(role=Role.CONTRACTOR, contractor=other_contractor)
+    other_crew = UserFactory(role=Role.CONTRACTOR, contractor=other_contractor, projects=[project])
 
     def record(**fields):
         return defect_record(by=engineer, room="living", severity="normal", description="x", **fields)

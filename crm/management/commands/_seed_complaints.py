@@ -40,10 +40,12 @@ from complaints.services import complaint_create
 from customers.models import CustomerPhone, HouseholdRole
 from properties.models import Unit
 
+# name, trade, phone, the city companies whose projects it works on. The general contractor works in
+# 深圳 and 武汉; the demo contractor login, assigned to two 深圳 projects, sees only those.
 CONTRACTORS = (
-    ("中建三局第一分公司", "施工总包", "027-88881234"),
-    ("万科物业维保中心", "物业维保", "0755-25601000"),
-    ("深圳市固特防水工程有限公司", "防水", "0755-83214567"),
+    ("中建三局第一分公司", "施工总包", "027-88881234", ("sz", "wh")),
+    ("万科物业维保中心", "物业维保", "0755-25601000", ("sz", "sh", "wh", "gz")),
+    ("深圳市固特防水工程有限公司", "防水", "0755-83214567", ("sz",)),
 )
 SLA_DEMO_CATEGORY = "sla-demo"
 SLA_DEMO_POLICY = "演示 Demo (3 min)"
@@ -174,6 +176,7 @@ class _Seeder:
             for u in User.objects.filter(username__in=["admin", "agent", "supervisor", "dept", "contractor"])
         }
         self.contractors = {c.name: c for c in Contractor.objects.all()}
+        self.engaged = set(Contractor.projects.through.objects.values_list("contractor_id", "project_id"))
         self.leaves = list(
             Category.objects.filter(parent__isnull=False, is_active=True)
             .exclude(code=SLA_DEMO_CATEGORY)
@@ -188,6 +191,20 @@ class _Seeder:
         self.focus = [pair for pair in self.owners if pair[0].project.code in ("sjhc", "csgy")]
         self.policies: dict[tuple, SlaPolicy | None] = {}
         self.rows: list[tuple[Complaint, dict]] = []
+
+    def front_line(self, project) -> tuple[User | None, User | None]:
+        """(agent, supervisor) working on the project: the demo logins on their own projects, the city
+        company's customer-service account elsewhere; never one city's staff on another's complaint."""
+        agent, supervisor = self.users.get("agent"), self.users.get("supervisor")
+        if agent and supervisor and agent.scope.covers(project.pk) and supervisor.scope.covers(project.pk):
+            return agent, supervisor
+        local = self.cmd.city_staff.get(project.city_company_id)
+        return local, local
+
+    def contractor_on(self, name: str, project_id: int) -> Contractor | None:
+        """The named company when it works on the project, else none (the department does the work)."""
+        contractor = self.contractors.get(name)
+        return contractor if contractor and (contractor.pk, project_id) in self.engaged else None
 
     def policy(self, complaint_type: str, category: Category, severity: str) -> SlaPolicy | None:
         key = (complaint_type, category.pk, severity)
@@ -320,10 +337,10 @@ class _Seeder:
     def write(self, bulk: Callable) -> None:
         complaints = [c for c, _story in self.rows]
         bulk(Complaint, complaints, "complaints")
-        agent, supervisor = self.users.get("agent"), self.users.get("supervisor")
         dept, contractor_user = self.users.get("dept"), self.users.get("contractor")
         events, alerts, orders, visits, reports = [], [], [], [], []
         for c, story in self.rows:
+            agent, supervisor = self.front_line(c.project)
             at, status = story["at"], c.status
             reached = STEP_ORDER.index(STEPS_NEEDED[status])
             has = lambda step, reached=reached: STEP_ORDER.index(step) <= reached  # noqa: E731
@@ -426,12 +443,13 @@ class _Seeder:
                 name = CONTRACTORS[2][0]  # the waterproofing specialist
             else:
                 name = CONTRACTORS[0][0] if c.department == Department.ENGINEERING else CONTRACTORS[1][0]
-            contractor = self.contractors.get(name)
+            contractor = self.contractor_on(name, c.project_id)
         department = "" if contractor else (c.department or "customer_service")
         assignee = None
-        if contractor and contractor_user and contractor_user.contractor_id == contractor.pk:
-            assignee = contractor_user
-        elif department == "engineering" and c.project.code == "sjhc":
+        if contractor and contractor_user:
+            if contractor_user.scope.is_firm_work(contractor_id=contractor.pk, project_id=c.project_id):
+                assignee = contractor_user
+        elif dept and department == dept.department and dept.scope.covers(c.project_id):
             assignee = dept
         order_status = WorkOrder.Status.DONE if done else story["work_order_status"]
         return WorkOrder(

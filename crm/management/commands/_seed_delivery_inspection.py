@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 
-from accounts.models import Role, User
+from accounts.models import Contractor, Role, User
 from delivery.models import Appointment, ChecklistItem, Handover, Inspection, InspectionCheck
 from delivery.services.defects import defect_record
 from delivery.services.inspection import (
@@ -162,7 +162,12 @@ def _answer_all(inspection: Inspection, by: User, failing: set[int], limit: int 
         check_record(by=by, inspection=inspection, item=item, result=result)
 
 
-def _record(cmd, inspection: Inspection, by: User, spec, contractors) -> int | None:
+def contractor_on(name: str, project_id: int) -> Contractor | None:
+    """The named company when it works on the project; else the defect waits for one."""
+    return Contractor.objects.working_on(project_id).filter(name=name).first()
+
+
+def _record(cmd, inspection: Inspection, by: User, spec) -> int | None:
     room, area, severity, location, description, contractor_name = spec
     item = (
         ChecklistItem.objects.filter(template_id=inspection.template_id, room_type=room, area=area)
@@ -179,7 +184,7 @@ def _record(cmd, inspection: Inspection, by: User, spec, contractors) -> int | N
         severity=severity,
         description=description,
         location=location,
-        contractor=contractors.get(contractor_name),
+        contractor=contractor_on(contractor_name, inspection.handover.project_id),
     )
     cmd.created["defects"] += 1
     return item.pk if item else None
@@ -210,14 +215,13 @@ def seed(cmd) -> None:
     by_state, others = _handovers_by_queue_state()
     if not (others or any(by_state.values())):
         return
-    contractors = getattr(cmd, "contractors", {}) or {}
 
     def walk(handover: Handover, kind: str, defects=(), limit: int | None = None) -> Inspection | None:
         engineer = _user("engineer", handover.project_id)
         if engineer is None:
             return None
         inspection = inspection_start(by=engineer, handover=handover, kind=kind)
-        failing = {_record(cmd, inspection, engineer, spec, contractors) for spec in defects}
+        failing = {_record(cmd, inspection, engineer, spec) for spec in defects}
         _answer_all(inspection, engineer, failing, limit=limit)
         if limit is None:
             inspection_complete(by=engineer, inspection=inspection)

@@ -32,6 +32,8 @@ from delivery.models import Defect, Handover, RectificationOrder
 from delivery.services import rectification as services
 from delivery.services.defects import defect_record
 
+from ._seed_delivery_inspection import contractor_on
+
 GENERAL, MAINTENANCE = "中建三局第一分公司", "万科物业维保中心"
 FALLBACK_DEFECTS = [
     ("living", "civil", "normal", "客厅东墙", "墙面细裂缝约40cm，需批嵌修补", GENERAL),
@@ -82,15 +84,14 @@ def _user(username: str, project_id: int) -> User | None:
 
 
 def _fixer(defect: Defect) -> User | None:
-    """The contractor's own demo login for its defects, else the engineer on its behalf."""
-    crew = User.objects.filter(
-        username="contractor", is_active=True, contractor_id=defect.contractor_id
-    ).first()
-    return crew or _user("engineer", defect.project_id)
+    """The contractor's demo login for its company's defects in its projects, else the engineer."""
+    crew = User.objects.filter(username="contractor", is_active=True).first()
+    if crew and crew.scope.is_firm_work(contractor_id=defect.contractor_id, project_id=defect.project_id):
+        return crew
+    return _user("engineer", defect.project_id)
 
 
 def _fallback_defects(cmd) -> int:
-    contractors = getattr(cmd, "contractors", {}) or {}
     made = 0
     handovers = (
         Handover.objects.exclude(status=Handover.Status.HANDED_OVER).select_related("unit").order_by("id")[:2]
@@ -108,7 +109,7 @@ def _fallback_defects(cmd) -> int:
                 severity=severity,
                 location=location,
                 description=description,
-                contractor=contractors.get(contractor),
+                contractor=contractor_on(contractor, handover.project_id),
                 photos=[_photo("found.png", 90)],
             )
             made += 1
@@ -207,7 +208,6 @@ def _warranty_repair(cmd) -> None:
     agent = _user("agent", handover.project_id)
     if agent is None:
         return
-    contractors = getattr(cmd, "contractors", {}) or {}
     room, trade, severity, location, description = WARRANTY_DEFECT
     defect = services.defect_report_after_handover(
         by=agent,
@@ -217,7 +217,7 @@ def _warranty_repair(cmd) -> None:
         severity=severity,
         location=location,
         description=description,
-        contractor=contractors.get("深圳市固特防水工程有限公司"),
+        contractor=contractor_on("深圳市固特防水工程有限公司", handover.project_id),
         photos=[_photo("ceiling.png", 60)],
     )
     try:

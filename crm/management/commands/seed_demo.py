@@ -197,6 +197,7 @@ class Command(BaseCommand):
             self.duplicate_pair = self.write_duplicate_record()
             self.write_contractors()
             self.write_logins()
+            self.write_city_staff()
             seed_complaints(self, plan, count=max(complaints, 0), seed=seed)
             # 交付: batches and today's queue, then the walks and defects, then their rectification.
             _seed_delivery_planning.seed(self)
@@ -572,10 +573,35 @@ class Command(BaseCommand):
         existing = set(Contractor.objects.values_list("name", flat=True))
         self._bulk(
             Contractor,
-            [Contractor(name=n, trade=t, contact_phone=p) for n, t, p in CONTRACTORS if n not in existing],
+            [
+                Contractor(name=n, trade=t, contact_phone=p)
+                for n, t, p, _c in CONTRACTORS
+                if n not in existing
+            ],
             "contractors",
         )
         self.contractors = {c.name: c for c in Contractor.objects.all()}
+        # Each company is engaged on the projects of its city companies: work goes only there.
+        for name, _trade, _phone, city_codes in CONTRACTORS:
+            projects = Project.objects.filter(code__in=self.projects, city_company__code__in=city_codes)
+            self.contractors[name].projects.add(*projects)
+
+    def write_city_staff(self) -> None:
+        """One customer-service account per city company (no demo login): it handled the complaints of
+        the projects the demo logins do not work on, so no record names staff of another city."""
+        self.city_staff = {}
+        for code, city_name, *_rest in CITIES:
+            city = CityCompany.objects.get(code=code)
+            user, created = User.objects.get_or_create(
+                username=f"{code}-kefu", defaults={"display_name": f"{city_name}客服中心"}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                staff_set_role(user=user, role=Role.CS_SUPERVISOR)
+                user.city_companies.set([city])
+                self.created["city customer-service accounts"] += 1
+            self.city_staff[city.pk] = user
 
     def write_logins(self) -> None:
         cities = {c.code: c for c in CityCompany.objects.all()}

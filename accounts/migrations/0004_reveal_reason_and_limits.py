@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_contractor_user_department_user_contractor'),
+        ('accounts', '0003_contractor_projects'),
         ('customers', '0005_customer_merge'),
     ]
 
