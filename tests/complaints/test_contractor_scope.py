@@ -20,12 +20,12 @@ from complaints import services
 from complaints.models import Complaint, GroupCase, ImprovementItem, WorkOrder, WorkOrderNote
 from notifications.models import Notification
 from tests.api import client_for
-from tests.factories import ContractorFactory, CustomerFactory, UnitFactory, UserFactory
+from tests.factories import ContractorFactory, CustomerFactory, UnitFactory, UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
+JPEG = image_bytes()  # a real JPEG: uploads are judged by their content (crm.uploads)
 DUE = "2099-01-01T00:00:00+08:00"
 
 
