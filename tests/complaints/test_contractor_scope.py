@@ -25,7 +25,7 @@ from tests.factories import ContractorFactory, CustomerFactory, UnitFactory, Use
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-JPEG = image_bytes()  # a real JPEG: uploads are judged by their content (crm.uploads)
+JPEG = image_bytes()  # a real image: uploads are opened and re-encoded
 DUE = "2099-01-01T00:00:00+08:00"
 
 

@@ -41,7 +41,7 @@ def complaint(make_complaint):
 @pytest.fixture
 def builder_user(project):
     builder = Contractor.objects.create(name="中建三局")
-    builder.projects.add(project)  # engaged on the project: work orders go only to such companies
+    builder.projects.add(project)  # engaged on the project: work orders may go to it
     return UserFactory(username="builder", role=Role.CONTRACTOR, contractor=builder, projects=[project])
 
 
