@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from . import public_views
+from .views import public
 
 app_name = "public"
 
 urlpatterns = [
-    path("", public_views.complaint_submit, name="submit"),
-    path("code/", public_views.code_request, name="code"),
-    path("submitted/", public_views.complaint_submitted, name="submitted"),
-    path("track/", public_views.complaint_track, name="track"),
+    path("", public.complaint_submit, name="submit"),
+    path("code/", public.code_request, name="code"),
+    path("submitted/", public.complaint_submitted, name="submitted"),
+    path("track/", public.complaint_track, name="track"),
 ]

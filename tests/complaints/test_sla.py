@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from complaints import sla
+from complaints import sla, tasks
 from complaints.models import Complaint, ComplaintEvent, SlaAlert, SlaPolicy, SlaTarget
 from complaints.services import (
     complaint_agree_plan,
@@ -111,6 +111,23 @@ def test_interrupted_batch_is_redone_by_the_next_sweep(clock, make_complaint, mo
     monkeypatch.undo()
     assert sla.sla_sweep() == 3
     assert SlaAlert.objects.count() == 3
+
+
+def test_the_sweep_emails_its_alerts_once_committed_through_the_task_it_names(
+    clock, make_complaint, agent, django_capture_on_commit_callbacks, mailoutbox
+):
+    """Issue 11: sla names complaints.tasks' email task instead of importing it (no sla ↔ tasks
+    cycle); once the batch commits, that task runs and the handler gets the warning by email."""
+    assert tasks.send_sla_alert_emails.name == sla.SEND_ALERT_EMAILS_TASK
+    agent.email = "agent@example.com"
+    agent.save(update_fields=["email"])
+    make_complaint()
+    clock.move_to(at(2026, 11, 3, 4, 1))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert sla.sla_sweep() == 1
+    assert len(callbacks) == 1
+    assert [message.to for message in mailoutbox] == [["agent@example.com"]]
+    assert SlaAlert.objects.get().emailed_at is not None
 
 
 def test_sweep_is_a_constant_number_of_queries_per_batch(

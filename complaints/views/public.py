@@ -29,8 +29,8 @@ from crm.validators import validate_single_line_text
 from customers.validators import normalize_mobile, validate_mobile
 from properties.models import Project
 
-from .models import Category, Complaint, ComplaintEvent, ComplaintType
-from .services import public_code_send, public_complaint_submit
+from ..models import Category, Complaint, ComplaintEvent, ComplaintType
+from ..services import public_code_send, public_complaint_submit
 
 MAX_PHOTOS = 3
 SESSION_KEY = "public_complaint_number"

@@ -1,0 +1,119 @@
+"""Work orders (派单) issued from a complaint to a department or a contractor, and their progress notes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department
+from properties.models import TimeStampedModel
+
+from .complaints import Complaint
+
+
+class WorkOrderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> WorkOrderQuerySet:
+        """Contractors: their company's work orders in their projects (accounts.scope); everyone else
+        the work orders of the complaints they see."""
+        from accounts.models import Role
+
+        if not user.is_active:
+            return self.none()
+        if user.role == Role.CONTRACTOR:
+            return self.filter(user.scope.firm_work(project="complaint__project"))
+        return self.filter(complaint__in=Complaint.objects.visible_to(user))
+
+
+class WorkOrder(TimeStampedModel):
+    """派单: a task with its own deadline, to a department or a contractor."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        ACCEPTED = "accepted", _("Accepted")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="work_orders", verbose_name=_("complaint")
+    )
+    number = models.CharField(_("number"), max_length=30, unique=True, null=True, editable=False)
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices, blank=True)
+    contractor = models.ForeignKey(
+        "accounts.Contractor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_orders",
+        verbose_name=_("contractor"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_orders",
+        verbose_name=_("assignee"),
+    )
+    description = models.TextField(_("task"))
+    due_at = models.DateTimeField(_("due"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ISSUED)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completion_note = models.TextField(_("completion note"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = WorkOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(department="") | Q(contractor__isnull=False),
+                name="work_order_has_an_assignee",
+                violation_error_message=_("Choose a department or a contractor."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contractor", "status"], name="work_order_contractor"),
+            models.Index(fields=["department", "status"], name="work_order_department"),
+            # The work-order list (/complaints/work-orders/, keyset on (due_at, id)): the open ones, a few
+            # percent of the table, walked in order instead of sorting every open order; and all of them.
+            models.Index(
+                fields=["due_at", "id"],
+                name="work_order_open_by_due",
+                condition=~Q(status__in=["done", "cancelled"]),
+            ),
+            models.Index(fields=["due_at", "id"], name="work_order_by_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"WO {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (self.Status.DONE, self.Status.CANCELLED)
+
+
+class WorkOrderNote(models.Model):
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("progress note"))
+    photo = models.FileField(_("photo"), upload_to="work_orders/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("work order note")
+        verbose_name_plural = _("work order notes")
+
+    def __str__(self) -> str:
+        return self.note[:50]

@@ -1,0 +1,88 @@
+"""Every write to complaints, one module per part of the work: intake, the handling path, work orders,
+group cases and improvement items, SLA policies, the public form, attachments; _common holds who may
+do what and the locking, timeline and notification helpers they share.
+
+This package re-exports each public service, so `from complaints.services import complaint_create`
+and `services.complaint_create(...)` work as before the split.
+"""
+
+from ._common import ACTION_ROLES, TRANSITIONS, may
+from .attachments import MAX_ATTACHMENT_BYTES, attachment_add
+from .group_cases import (
+    complaint_join_group_case,
+    group_case_create,
+    group_case_link,
+    group_case_proposal_settings,
+    improvement_item_create,
+    improvement_item_set_status,
+)
+from .intake import CREATE_REFERENCES, complaint_create
+from .path import (
+    MAX_RETURN_VISIT_ATTEMPTS,
+    RESPONSE_METHODS,
+    SATISFIED_FROM,
+    complaint_add_note,
+    complaint_agree_plan,
+    complaint_bulk_assign,
+    complaint_close,
+    complaint_dispatch,
+    complaint_pause,
+    complaint_reopen,
+    complaint_resolve,
+    complaint_respond,
+    complaint_resume,
+    complaint_return_visit,
+    major_report_save,
+)
+from .policies import sla_policy_save
+from .public import (
+    PUBLIC_CODE_LIFETIME,
+    PUBLIC_CODE_MAX_ATTEMPTS,
+    complaint_link_customer,
+    public_code_check,
+    public_code_send,
+    public_complaint_submit,
+)
+from .work_orders import work_order_accept, work_order_complete, work_order_create, work_order_progress
+
+__all__ = [
+    "ACTION_ROLES",
+    "CREATE_REFERENCES",
+    "MAX_ATTACHMENT_BYTES",
+    "MAX_RETURN_VISIT_ATTEMPTS",
+    "PUBLIC_CODE_LIFETIME",
+    "PUBLIC_CODE_MAX_ATTEMPTS",
+    "RESPONSE_METHODS",
+    "SATISFIED_FROM",
+    "TRANSITIONS",
+    "attachment_add",
+    "complaint_add_note",
+    "complaint_agree_plan",
+    "complaint_bulk_assign",
+    "complaint_close",
+    "complaint_create",
+    "complaint_dispatch",
+    "complaint_join_group_case",
+    "complaint_link_customer",
+    "complaint_pause",
+    "complaint_reopen",
+    "complaint_resolve",
+    "complaint_respond",
+    "complaint_resume",
+    "complaint_return_visit",
+    "group_case_create",
+    "group_case_link",
+    "group_case_proposal_settings",
+    "improvement_item_create",
+    "improvement_item_set_status",
+    "major_report_save",
+    "may",
+    "public_code_check",
+    "public_code_send",
+    "public_complaint_submit",
+    "sla_policy_save",
+    "work_order_accept",
+    "work_order_complete",
+    "work_order_create",
+    "work_order_progress",
+]

@@ -1,0 +1,121 @@
+"""Shared by the complaint services: who may do what, the path's transitions, locking, timeline, notices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from customers.services import ConcurrentEditError
+from notifications.models import Notification
+from properties.models import Project
+
+from ..models import Complaint, ComplaintEvent, Status
+
+# Who may do what. Scope (city company / project) is checked separately: an object outside it is a 404.
+_FRONT_LINE = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT}
+_SUPERVISORS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR}
+_HANDLERS = _FRONT_LINE | {Role.DEPARTMENT_STAFF}
+ACTION_ROLES: dict[str, set[str]] = {
+    "create": _FRONT_LINE,
+    # Putting an unmatched public complaint on the customer it is about (the agent checked who called).
+    "link_customer": _FRONT_LINE,
+    "dispatch": _SUPERVISORS,
+    "respond": _HANDLERS,
+    "agree_plan": _HANDLERS,
+    "create_work_order": _HANDLERS,
+    "resolve": _HANDLERS,
+    "return_visit": _FRONT_LINE,
+    "close": _FRONT_LINE,
+    "reopen": _FRONT_LINE,
+    "pause": _HANDLERS,
+    "resume": _HANDLERS,
+    "major_report": _SUPERVISORS,
+    "group": _SUPERVISORS,
+    "improvement": _SUPERVISORS | {Role.DEPARTMENT_STAFF},
+    "note": _HANDLERS,
+    # Accepting, reporting progress on and completing a work order one can see (contractors: their own).
+    "work_order": _HANDLERS | {Role.CONTRACTOR},
+}
+# The path: which statuses each transition leaves from.
+TRANSITIONS: dict[str, set[str]] = {
+    "dispatch": {Status.RECEIVED, Status.DISPATCHED, Status.REOPENED},
+    "agree_plan": {Status.DISPATCHED, Status.PLAN_AGREED, Status.REOPENED},
+    "create_work_order": {Status.PLAN_AGREED, Status.IN_PROGRESS},
+    "resolve": {Status.PLAN_AGREED, Status.IN_PROGRESS},
+    "return_visit": {Status.RESOLVED},
+    "close": {Status.RESOLVED},
+    "reopen": {Status.RESOLVED, Status.CLOSED},
+}
+
+
+def may(user: User, action: str) -> bool:
+    return user.is_active and user.role in ACTION_ROLES[action]
+
+
+def _require(user: User, action: str) -> None:
+    if not may(user, action):
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def _require_status(complaint: Complaint, action: str) -> None:
+    if complaint.status not in TRANSITIONS[action]:
+        raise ValidationError(
+            {
+                "status": _("Not possible while the complaint is “%(status)s”.")
+                % {"status": complaint.get_status_display()}
+            }
+        )
+
+
+def _in_scope(user: User, project_id: int) -> bool:
+    return user.scope.is_unrestricted or project_id in user.scope.project_ids
+
+
+def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
+    """The fresh row, locked for this transaction; a stale version is a conflict, not an overwrite."""
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConcurrentEditError()
+    return locked
+
+
+def _save(complaint: Complaint, fields: Iterable[str]) -> Complaint:
+    """Write `fields` and the next version. `complaint` is the row _lock() read FOR UPDATE: until this
+    transaction ends nobody else can move its version, so the next one is known without a re-read."""
+    complaint.version += 1
+    complaint.save(update_fields=[*set(fields), "version", "updated_at"])
+    return complaint
+
+
+def _event(
+    complaint: Complaint, by: User | None, kind: str, note: str = "", at=None, **data
+) -> ComplaintEvent:
+    return ComplaintEvent.objects.create(
+        complaint=complaint, actor=by, kind=kind, note=note, created_at=at or timezone.now(), data=data
+    )
+
+
+def _notify(
+    users: Iterable[User | int | None], *, kind: str, title: str, complaint: Complaint, body: str = ""
+) -> None:
+    link = reverse("complaints:detail", args=[complaint.pk])
+    ids = {u if isinstance(u, int) else u.pk for u in users if u}
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=uid, kind=kind, title=title, body=body, link=link) for uid in ids]
+    )
+
+
+def _supervisors_of(project_id: int) -> list[int]:
+    city_id = Project.objects.filter(pk=project_id).values_list("city_company_id", flat=True).first()
+    return list(
+        User.objects.filter(is_active=True, role=Role.CS_SUPERVISOR)
+        .filter(Q(projects=project_id) | Q(city_companies=city_id))
+        .values_list("pk", flat=True)
+        .distinct()
+    )

@@ -1,0 +1,145 @@
+"""Group cases (群诉), complaints of one cause handled together, and improvement items (缺陷反馈)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from ..models import Category, Complaint, ComplaintEvent, GroupCase, ImprovementItem, Severity
+from ._common import _event, _in_scope, _lock, _require, _save
+
+
+@transaction.atomic
+def group_case_create(
+    *,
+    by: User,
+    title: str,
+    complaints: Iterable[Complaint],
+    category: Category | None = None,
+    handler: User | None = None,
+) -> GroupCase:
+    """群诉: link complaints with one cause into a case handled together; they become group severity."""
+    _require(by, "group")
+    complaints = list(complaints)
+    if len(complaints) < 2:
+        raise ValidationError({"complaints": _("A group case links at least two complaints.")})
+    projects = {c.project_id for c in complaints}
+    if len(projects) != 1:
+        raise ValidationError({"complaints": _("The complaints of a group case belong to one project.")})
+    if not all(_in_scope(by, pid) for pid in projects):
+        raise PermissionDenied(_("This project is outside your city companies and projects."))
+    buildings = {c.unit.building_id for c in complaints if c.unit_id}
+    case = GroupCase.objects.create(
+        title=(title or "").strip() or complaints[0].title,
+        project_id=projects.pop(),
+        building_id=buildings.pop() if len(buildings) == 1 else None,
+        category=category or complaints[0].category,
+        handler=handler,
+    )
+    case.number = f"QS-{case.pk:06d}"
+    GroupCase.objects.filter(pk=case.pk).update(number=case.number)
+    group_case_link(case=case, by=by, complaints=complaints)
+    return case
+
+
+@transaction.atomic
+def group_case_link(*, case: GroupCase, by: User, complaints: Iterable[Complaint]) -> int:
+    """Link open complaints of the case's project to it; each is locked (in id order, so two
+    supervisors linking overlapping sets cannot deadlock) and checked as complaint_join_group_case()
+    checks one."""
+    _require(by, "group")
+    count = 0
+    for complaint in sorted(complaints, key=lambda c: c.pk):
+        _join_group_case(_lock(complaint, None), case, by)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def complaint_join_group_case(
+    *, complaint: Complaint, by: User, group_case: GroupCase, expected_version: int | None = None
+) -> Complaint:
+    """One more owner calls about a cause already handled as a group case (群诉): their complaint
+    joins it and takes the group severity."""
+    _require(by, "group")
+    return _join_group_case(_lock(complaint, expected_version), group_case, by)
+
+
+def _join_group_case(complaint: Complaint, case: GroupCase, by: User) -> Complaint:
+    """`complaint` is the row _lock() read FOR UPDATE."""
+    if not _in_scope(by, case.project_id):
+        raise PermissionDenied(_("This project is outside your city companies and projects."))
+    if case.status != GroupCase.Status.OPEN:
+        raise ValidationError({"group_case": _("This group case is closed.")})
+    if complaint.project_id != case.project_id:
+        raise ValidationError({"complaints": _("The complaints of a group case belong to one project.")})
+    if not complaint.is_open:
+        raise ValidationError(
+            {
+                "complaints": _("%(number)s is closed: only open complaints join a group case.")
+                % {"number": complaint.number}
+            }
+        )
+    if complaint.group_case_id is not None:
+        raise ValidationError(
+            {"complaints": _("%(number)s is already in a group case.") % {"number": complaint.number}}
+        )
+    complaint.group_case, complaint.severity = case, Severity.GROUP
+    _save(complaint, ["group_case", "severity"])
+    _event(complaint, by, ComplaintEvent.Kind.GROUPED, case.title, group_case=case.number)
+    return complaint
+
+
+@transaction.atomic
+def improvement_item_create(
+    *,
+    by: User,
+    title: str,
+    department: str,
+    complaints: Iterable[Complaint] = (),
+    description: str = "",
+    root_cause: str = "",
+    owner: User | None = None,
+    due_on: datetime.date | None = None,
+) -> ImprovementItem:
+    """缺陷反馈: an improvement for design, engineering or service, from one or many complaints."""
+    _require(by, "improvement")
+    complaints = list(complaints)
+    item = ImprovementItem(
+        title=(title or "").strip(),
+        description=description,
+        department=department,
+        root_cause=root_cause,
+        owner=owner,
+        due_on=due_on,
+        created_by=by,
+        project_id=complaints[0].project_id if len({c.project_id for c in complaints}) == 1 else None,
+    )
+    item.full_clean(exclude=["complaints"])
+    item.save()
+    item.complaints.set(complaints)
+    return item
+
+
+@transaction.atomic
+def improvement_item_set_status(*, item: ImprovementItem, by: User, status: str) -> ImprovementItem:
+    _require(by, "improvement")
+    if status not in ImprovementItem.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    item.status = status
+    item.done_at = timezone.now() if status == ImprovementItem.Status.DONE else None
+    item.save(update_fields=["status", "done_at", "updated_at"])
+    return item
+
+
+def group_case_proposal_settings() -> tuple[int, int]:
+    """(N complaints, M days): N open complaints of one category from one building or project within M days."""
+    return settings.GROUP_CASE_MIN_COMPLAINTS, settings.GROUP_CASE_WINDOW_DAYS

@@ -1,0 +1,12 @@
+"""Pages of the complaint desk, one module per part of the work. Thin: reads through complaints.selectors,
+writes through complaints.services.
+
+Staff pages: board (the SLA board and its bulk actions), intake (hotline and the new-complaint form),
+detail (the complaint page and the path's actions), work_orders, group_cases (the supervisor view,
+group cases, improvement items); paging holds their keyset paginator and _common what they share.
+public: the pages owners use without an account (complaints.public_urls).
+"""
+
+from .paging import PAGE_SIZE, DueCursorPaginator, RowCompare
+
+__all__ = ["PAGE_SIZE", "DueCursorPaginator", "RowCompare"]
