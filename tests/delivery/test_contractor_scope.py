@@ -17,12 +17,12 @@ from delivery.services import rectification as services
 from delivery.services.defects import defect_record
 from notifications.models import Notification
 from tests.api import client_for
-from tests.factories import ContractorFactory, UnitFactory, UserFactory
+from tests.factories import ContractorFactory, UnitFactory, UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
+JPEG = image_bytes("JPEG")  # a real image: uploads are opened by Pillow
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 
 
