@@ -18,7 +18,8 @@ from openpyxl import Workbook
 
 from customers import import_jobs
 from customers.importing import ImportFileError, customer_workbook_import
-from customers.models import Customer, CustomerPhone, ImportJob, Unit
+from customers.models import Customer, CustomerPhone, ImportJob
+from properties.models import Unit
 from tests.customers.test_import import HEADERS, unit_row, upload, valid_rows, workbook
 from tests.factories import UserFactory
 
