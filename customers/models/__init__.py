@@ -10,7 +10,12 @@ the import's jobs. Everything is re-exported here: `from customers.models import
 
 from crm.encryption import pii_hash, pii_hash_candidates
 
-from .contracts import Contract, ScopedByUnitQuerySet, latest_active_contract
+from .contracts import (
+    Contract,
+    ScopedByUnitQuerySet,
+    customers_refresh_contract_dates,
+    latest_active_contract,
+)
 from .customers import (
     CONTRACT_DATE_FIELDS,
     AcquisitionChannel,
@@ -47,6 +52,7 @@ __all__ = [
     "ImportJob",
     "ScopedByUnitQuerySet",
     "Stage",
+    "customers_refresh_contract_dates",
     "latest_active_contract",
     "pii_hash",
     "pii_hash_candidates",

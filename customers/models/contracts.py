@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,41 @@ def latest_active_contract(customer_ref) -> models.QuerySet:
     (an unsigned contract counts as the oldest). `customer_ref` is an OuterRef or a customer id."""
     return Contract.objects.filter(primary_buyer_id=customer_ref, status=Contract.Status.ACTIVE).order_by(
         models.F("signed_on").desc(nulls_last=True), "-pk"
+    )
+
+
+REFRESH_BATCH = 1000
+
+
+def customers_refresh_contract_dates(*, customer_ids: Iterable[int] | None) -> int:
+    """Copy each customer's latest active contract's signing and handover dates onto the customer
+    (`latest_signed_on`, `latest_handed_over_on`): the columns the lifecycle stage is read from.
+
+    The one way those columns are written. Every contract write calls it with the primary buyers it
+    touched: Contract.save()/delete() (so the contract services, the admin and the handover sign-off
+    are covered), and the bulk writers themselves (customers.importing, seed_demo, bench_data).
+    `customer_ids=None` refreshes every customer that has or had a contract (backfills after a bulk
+    load). Idempotent; returns the number of customers rewritten.
+
+    It lives beside Contract because Contract.save() calls it; customers.services re-exports it for
+    the other writers (a service module may import the models, never the reverse).
+    """
+    latest = latest_active_contract(OuterRef("pk"))
+    dates = {
+        "latest_signed_on": Subquery(latest.values("signed_on")[:1]),
+        "latest_handed_over_on": Subquery(latest.values("handed_over_on")[:1]),
+    }
+    if customer_ids is None:
+        touched = Customer.objects.filter(
+            Exists(Contract.objects.filter(primary_buyer_id=OuterRef("pk")))
+            | Q(latest_signed_on__isnull=False)
+            | Q(latest_handed_over_on__isnull=False)
+        )
+        return touched.update(**dates)
+    ids = sorted({int(pk) for pk in customer_ids if pk is not None})
+    return sum(
+        Customer.objects.filter(pk__in=ids[start : start + REFRESH_BATCH]).update(**dates)
+        for start in range(0, len(ids), REFRESH_BATCH)
     )
 
 
@@ -119,8 +155,6 @@ class Contract(TimeStampedModel):
     def _refresh_buyers(self) -> None:
         """The buyer's stage dates follow every contract saved through the ORM (services, admin,
         factories); bulk writes call customers_refresh_contract_dates themselves."""
-        from ..services import customers_refresh_contract_dates
-
         buyers = {self.primary_buyer_id, getattr(self, "_loaded_primary_buyer_id", None)} - {None}
         customers_refresh_contract_dates(customer_ids=buyers)
         self._loaded_primary_buyer_id = self.primary_buyer_id

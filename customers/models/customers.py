@@ -123,7 +123,7 @@ class CustomerQuerySet(models.QuerySet):
     @staticmethod
     def stage_conditions(today: datetime.date) -> dict[Stage, Q]:
         """One filter per stage, over the latest contract's dates kept on the customer
-        (`latest_signed_on`, `latest_handed_over_on`; see customers.services.customers_refresh_contract_dates).
+        (`latest_signed_on`, `latest_handed_over_on`; see contracts.customers_refresh_contract_dates).
         The same rule as `stage_on()`."""
         one_year_ago = _add_years(today, -1)
         two_years_ago = _add_years(today, -2)
@@ -151,7 +151,7 @@ class CustomerQuerySet(models.QuerySet):
         return {stage: counts[stage.value] for stage in Stage}
 
 
-# Written only by customers.services.customers_refresh_contract_dates, never by Customer.save().
+# Written only by contracts.customers_refresh_contract_dates, never by Customer.save().
 CONTRACT_DATE_FIELDS = ("latest_signed_on", "latest_handed_over_on")
 
 
@@ -205,7 +205,7 @@ class Customer(TimeStampedModel):
     notes = models.TextField(_("notes"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     # The dates that decide the lifecycle stage, copied from latest_active_contract() by
-    # customers.services.customers_refresh_contract_dates after every contract write: the stage of
+    # contracts.customers_refresh_contract_dates after every contract write: the stage of
     # 400k customers is then a filter on their own rows, not two subqueries per customer.
     latest_signed_on = models.DateField(_("latest contract signed on"), null=True, blank=True, editable=False)
     latest_handed_over_on = models.DateField(
