@@ -22,7 +22,7 @@ from tests.factories import ContractorFactory, UnitFactory, UserFactory, image_b
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-JPEG = image_bytes("JPEG")  # a real image: uploads are opened by Pillow
+JPEG = image_bytes()  # a real image: uploads are opened and re-encoded
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 
 
