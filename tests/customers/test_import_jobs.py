@@ -94,7 +94,7 @@ def no_parsing(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the workbook was parsed")
 
-    monkeypatch.setattr("customers.importing._open_workbook", refuse)
+    monkeypatch.setattr("customers.importing.workbook._open_workbook", refuse)
 
 
 # --- refused before parsing --------------------------------------------------------------------------
