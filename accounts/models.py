@@ -12,18 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .roles import Role
 from .scope import Scope
-
-
-class Role(models.TextChoices):
-    GROUP_ADMIN = "group_admin", _("Group administrator")
-    CITY_HEAD = "city_head", _("City company head")
-    CS_SUPERVISOR = "cs_supervisor", _("Customer-service supervisor")
-    CS_AGENT = "cs_agent", _("Customer-service agent")
-    DELIVERY_ENGINEER = "delivery_engineer", _("Delivery engineer")
-    DEPARTMENT_STAFF = "department_staff", _("Department staff")
-    CONTRACTOR = "contractor", _("Contractor")
-    READONLY_MANAGER = "readonly_manager", _("Read-only manager")
 
 
 class PersonalField(models.TextChoices):

@@ -1,4 +1,4 @@
-"""One Django auth Group per Role, carrying the model permissions the admin checks.
+"""The staff roles, and one Django auth Group per Role carrying the model permissions the admin checks.
 
 The groups are synced after every `migrate` (accounts.apps) so that a new model's
 permissions reach the roles without a data migration. The group's name is the role's
@@ -8,9 +8,21 @@ value ("cs_agent"): stable across languages, unlike its translated label.
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+
+class Role(models.TextChoices):
+    GROUP_ADMIN = "group_admin", _("Group administrator")
+    CITY_HEAD = "city_head", _("City company head")
+    CS_SUPERVISOR = "cs_supervisor", _("Customer-service supervisor")
+    CS_AGENT = "cs_agent", _("Customer-service agent")
+    DELIVERY_ENGINEER = "delivery_engineer", _("Delivery engineer")
+    DEPARTMENT_STAFF = "department_staff", _("Department staff")
+    CONTRACTOR = "contractor", _("Contractor")
+    READONLY_MANAGER = "readonly_manager", _("Read-only manager")
+
 
 VIEW = ("view",)
 EDIT = ("view", "add", "change")
@@ -86,8 +98,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
 def role_permissions(role: str, using: str = "default"):
     """The Permission rows a role's group should hold."""
     wanted = Q(pk__in=[])
-    for app_label, models in ROLE_PERMISSIONS.get(role, {}).items():
-        for model, actions in models.items():
+    for app_label, app_models in ROLE_PERMISSIONS.get(role, {}).items():
+        for model, actions in app_models.items():
             wanted |= Q(
                 content_type__app_label=app_label,
                 content_type__model=model,

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from .roles import Role
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -23,8 +25,6 @@ class Scope:
     @classmethod
     def for_user(cls, user) -> Scope:
         from properties.selectors import projects_by_id
-
-        from .models import Role
 
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls()

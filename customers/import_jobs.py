@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -31,6 +32,12 @@ Status = ImportJob.Status
 # a broker restart): it is marked failed and its file deleted. Nothing was written (one transaction).
 RUNNING_GIVE_UP = timedelta(hours=1)
 PROGRESS_EVERY_SECONDS = 0.5
+
+
+# The task that runs a job's step, named rather than imported: customers.tasks imports this module (a
+# task module imports the work it schedules, never the reverse). CustomersConfig.ready() registers it
+# in every process, so the signature runs the task itself (its options; inline in eager mode).
+RUN_TASK = "customers.tasks.run_import_job"
 
 
 def imports_dir() -> Path:
@@ -90,9 +97,7 @@ def import_job_cancel(*, job: ImportJob, by) -> ImportJob:
 
 
 def _enqueue(job: ImportJob) -> None:
-    from .tasks import run_import_job
-
-    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay)
 
 
 def import_job_run(*, job_id: int) -> str | None:

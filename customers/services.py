@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,7 +21,7 @@ from .models import (
     HouseholdLink,
     HouseholdMember,
     HouseholdRole,
-    latest_active_contract,
+    customers_refresh_contract_dates,
     pii_hash_candidates,
 )
 from .validators import normalize_mobile, validate_mobile
@@ -259,38 +259,6 @@ def household_member_remove(*, member: HouseholdMember, by) -> None:
     ):
         raise ValidationError(_("The primary buyer of an active contract stays the unit's owner."))
     member.delete()
-
-
-REFRESH_BATCH = 1000
-
-
-def customers_refresh_contract_dates(*, customer_ids: Iterable[int] | None) -> int:
-    """Copy each customer's latest active contract's signing and handover dates onto the customer
-    (`latest_signed_on`, `latest_handed_over_on`): the columns the lifecycle stage is read from.
-
-    The one way those columns are written. Every contract write calls it with the primary buyers it
-    touched: Contract.save()/delete() (so the contract services, the admin and the handover sign-off
-    are covered), and the bulk writers themselves (customers.importing, seed_demo, bench_data).
-    `customer_ids=None` refreshes every customer that has or had a contract (backfills after a bulk
-    load). Idempotent; returns the number of customers rewritten.
-    """
-    latest = latest_active_contract(OuterRef("pk"))
-    dates = {
-        "latest_signed_on": Subquery(latest.values("signed_on")[:1]),
-        "latest_handed_over_on": Subquery(latest.values("handed_over_on")[:1]),
-    }
-    if customer_ids is None:
-        touched = Customer.objects.filter(
-            Exists(Contract.objects.filter(primary_buyer_id=OuterRef("pk")))
-            | Q(latest_signed_on__isnull=False)
-            | Q(latest_handed_over_on__isnull=False)
-        )
-        return touched.update(**dates)
-    ids = sorted({int(pk) for pk in customer_ids if pk is not None})
-    return sum(
-        Customer.objects.filter(pk__in=ids[start : start + REFRESH_BATCH]).update(**dates)
-        for start in range(0, len(ids), REFRESH_BATCH)
-    )
 
 
 CONTRACT_FIELDS = (

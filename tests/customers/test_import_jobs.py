@@ -7,18 +7,22 @@ looks like a formula stays text."""
 import datetime
 import io
 import os
+import subprocess
+import sys
 import time
 import zipfile
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from customers import import_jobs
+from customers import import_jobs, tasks
 from customers.importing import ImportFileError, customer_workbook_import
-from customers.models import Customer, CustomerPhone, ImportJob, Unit
+from customers.models import Customer, CustomerPhone, ImportJob
+from properties.models import Unit
 from tests.customers.test_import import HEADERS, unit_row, upload, valid_rows, workbook
 from tests.factories import UserFactory
 
@@ -90,7 +94,7 @@ def no_parsing(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the workbook was parsed")
 
-    monkeypatch.setattr("customers.importing._open_workbook", refuse)
+    monkeypatch.setattr("customers.importing.workbook._open_workbook", refuse)
 
 
 # --- refused before parsing --------------------------------------------------------------------------
@@ -232,6 +236,37 @@ def test_a_job_delivered_twice_runs_once(importer, media, django_capture_on_comm
     assert ImportJob.objects.get(pk=job.pk).status == Status.CHECKED
     assert import_jobs.import_job_run(job_id=job.pk) is None
     assert import_jobs.import_job_run(job_id=987654) is None
+
+
+def test_issue_11_the_job_names_its_task_which_every_process_has_registered(
+    importer, media, django_capture_on_commit_callbacks
+):
+    """Issue 11: import_jobs names customers.tasks' task instead of importing it (no import_jobs ↔
+    tasks cycle). The app registers the task at start-up, so the named task is the one that runs,
+    in a fresh process too (a web process imports no task module itself)."""
+    assert tasks.run_import_job.name == import_jobs.RUN_TASK
+    fresh = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS_LISTS_TASKS],
+        cwd=django_settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert import_jobs.RUN_TASK in fresh.stdout.split()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        job = import_jobs.import_job_start(by=importer, upload=_upload(), language="en")
+
+    assert len(queued) == 1
+    assert ImportJob.objects.get(pk=job.pk).status == Status.CHECKED
+
+
+FRESH_PROCESS_LISTS_TASKS = """
+import django
+django.setup()
+from crm.celery import app
+print(*app.tasks)
+"""
 
 
 def test_an_unreadable_workbook_fails_its_job_and_its_file_is_deleted(

@@ -1,9 +1,4 @@
-"""Customers (客户), their phones, households (住户关系) and sales contracts (购房合同).
-
-The lifecycle stage is derived from contracts, never typed in:
-prospect 意向客户 → 准业主 (signed, not handed over) → 磨合期 (≤ 1 year in the home)
-→ 稳定期 (1–2 years) → 老业主 (> 2 years).
-"""
+"""The customer record: a person, their phones, the lifecycle stage, and merges of duplicates."""
 
 from __future__ import annotations
 
@@ -12,7 +7,6 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -20,11 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
-from crm.encryption import pii_hash, pii_hash_candidates  # noqa: F401 (imported from here too)
+from crm.encryption import pii_hash
 from crm.masking import mask_id_number, mask_phone
-from properties.models import TimeStampedModel, Unit
+from properties.models import TimeStampedModel
 
-from .validators import validate_mobile, validate_resident_id
+from ..validators import validate_mobile, validate_resident_id
+from .households import HouseholdMember
 
 
 class Gender(models.TextChoices):
@@ -128,7 +123,7 @@ class CustomerQuerySet(models.QuerySet):
     @staticmethod
     def stage_conditions(today: datetime.date) -> dict[Stage, Q]:
         """One filter per stage, over the latest contract's dates kept on the customer
-        (`latest_signed_on`, `latest_handed_over_on`; see customers.services.customers_refresh_contract_dates).
+        (`latest_signed_on`, `latest_handed_over_on`; see contracts.customers_refresh_contract_dates).
         The same rule as `stage_on()`."""
         one_year_ago = _add_years(today, -1)
         two_years_ago = _add_years(today, -2)
@@ -156,15 +151,7 @@ class CustomerQuerySet(models.QuerySet):
         return {stage: counts[stage.value] for stage in Stage}
 
 
-def latest_active_contract(customer_ref) -> models.QuerySet:
-    """The contract that decides a customer's stage: their most recent active one as primary buyer
-    (an unsigned contract counts as the oldest). `customer_ref` is an OuterRef or a customer id."""
-    return Contract.objects.filter(primary_buyer_id=customer_ref, status=Contract.Status.ACTIVE).order_by(
-        models.F("signed_on").desc(nulls_last=True), "-pk"
-    )
-
-
-# Written only by customers.services.customers_refresh_contract_dates, never by Customer.save().
+# Written only by contracts.customers_refresh_contract_dates, never by Customer.save().
 CONTRACT_DATE_FIELDS = ("latest_signed_on", "latest_handed_over_on")
 
 
@@ -218,7 +205,7 @@ class Customer(TimeStampedModel):
     notes = models.TextField(_("notes"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     # The dates that decide the lifecycle stage, copied from latest_active_contract() by
-    # customers.services.customers_refresh_contract_dates after every contract write: the stage of
+    # contracts.customers_refresh_contract_dates after every contract write: the stage of
     # 400k customers is then a filter on their own rows, not two subqueries per customer.
     latest_signed_on = models.DateField(_("latest contract signed on"), null=True, blank=True, editable=False)
     latest_handed_over_on = models.DateField(
@@ -342,201 +329,6 @@ class CustomerPhone(models.Model):
         return mask_phone(self.number)
 
 
-class ScopedByUnitQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.may_see_customers():
-            return self.none()
-        scope = user.scope
-        if scope.is_unrestricted:
-            return self
-        return self.filter(unit__project_id__in=scope.project_ids)
-
-
-class HouseholdQuerySet(models.QuerySet):
-    def visible_to(self, user) -> HouseholdQuerySet:
-        if not user.may_see_customers():
-            return self.none()
-        scope = user.scope
-        if scope.is_unrestricted:
-            return self
-        return self.filter(project_id__in=scope.project_ids)
-
-
-class HouseholdRole(models.TextChoices):
-    OWNER = "owner", _("Owner (业主)")
-    CO_OWNER = "co_owner", _("Co-owner (共有人)")
-    FAMILY = "family", _("Family member (家庭成员)")
-    TENANT = "tenant", _("Tenant (租户)")
-
-
-class HouseholdMember(TimeStampedModel):
-    """Who belongs to a unit's household, and as what. One primary owner per unit."""
-
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="household", verbose_name=_("unit"))
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="households", verbose_name=_("customer")
-    )
-    role = models.CharField(_("role"), max_length=12, choices=HouseholdRole.choices)
-    since = models.DateField(_("since"), null=True, blank=True)
-    # The unit's project, copied by save() (bulk writers set it themselves): "customers holding a unit
-    # in my projects", part of every customer scope check, is then one index range, not a join.
-    project = models.ForeignKey(
-        "properties.Project",
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        db_index=False,  # household_project_customer starts with it
-        verbose_name=_("project"),
-    )
-
-    objects = HouseholdQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["unit", "role", "id"]
-        verbose_name = _("household member")
-        verbose_name_plural = _("household members")
-        indexes = [
-            # CustomerQuerySet.visible_to: the customers holding a unit in the user's projects, read
-            # from the index alone.
-            models.Index(fields=["project", "customer"], name="household_project_customer"),
-        ]
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "customer"], name="household_member_once_per_unit"),
-            models.UniqueConstraint(
-                fields=["unit"],
-                condition=Q(role="owner"),
-                name="household_one_primary_owner",
-                violation_error_message=_("This unit already has a primary owner."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.unit} · {self.customer} ({self.get_role_display()})"
-
-    def save(self, *args, **kwargs) -> None:
-        self.project_id = self.unit.project_id
-        if kwargs.get("update_fields") is not None and "unit" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "project"}
-        super().save(*args, **kwargs)
-
-
-class Contract(TimeStampedModel):
-    """购房合同: one active contract per unit; its primary buyer is the unit's owner."""
-
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        CANCELLED = "cancelled", _("Cancelled (退房)")
-
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("unit"))
-    primary_buyer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="contracts_as_buyer", verbose_name=_("primary buyer")
-    )
-    number = models.CharField(_("contract number"), max_length=40, unique=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    subscribed_on = models.DateField(_("subscription date (认购)"), null=True, blank=True)
-    signed_on = models.DateField(_("signing date"), null=True, blank=True)
-    price = models.DecimalField(
-        _("price (CNY)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
-    )
-    contractual_handover_on = models.DateField(_("contractual handover date"), null=True, blank=True)
-    handed_over_on = models.DateField(_("actual handover date"), null=True, blank=True)
-    commitments = models.TextField(
-        _("sales commitments (承诺)"),
-        blank=True,
-        help_text=_("Every promise made at sale, tracked until kept."),
-    )
-    version = models.PositiveIntegerField(default=1, editable=False)
-
-    objects = ScopedByUnitQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-signed_on", "-id"]
-        verbose_name = _("sales contract")
-        verbose_name_plural = _("sales contracts")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["unit"],
-                condition=Q(status="active"),
-                name="one_active_contract_per_unit",
-                violation_error_message=_("This unit already has an active contract."),
-            ),
-            models.CheckConstraint(
-                condition=Q(subscribed_on__isnull=True)
-                | Q(signed_on__isnull=True)
-                | Q(subscribed_on__lte=models.F("signed_on")),
-                name="contract_subscribed_before_signed",
-            ),
-            models.CheckConstraint(
-                condition=Q(handed_over_on__isnull=True)
-                | (Q(signed_on__isnull=False) & Q(signed_on__lte=models.F("handed_over_on"))),
-                name="contract_signed_before_handover",
-            ),
-            models.CheckConstraint(
-                condition=Q(contractual_handover_on__isnull=True)
-                | Q(signed_on__isnull=True)
-                | Q(signed_on__lte=models.F("contractual_handover_on")),
-                name="contract_signed_before_promised_handover",
-            ),
-            models.CheckConstraint(condition=Q(price__gte=0), name="contract_price_not_negative"),
-        ]
-        indexes = [
-            # latest_active_contract(): a buyer's contracts, newest first (customers_refresh_contract_dates).
-            models.Index(fields=["primary_buyer", "-signed_on"], name="contract_buyer_latest"),
-        ]
-
-    def __str__(self) -> str:
-        return self.number
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        contract = super().from_db(db, field_names, values)
-        contract._loaded_primary_buyer_id = contract.__dict__.get("primary_buyer_id")
-        return contract
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        self._refresh_buyers()
-
-    def delete(self, *args, **kwargs):
-        deleted = super().delete(*args, **kwargs)
-        self._refresh_buyers()
-        return deleted
-
-    def _refresh_buyers(self) -> None:
-        """The buyer's stage dates follow every contract saved through the ORM (services, admin,
-        factories); bulk writes call customers_refresh_contract_dates themselves."""
-        from .services import customers_refresh_contract_dates
-
-        buyers = {self.primary_buyer_id, getattr(self, "_loaded_primary_buyer_id", None)} - {None}
-        customers_refresh_contract_dates(customer_ids=buyers)
-        self._loaded_primary_buyer_id = self.primary_buyer_id
-
-    def clean(self) -> None:
-        errors = {}
-        if self.subscribed_on and self.signed_on and self.subscribed_on > self.signed_on:
-            errors["signed_on"] = _("The contract cannot be signed before the subscription date.")
-        if self.handed_over_on and not self.signed_on:
-            errors["handed_over_on"] = _("A unit cannot be handed over before the contract is signed.")
-        elif self.handed_over_on and self.signed_on and self.handed_over_on < self.signed_on:
-            errors["handed_over_on"] = _("The handover date is before the signing date.")
-        if self.contractual_handover_on and self.signed_on and self.contractual_handover_on < self.signed_on:
-            errors["contractual_handover_on"] = _("The contractual handover date is before the signing date.")
-        if self.handed_over_on and self.handed_over_on > timezone.localdate():
-            errors["handed_over_on"] = _("The actual handover date cannot be in the future.")
-        if errors:
-            raise ValidationError(errors)
-
-    def stage(self, today: datetime.date | None = None) -> Stage:
-        return stage_on(
-            signed_on=self.signed_on, handed_over_on=self.handed_over_on, today=today or timezone.localdate()
-        )
-
-    @property
-    def is_handover_late(self) -> bool:
-        due = self.contractual_handover_on
-        return bool(due and (self.handed_over_on or timezone.localdate()) > due)
-
-
 class CustomerMerge(models.Model):
     """A duplicate record folded into another (合并客户): who did it, when, and what moved. The duplicate's
     row is gone; its id, name and masked ID number stay here so that old references can be traced."""
@@ -560,94 +352,3 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.duplicate_name} (#{self.duplicate_id}) → {self.survivor_id}"
-
-
-class HouseholdLink(models.Model):
-    """A supervisor's confirmation that a person already recorded elsewhere in the group (found by ID
-    number) joins a household of their scope (关联客户). Such a link brings the customer into that scope,
-    so it is never made by an import or an agent: only by customers.services.household_member_link,
-    which writes this row with the reason."""
-
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="household_links", verbose_name=_("customer")
-    )
-    role = models.CharField(_("role"), max_length=12, choices=HouseholdRole.choices)
-    reason = models.CharField(_("reason"), max_length=200)
-    widened_scope = models.BooleanField(
-        _("brought into scope"),
-        default=False,
-        help_text=_("The customer was outside the supervisor's scope before this link."),
-    )
-    linked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("linked by")
-    )
-    linked_at = models.DateTimeField(_("linked at"), default=timezone.now)
-
-    class Meta:
-        ordering = ["-linked_at", "-id"]
-        verbose_name = _("household link")
-        verbose_name_plural = _("household links")
-
-    def __str__(self) -> str:
-        return f"{self.customer_id} → {self.unit_id} ({self.linked_by_id})"
-
-
-class ImportJob(models.Model):
-    """One Excel import (/customers/import/), run by Celery in two jobs: the check (dry run), then,
-    once the user confirms, the import. The uploaded file waits in MEDIA_ROOT/imports/<token>.xlsx
-    (never served) between the two and is deleted as soon as the job ends, or expires."""
-
-    class Status(models.TextChoices):
-        CHECK_QUEUED = "check_queued", _("Waiting to be checked")
-        CHECKING = "checking", _("Checking")
-        CHECKED = "checked", _("Checked: no errors, waiting for your confirmation")
-        IMPORT_QUEUED = "import_queued", _("Waiting to be imported")
-        IMPORTING = "importing", _("Importing")
-        DONE = "done", _("Imported")
-        REJECTED = "rejected", _("Errors found: nothing written")
-        FAILED = "failed", _("Failed: nothing written")
-        CANCELLED = "cancelled", _("Cancelled")
-        EXPIRED = "expired", _("Expired: not confirmed in time")
-
-        @classmethod
-        def running(cls) -> tuple[str, ...]:
-            return (cls.CHECK_QUEUED, cls.CHECKING, cls.IMPORT_QUEUED, cls.IMPORTING)
-
-        @classmethod
-        def holding_file(cls) -> tuple[str, ...]:
-            return (*cls.running(), cls.CHECKED)
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("uploaded by")
-    )
-    file_name = models.CharField(_("file name"), max_length=255)
-    token = models.CharField(max_length=32, unique=True, editable=False)  # names the stored file
-    language = models.CharField(max_length=16, default="zh-hans", editable=False)  # of the report
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CHECK_QUEUED)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
-    report = models.JSONField(_("report"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("import job")
-        verbose_name_plural = _("import jobs")
-        indexes = [models.Index(fields=["status", "updated_at"], name="import_job_status")]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.status})"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in self.Status.running()
-
-    @property
-    def percent(self) -> int:
-        if not self.progress_total:
-            return 0
-        return min(100, 100 * self.progress_done // self.progress_total)

@@ -1,0 +1,151 @@
+"""What rectification's writes share: roles and transitions, the locked defect, who hears of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from crm.uploads import CheckedUpload
+from customers.services import ConcurrentEditError
+from notifications.models import Notification
+
+from ...models import Defect, DefectPhoto
+from ..defects import MAX_PHOTOS_PER_UPLOAD, RECORDERS, in_scope, require_role, validate_photo
+
+SUPERVISORS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR}
+ENGINEERS = SUPERVISORS | {Role.DELIVERY_ENGINEER}
+FRONT_LINE = SUPERVISORS | {Role.CS_AGENT}
+
+# Who may do what; scope is checked separately (outside it the object is a 404 in views and API).
+ACTION_ROLES: dict[str, set[str]] = {
+    "record": RECORDERS,
+    "issue": ENGINEERS,
+    # The engineer may record the contractor's work on their behalf (a crew without the app).
+    "progress": ENGINEERS | {Role.CONTRACTOR},
+    "fixed": ENGINEERS | {Role.CONTRACTOR},
+    "photos": RECORDERS | {Role.CONTRACTOR},
+    "verify": ENGINEERS,
+    "reject": ENGINEERS,
+    # Staff at the re-inspection record the owner's decision.
+    "owner_accept": RECORDERS,
+    "owner_reject": RECORDERS,
+    "cancel": SUPERVISORS,
+    # Fix what was recorded wrongly (room, trade, severity, contractor...) before the order goes out.
+    "correct": RECORDERS,
+    "to_complaint": FRONT_LINE,
+}
+# Which statuses each transition leaves from.
+TRANSITIONS: dict[str, set[str]] = {
+    "progress": {Defect.Status.FIXING},
+    "fixed": {Defect.Status.FIXING},
+    "verify": {Defect.Status.FIXED},
+    "reject": {Defect.Status.FIXED},
+    "owner_accept": {Defect.Status.VERIFIED},
+    "owner_reject": {Defect.Status.VERIFIED},
+    "cancel": set(Defect.OPEN_STATUSES),
+    "correct": {Defect.Status.OPEN},
+}
+
+# A contractor uploads work photos; staff add photos of the defect as found or at the re-inspection.
+CONTRACTOR_PHOTO_STAGES = {DefectPhoto.Stage.PROGRESS}
+STAFF_PHOTO_STAGES = {DefectPhoto.Stage.FOUND, DefectPhoto.Stage.PROGRESS, DefectPhoto.Stage.REINSPECTION}
+
+
+def may(user: User, action: str) -> bool:
+    return user.is_active and user.role in ACTION_ROLES[action]
+
+
+def _require(user: User, action: str) -> None:
+    require_role(user, ACTION_ROLES[action])
+
+
+def _require_status(defect: Defect, action: str) -> None:
+    if defect.status not in TRANSITIONS[action]:
+        raise ValidationError(
+            {
+                "status": _("Not possible while the defect is “%(status)s”.")
+                % {"status": defect.get_status_display()}
+            }
+        )
+
+
+def may_see(user: User, defect: Defect) -> bool:
+    """Defect.objects.visible_to for one row (department staff are refused by their role)."""
+    if user.role == Role.CONTRACTOR:
+        return user.scope.is_firm_work(contractor_id=defect.contractor_id, project_id=defect.project_id)
+    return in_scope(user, defect.project_id)
+
+
+def _lock(defect: Defect, by: User, expected_version: int | None) -> Defect:
+    """The fresh row, locked for this transaction; a stale version is a conflict, not an overwrite."""
+    locked = Defect.objects.select_for_update().get(pk=defect.pk)
+    if not may_see(by, locked):
+        raise PermissionDenied(_("This defect is outside your scope."))
+    if expected_version is not None and locked.version != expected_version:
+        raise ConcurrentEditError()
+    return locked
+
+
+def _save(defect: Defect, fields: Iterable[str]) -> Defect:
+    defect.version = F("version") + 1
+    defect.save(update_fields=[*set(fields), "version", "updated_at"])
+    defect.refresh_from_db(fields=["version"])
+    return defect
+
+
+def _text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _check_photos(photos: Iterable[UploadedFile]) -> list[CheckedUpload]:
+    photos = list(photos or ())
+    if len(photos) > MAX_PHOTOS_PER_UPLOAD:
+        raise ValidationError({"photos": _("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS_PER_UPLOAD}})
+    return [validate_photo(upload) for upload in photos]
+
+
+def contractor_user_ids(contractor_id: int | None, project_id: int) -> list[int]:
+    """The company's users working on the project: a colleague elsewhere does not see the defect."""
+    from properties.models import Project
+
+    if not contractor_id:
+        return []
+    project = Project.objects.only("city_company_id").get(pk=project_id)
+    return list(
+        User.objects.working_on(project)
+        .filter(role=Role.CONTRACTOR, contractor_id=contractor_id)
+        .values_list("pk", flat=True)
+    )
+
+
+def engineer_ids(project_id: int) -> list[int]:
+    """The project's delivery engineers: assigned to the project or to its city company."""
+    from properties.models import Project
+
+    city_id = Project.objects.filter(pk=project_id).values_list("city_company_id", flat=True).first()
+    return list(
+        User.objects.filter(is_active=True, role=Role.DELIVERY_ENGINEER)
+        .filter(Q(projects=project_id) | Q(city_companies=city_id))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def _notify(user_ids: Iterable[int | None], *, by: User | None, kind: str, title: str, link: str, body=""):
+    ids = {uid for uid in user_ids if uid and (by is None or uid != by.pk)}
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=uid, kind=kind, title=title[:200], body=body, link=link) for uid in ids]
+    )
+
+
+def _defect_link(defect: Defect) -> str:
+    return reverse("delivery:defect-detail", args=[defect.pk])
