@@ -18,6 +18,16 @@ from tests.factories import CustomerFactory, HouseholdMemberFactory, UnitFactory
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    """Today's date as each test starts, not as the module was imported: a run that passes local
+    midnight must not compare yesterday's date with today's."""
+    global TODAY
+    TODAY = timezone.localdate()
+
+
 DAY = datetime.timedelta(days=1)
 
 
