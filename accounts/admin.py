@@ -1,90 +1,15 @@
-"""Staff and the personal-data access log in the admin; `ScopedAdmin`, the base of every scoped admin."""
+"""Staff and contractors in the admin (the scoped admin bases live in core.admin)."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer
-
-from .models import Contractor, PersonalDataAccess, User
+from .models import Contractor, User
 from .services import staff_deactivate_departed, staff_set_role
-
-
-class NoWritesMixin:
-    """Rows written only by the services: listed and opened in the admin, never changed there."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(NoWritesMixin, admin.ModelAdmin):
-    pass
-
-
-class ScopedAdmin(admin.ModelAdmin):
-    """An admin that shows only what the user may see in the app, and 404s on the rest.
-
-    Scoping is the model's `visible_to(user)`, the same rule as views and API; the group
-    administrator's scope is unrestricted. Foreign-key choices are scoped the same way.
-    Writes go through services: their ValidationError comes back as a message on the form page.
-    """
-
-    def scope_queryset(self, request, queryset):
-        return queryset.visible_to(request.user)
-
-    def get_queryset(self, request):
-        return self.scope_queryset(request, super().get_queryset(request))
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            # Out of scope and missing look the same: a 404, never "perhaps it was deleted".
-            raise Http404(_("No such record."))
-        return obj
-
-    def _scoped_choices(self, request, model):
-        queryset = model._default_manager.all()
-        return queryset.visible_to(request.user) if hasattr(queryset, "visible_to") else queryset
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if "queryset" not in kwargs:
-            kwargs["queryset"] = self._scoped_choices(request, db_field.related_model)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if "queryset" not in kwargs:
-            kwargs["queryset"] = self._scoped_choices(request, db_field.related_model)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    @staticmethod
-    def stored(obj):
-        """The row as stored: the admin's form has already written its values onto `obj`."""
-        return type(obj)._default_manager.get(pk=obj.pk)
-
-    @staticmethod
-    def adopt(obj, saved) -> None:
-        """Make the admin's `obj` the instance the service saved (pk, derived fields, version)."""
-        obj.__dict__.update(saved.__dict__)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            # The service refused (stale version, duplicate, rule); the transaction rolled back.
-            for message in error.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 def is_group_admin(user) -> bool:
@@ -170,31 +95,3 @@ class ContractorAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "projects__city_company")
     search_fields = ("name", "trade")
     filter_horizontal = ("projects",)
-
-
-@admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(ReadOnlyAdmin):
-    """The reveal log (PIPL): readable by those who may, written only by personal_data_reveal."""
-
-    list_display = (
-        "accessed_at",
-        "user",
-        "customer",
-        "field",
-        "reason_code",
-        "reason",
-        "channel",
-        "ip_address",
-        "burst_alert_sent",
-    )
-    list_filter = ("field", "reason_code", "channel", "burst_alert_sent", "accessed_at")
-    search_fields = ("user__username", "user__display_name", "customer__name", "reason")
-    list_select_related = ("user", "customer")
-    date_hierarchy = "accessed_at"
-    raw_id_fields = ("user", "customer")
-
-    def get_queryset(self, request):
-        log = super().get_queryset(request)
-        if is_group_admin(request.user):
-            return log
-        return log.filter(customer__in=Customer.objects.visible_to(request.user).values("pk"))

@@ -208,9 +208,9 @@ def find_fixtures(*, depth_pages: int = 50) -> Fixtures:
     from complaints import selectors
     from complaints.models import Category
     from complaints.views import PAGE_SIZE, DueCursorPaginator
-    from crm.api import IdCursorPagination
-    from crm.management.commands.bench_data import BENCH_360_NAME, BENCH_USERS
+    from core.api import IdCursorPagination
     from customers.models import Customer, CustomerPhone, HouseholdMember
+    from demo.management.commands.bench_data import BENCH_360_NAME, BENCH_USERS
 
     try:
         admin = User.objects.get(username=BENCH_USERS["group_admin"])
@@ -273,8 +273,8 @@ def _deep_list_cursors(user, depth_pages: int) -> tuple[str | None, str | None]:
     from complaints.models import WorkOrder
     from complaints.views import PAGE_SIZE as WORK_ORDER_PAGE_SIZE
     from complaints.views import DueCursorPaginator
-    from crm.paging import PAGE_SIZE as CUSTOMER_PAGE_SIZE
-    from crm.paging import NewestFirstPaginator
+    from core.paging import PAGE_SIZE as CUSTOMER_PAGE_SIZE
+    from core.paging import NewestFirstPaginator
     from customers import selectors as customer_selectors
 
     customers = NewestFirstPaginator(customer_selectors.customer_list(user=user, filters={}))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin, ScopedAdmin
+from core.admin import ReadOnlyAdmin, ScopedAdmin
 
 from .models import Category, Complaint, GroupCase, ImprovementItem, SlaAlert, SlaPolicy, WorkOrder
 

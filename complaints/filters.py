@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from accounts.models import Contractor, Department
-from crm.api import MAX_ID
+from core.api import MAX_ID
 from customers.models import Customer
 from notifications.models import Notification
 from properties.filters import visible_queryset

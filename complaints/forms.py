@@ -13,9 +13,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contractor, Department, Role, User
-from crm.api import MAX_ID
-from crm.masking import mask_phone
-from crm.validators import validate_single_line_text
+from core.api import MAX_ID
+from core.masking import mask_phone
+from core.validators import validate_single_line_text
 from customers.forms import style_widgets
 from customers.models import Customer
 from properties.models import Project, Unit

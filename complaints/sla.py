@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import Role, User
-from crm.escalation import ESCALATION_LEVELS, DeadlineSweep, Step, plan_step
-from crm.workcalendar import TimeBasis, add_time, time_between
+from core.escalation import ESCALATION_LEVELS, DeadlineSweep, Step, plan_step
+from core.workcalendar import TimeBasis, add_time, time_between
 from notifications.models import Notification
 
 from .models import Complaint, ComplaintEvent, SlaAlert, SlaPolicy, SlaTarget, Status

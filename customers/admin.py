@@ -11,7 +11,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin, ScopedAdmin, is_group_admin
+from accounts.admin import is_group_admin
+from accounts.models import PersonalDataAccess
+from core.admin import ReadOnlyAdmin, ScopedAdmin
 
 from .models import (
     Contract,
@@ -300,3 +302,32 @@ class ContractAdmin(ScopedAdmin):
                 unit=obj.unit, primary_buyer=obj.primary_buyer, by=request.user, **fields
             )
             self.adopt(obj, created)
+
+
+# The reveal log is accounts' record of customers' personal data: registered here, where both are known.
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    """The reveal log (PIPL): readable by those who may, written only by personal_data_reveal."""
+
+    list_display = (
+        "accessed_at",
+        "user",
+        "customer",
+        "field",
+        "reason_code",
+        "reason",
+        "channel",
+        "ip_address",
+        "burst_alert_sent",
+    )
+    list_filter = ("field", "reason_code", "channel", "burst_alert_sent", "accessed_at")
+    search_fields = ("user__username", "user__display_name", "customer__name", "reason")
+    list_select_related = ("user", "customer")
+    date_hierarchy = "accessed_at"
+    raw_id_fields = ("user", "customer")
+
+    def get_queryset(self, request):
+        log = super().get_queryset(request)
+        if is_group_admin(request.user):
+            return log
+        return log.filter(customer__in=Customer.objects.visible_to(request.user).values("pk"))

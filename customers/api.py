@@ -27,7 +27,7 @@ from rest_framework.response import Response
 
 from accounts.models import PersonalField, RevealReason
 from accounts.services import RevealLimitReached, personal_data_reveal
-from crm.api import IF_MATCH, VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
+from core.api import IF_MATCH, VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
 from properties.models import CityCompany, Project, Unit
 
 from . import services

@@ -8,7 +8,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalField, RevealReason
-from crm.validators import validate_single_line_text
+from core.validators import validate_single_line_text
 from properties import selectors as property_selectors
 from properties.models import CityCompany, Project
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from crm.masking import mask_phone
-from crm.rows import local_text, row_url
+from core.masking import mask_phone
+from core.rows import local_text, row_url
 from properties import selectors as property_selectors
 from properties.models import Unit
 
@@ -211,16 +211,28 @@ def possible_duplicates(*, user, customer: Customer) -> list[Customer]:
     return rows
 
 
-def merge_preview(*, duplicate: Customer) -> dict[str, int]:
-    """What a merge would move from `duplicate`: counts by kind, for the confirmation page."""
-    from complaints.models import Complaint
+def merge_preview(*, duplicate: Customer) -> dict:
+    """What a merge would move from `duplicate`: counts by kind, for the confirmation page.
 
+    `elsewhere` counts the rows of other apps that point at the customer (complaints, handover
+    appointments, …), found through the model's relations as the merge itself finds them
+    (services._move_other_references): (label, count) for each kind with any.
+    """
+    own = {CustomerPhone, HouseholdMember, Customer}
+    elsewhere = []
+    for relation in Customer._meta.related_objects:
+        model = relation.related_model
+        if model in own or not relation.one_to_many or model._meta.app_label == Customer._meta.app_label:
+            continue
+        count = model._base_manager.filter(**{relation.field.name: duplicate}).count()
+        if count:
+            elsewhere.append((model._meta.verbose_name_plural, count))
     return {
         "phones": duplicate.phones.count(),
         "households": duplicate.households.count(),
         "contracts": duplicate.contracts_as_buyer.count(),
-        "complaints": Complaint.objects.filter(customer=duplicate).count(),
         "referrals": duplicate.referrals.count(),
+        "elsewhere": elsewhere,
     }
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import PersonalDataAccess, PersonalField, Role
 from accounts.services import RevealLimitReached, personal_data_reveal
-from crm.paging import broken_link, newest_first_page
+from core.paging import broken_link, newest_first_page
 
 from . import selectors, services
 from .forms import (

@@ -14,8 +14,8 @@ from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import NoWritesMixin, ReadOnlyAdmin, ScopedAdmin
-from crm import uploads
+from core import uploads
+from core.admin import NoWritesMixin, ReadOnlyAdmin, ScopedAdmin
 
 from .models import (
     Appointment,

@@ -2,7 +2,7 @@
 
 A defect's clock starts when it is recorded (and again when a fix is rejected): its due time
 is the severity's RectificationPolicy in working days on the statutory calendar
-(crm.workcalendar). The sweep is crm.escalation's: claimed with SKIP LOCKED, one DefectAlert
+(core.workcalendar). The sweep is core.escalation's: claimed with SKIP LOCKED, one DefectAlert
 per step under a unique constraint, so each warning and escalation fires exactly once.
 
 Who hears: warning → the contractor's users and whoever recorded the defect; level 1 → also
@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from crm.escalation import ESCALATION_LEVELS, DeadlineSweep, Step, plan_step
-from crm.workcalendar import add_working_days, add_working_time, working_day_length
+from core.escalation import ESCALATION_LEVELS, DeadlineSweep, Step, plan_step
+from core.workcalendar import add_working_days, add_working_time, working_day_length
 from notifications.models import Notification
 
 from .models import Defect, DefectAlert, DefectEvent, RectificationPolicy

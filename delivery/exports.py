@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from crm.excel import append_row
+from core.excel import append_row
 
 from .deadlines import defect_deadline_state
 from .models import Defect, DefectPhoto

@@ -5,7 +5,7 @@ Saves go through properties.services: the same role, scope and no-move rules as 
 
 from django.contrib import admin
 
-from accounts.admin import ScopedAdmin
+from core.admin import ScopedAdmin
 
 from . import services
 from .models import Building, CityCompany, Phase, Project, Unit

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, permissions, serializers, viewsets
 
-from crm.api import ScopedPrimaryKeyRelatedField
+from core.api import ScopedPrimaryKeyRelatedField
 
 from . import selectors, services
 from .filters import BuildingFilter, CityCompanyFilter, PhaseFilter, ProjectFilter, UnitFilter

@@ -1,5 +1,5 @@
-"""Reads for the property browser: city company → project → building → unit; and the cached
-reference data (city companies, projects) that every list's filters and labels read."""
+"""The cached reference data (city companies, projects) that every list's filters and labels read, and
+the property browser's project list."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.signals import post_delete, post_save
 
-from customers.models import Contract, HouseholdMember
-
-from .models import Building, CityCompany, Project, Unit
+from .models import CityCompany, Project
 
 # --- reference data, cached -------------------------------------------------------------------------
 # Lists label their rows with project names and offer city companies, projects (and, in complaints,
@@ -107,26 +105,8 @@ def visible_city_companies(user) -> list[tuple[int, str]]:
 forget_on_change(PROJECTS_KEY, "properties.Project")
 forget_on_change(CITY_COMPANIES_KEY, "properties.CityCompany")
 
-# --- the property browser ---------------------------------------------------------------------------
 
-
-def unit_counts(*, by: str, ids) -> dict[int, tuple[int, int]]:
-    """(units, sold units) per project or building (`by` = "project_id" / "building_id"), in one grouped
-    query. A unit is sold while it has an active contract (at most one, by constraint): the contract
-    joins on that condition, so a cancelled contract neither hides nor doubles a unit."""
-    rows = (
-        Unit.objects.filter(**{f"{by}__in": list(ids)})
-        .annotate(
-            active_contract=FilteredRelation(
-                "contracts", condition=Q(contracts__status=Contract.Status.ACTIVE)
-            )
-        )
-        .order_by()
-        .values(by)
-        .annotate(units=Count("pk"), sold=Count("active_contract"))
-        .values_list(by, "units", "sold")
-    )
-    return {pk: (units, sold) for pk, units, sold in rows}
+# --- the property browser's lists (the pages themselves, which show owners, are customers') ---
 
 
 def project_list(*, user) -> QuerySet[Project]:
@@ -140,65 +120,3 @@ def project_list(*, user) -> QuerySet[Project]:
 
 def city_company_list(*, user) -> QuerySet[CityCompany]:
     return CityCompany.objects.visible_to(user).order_by("name")
-
-
-def project_detail(*, user, pk: int) -> Project:
-    return (
-        Project.objects.visible_to(user)
-        .select_related("city_company")
-        .prefetch_related(
-            Prefetch(
-                "buildings",
-                queryset=Building.objects.select_related("phase")
-                .annotate(
-                    unit_count=Count("units", distinct=True),
-                    # A unit with a cancelled contract and an active one is one sold unit, not two units.
-                    sold_count=Count(
-                        "units__contracts",
-                        filter=Q(units__contracts__status=Contract.Status.ACTIVE),
-                        distinct=True,
-                    ),
-                )
-                .order_by("number"),
-            ),
-            "phases",
-        )
-        .get(pk=pk)
-    )
-
-
-def building_detail(*, user, pk: int) -> Building:
-    return (
-        Building.objects.visible_to(user)
-        .select_related("project", "project__city_company", "phase")
-        .prefetch_related(
-            Prefetch(
-                "units",
-                queryset=Unit.objects.order_by("-floor", "entrance", "number").prefetch_related(
-                    Prefetch(
-                        "household",
-                        queryset=HouseholdMember.objects.filter(role="owner").select_related("customer"),
-                        to_attr="owners",
-                    ),
-                    Prefetch(
-                        "contracts",
-                        queryset=Contract.objects.filter(status=Contract.Status.ACTIVE),
-                        to_attr="active_contracts",
-                    ),
-                ),
-            )
-        )
-        .get(pk=pk)
-    )
-
-
-def unit_detail(*, user, pk: int) -> Unit:
-    return (
-        Unit.objects.visible_to(user)
-        .with_location()
-        .prefetch_related(
-            Prefetch("household", queryset=HouseholdMember.objects.select_related("customer")),
-            Prefetch("contracts", queryset=Contract.objects.select_related("primary_buyer")),
-        )
-        .get(pk=pk)
-    )

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 
 from accounts.models import User
-from crm.api import IF_MATCH, MAX_ID, VERSIONED_RESPONSES
+from core.api import IF_MATCH, MAX_ID, VERSIONED_RESPONSES
 
 from .. import services
 

@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from crm.api import VERSIONED_RESPONSES, VersionedUpdateMixin
-from crm.masking import mask_phone
+from core.api import VERSIONED_RESPONSES, VersionedUpdateMixin
+from core.masking import mask_phone
 
 from .. import selectors, services, sla
 from ..filters import ComplaintFilter

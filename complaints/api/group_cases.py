@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Department, Role
-from crm.api import VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField
+from core.api import VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField
 
 from .. import services
 from ..filters import ImprovementItemFilter

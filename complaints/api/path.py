@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Department
-from crm.api import MAX_ID, ScopedPrimaryKeyRelatedField
+from core.api import MAX_ID, ScopedPrimaryKeyRelatedField
 from customers.models import Customer
 from customers.selectors import primary_phone_number
 from properties.models import Project, Unit

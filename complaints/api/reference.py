@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 
 from accounts.models import Role
-from crm.api import VERSIONED_RESPONSES
+from core.api import VERSIONED_RESPONSES
 
 from .. import services
 from ..models import Category, SlaPolicy

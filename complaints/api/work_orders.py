@@ -11,7 +11,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Contractor, Department
-from crm.api import VersionedUpdateMixin
+from core.api import VersionedUpdateMixin
 
 from .. import services
 from ..filters import WorkOrderFilter

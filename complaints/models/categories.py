@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
-from crm.workcalendar import TimeBasis
+from core.workcalendar import TimeBasis
 
 from .choices import ComplaintType, Severity, SlaTarget
 

@@ -320,7 +320,7 @@ class SlaAlert(models.Model):
 
 
 def attachment_path(instance, filename: str) -> str:
-    # `filename` is the <uuid>.<ext> that crm.uploads gave it; the client's name is only original_name.
+    # `filename` is the <uuid>.<ext> that core.uploads gave it; the client's name is only original_name.
     return f"complaints/{instance.complaint_id}/{filename}"
 
 

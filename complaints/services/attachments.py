@@ -1,16 +1,16 @@
-"""Files on a complaint, stored as crm.uploads finds them to be (never as the client named them)."""
+"""Files on a complaint, stored as core.uploads finds them to be (never as the client named them)."""
 
 from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
 
 from accounts.models import User
-from crm.uploads import MAX_UPLOAD_BYTES, CheckedUpload, clean_attachment
+from core.uploads import MAX_UPLOAD_BYTES, CheckedUpload, clean_attachment
 
 from ..models import Attachment, Complaint
 from ._common import _require
 
-MAX_ATTACHMENT_BYTES = MAX_UPLOAD_BYTES  # photos, PDF, Word, MP3/WAV, MP4: crm.uploads checks which
+MAX_ATTACHMENT_BYTES = MAX_UPLOAD_BYTES  # photos, PDF, Word, MP3/WAV, MP4: core.uploads checks which
 
 
 def attachment_add(
@@ -20,7 +20,7 @@ def attachment_add(
     upload: UploadedFile | CheckedUpload,
     check_permission: bool = True,
 ) -> Attachment:
-    """Store a file on the complaint, as crm.uploads found it to be (never as the client named it)."""
+    """Store a file on the complaint, as core.uploads found it to be (never as the client named it)."""
     if check_permission and by is not None:
         _require(by, "note")
     checked = _checked_attachment(upload)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from crm.uploads import CheckedUpload
+from core.uploads import CheckedUpload
 from customers.models import Customer
 from properties.models import Unit
 

@@ -15,7 +15,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from crm.uploads import clean_image
+from core.uploads import clean_image
 from customers.models import AcquisitionChannel, Customer, CustomerPhone
 from customers.validators import normalize_mobile, validate_mobile
 from notifications.sms import send_sms

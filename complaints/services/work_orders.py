@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contractor, Role, User
-from crm.uploads import CheckedUpload, clean_image
+from core.uploads import CheckedUpload, clean_image
 from customers.services import ConcurrentEditError
 
 from ..models import Complaint, ComplaintEvent, Status, WorkOrder, WorkOrderNote

@@ -7,6 +7,6 @@ group cases, improvement items); paging holds their keyset paginator and _common
 public: the pages owners use without an account (complaints.public_urls).
 """
 
-from .paging import PAGE_SIZE, DueCursorPaginator, RowCompare
+from core.paging import PAGE_SIZE, DueCursorPaginator, RowCompare
 
 __all__ = ["PAGE_SIZE", "DueCursorPaginator", "RowCompare"]

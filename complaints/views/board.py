@@ -14,16 +14,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department
-from crm.masking import mask_phone
-from crm.paging import broken_link, pager_context
-from crm.rows import local_text, row_url
+from core.masking import mask_phone
+from core.paging import DueCursorPaginator, broken_link, pager_context
+from core.rows import local_text, row_url
 
 from .. import forms, selectors, services
 from ..models import Channel, ComplaintType, Severity, SlaTarget, Status
 from ..sla import sla_state
 from ..templatetags.complaints_tags import sla_badge_class, sla_remaining, sla_state_label
 from ._common import _board_url, _complaint_ids, _labels, _require
-from .paging import DueCursorPaginator
 
 SLA_STATE_LABELS = {
     "on_time": gettext_lazy("On time"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.masking import mask_phone
+from core.masking import mask_phone
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
 

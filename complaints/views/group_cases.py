@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
-from crm.paging import broken_link, newest_first_page
+from core.paging import broken_link, newest_first_page
 from customers.forms import add_service_errors
 
 from .. import forms, selectors, services

@@ -24,8 +24,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
-from crm.masking import mask_phone
-from crm.validators import validate_single_line_text
+from core.masking import mask_phone
+from core.validators import validate_single_line_text
 from customers.validators import normalize_mobile, validate_mobile
 from properties.models import Project
 

@@ -13,15 +13,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department
-from crm.paging import broken_link, pager_context
-from crm.rows import local_text, row_url
+from core.paging import DueCursorPaginator, broken_link, pager_context
+from core.rows import local_text, row_url
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
 
 from .. import forms, selectors, services
 from ..models import Complaint, WorkOrder
 from ._common import _labels
-from .paging import DueCursorPaginator
 
 
 def _may_work_on_orders(user) -> bool:

@@ -199,7 +199,7 @@ def workbook_template(rows: Iterable[Iterable[Any]] = ()) -> bytes:
 
     from openpyxl import Workbook
 
-    from crm.excel import append_row
+    from core.excel import append_row
 
     workbook = Workbook()
     sheet = workbook.active

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from crm.masking import mask_id_number
+from core.masking import mask_id_number
+from properties import selectors as property_selectors
 from properties.models import Building, Phase, Project, Unit
+from properties.selectors import forget_cached
 
 from ..models import Contract, Customer, CustomerPhone, HouseholdMember, pii_hash
 from ..services import customers_refresh_contract_dates
@@ -101,10 +103,8 @@ def plan_write(plan: ImportPlan, report: Callable[[float], None]) -> None:
         customer_ids={c.primary_buyer_id for c in [*new_contracts, *plan.changed_contracts]}
     )
     if plan.new_projects:
-        # bulk_create sends no post_save: drop the complaint desk's cached project list.
-        from complaints.selectors import forget_reference_data
-
-        forget_reference_data()
+        # bulk_create sends no post_save: drop the cached project and city-company lists.
+        forget_cached(property_selectors.PROJECTS_KEY, property_selectors.CITY_COMPANIES_KEY)
     report(1.0)
 
 

@@ -8,7 +8,7 @@ One module per concept: customers (the person, phones, stage, merges), household
 the import's jobs. Everything is re-exported here: `from customers.models import Customer`.
 """
 
-from crm.encryption import pii_hash, pii_hash_candidates
+from core.encryption import pii_hash, pii_hash_candidates
 
 from .contracts import (
     Contract,

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
-from crm.encryption import pii_hash
-from crm.masking import mask_id_number, mask_phone
+from core.encryption import pii_hash
+from core.masking import mask_id_number, mask_phone
 from properties.models import TimeStampedModel
 
 from ..validators import validate_mobile, validate_resident_id

@@ -8,7 +8,7 @@ Each unit in a batch has one Handover: its inspections (预验收, formal inspec
 defects, and the sign-off (documents, meter readings, keys, the owner's signature).
 
 Defects are grouped per contractor into RectificationOrders; each defect has a due time from
-its severity's RectificationPolicy and escalates through crm.escalation, the same sweep that
+its severity's RectificationPolicy and escalates through core.escalation, the same sweep that
 runs complaint SLAs (DefectAlert is its exactly-once record).
 
 One module per part, as in services/, views/ and api/: planning, inspection, rectification.

@@ -240,7 +240,7 @@ class Defect(TimeStampedModel):
         related_name="defects",
         verbose_name=_("complaint / repair request"),
     )
-    # Deadline and escalation, driven by crm.escalation like complaint SLAs.
+    # Deadline and escalation, driven by core.escalation like complaint SLAs.
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     clock_started_at = models.DateTimeField(null=True, blank=True)
     warned = models.BooleanField(default=False)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contractor, Role, User
-from crm.uploads import MAX_UPLOAD_BYTES, CheckedUpload, clean_image
+from core.uploads import MAX_UPLOAD_BYTES, CheckedUpload, clean_image
 from properties.models import Unit
 
 from .. import deadlines

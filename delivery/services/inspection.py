@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
-from crm.uploads import CheckedUpload, clean_image
+from core.uploads import CheckedUpload, clean_image
 from customers.models import Contract
 from customers.services import ConcurrentEditError, customers_refresh_contract_dates
 

@@ -1,5 +1,5 @@
 """Finding 10.1: a page uploaded as a photo must never be stored: complaint attachments, work-order photos
-and the public complaint form judge every file by its content (crm.uploads)."""
+and the public complaint form judge every file by its content (core.uploads)."""
 
 import datetime
 import re

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Department, Role
 from complaints import services
 from complaints.models import Complaint, ComplaintEvent, ImprovementItem, Status, WorkOrder
-from crm.paging import PAGE_SIZE
+from core.paging import PAGE_SIZE
 from notifications.models import Notification
 from tests.factories import ContractorFactory, UserFactory, image_bytes
 

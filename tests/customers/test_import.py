@@ -603,7 +603,7 @@ def test_import_command_is_a_dry_run_unless_commit(city_head_sz, tmp_path):
 
 def test_the_sample_workbook_imports_cleanly(city_head_sz, tmp_path):
     path = tmp_path / "sample.xlsx"
-    call_command("import_property", str(path), "--write-sample", "40", stdout=io.StringIO())
+    call_command("write_import_sample", str(path), "--rows", "40", stdout=io.StringIO())
 
     call_command(
         "import_property",

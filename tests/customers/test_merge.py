@@ -223,8 +223,8 @@ def test_the_merge_page_shows_both_and_merges(client, owner, duplicate, supervis
         "phones": 2,
         "households": 1,
         "contracts": 1,
-        "complaints": 0,
         "referrals": 0,
+        "elsewhere": [],
     }
     assert "13900001111" not in page.content.decode()
 

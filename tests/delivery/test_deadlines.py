@@ -1,7 +1,7 @@
 """Rectification deadlines: due times in working days on the statutory calendar, the warning and
 escalation levels 1–3 with their recipients, exactly once (a rerun fires nothing, a rework round
 fires again), a fixed defect stops its clock, the Celery task, and two concurrent sweeps on
-PostgreSQL. The machinery is crm.escalation's, shared with complaint SLAs."""
+PostgreSQL. The machinery is core.escalation's, shared with complaint SLAs."""
 
 import datetime
 import threading

@@ -1,7 +1,7 @@
 # ruff: noqa: F811 - the shared fixtures are imported from test_rectification_services by name
 """Finding 10.1: a contractor uploaded an HTML page as a defect photo (`photos=@x.html;type=image/jpeg`);
 opened from the staff page, its script read customers' phone and ID numbers. Defect photos (service,
-page, API), handover signatures and floor plans are now judged by their content (crm.uploads)."""
+page, API), handover signatures and floor plans are now judged by their content (core.uploads)."""
 
 import io
 import re

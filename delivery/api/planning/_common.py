@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 
 from accounts.models import User
-from crm.api import IF_MATCH, MAX_ID, VERSIONED_RESPONSES
+from core.api import IF_MATCH, MAX_ID, VERSIONED_RESPONSES
 
 from ...services import planning as services
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, serializers
 
 from accounts.models import Contractor
-from crm.api import MAX_ID
+from core.api import MAX_ID
 
 from ...deadlines import defect_deadline_state
 from ...models import Defect, DefectEvent, DefectPhoto

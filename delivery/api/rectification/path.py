@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 
-from crm.api import IF_MATCH, VERSIONED_RESPONSES
+from core.api import IF_MATCH, VERSIONED_RESPONSES
 
 from ...models import DefectPhoto, DefectSeverity, RoomType, Trade
 from ...services import rectification as services

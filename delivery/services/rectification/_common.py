@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from crm.uploads import CheckedUpload
+from core.uploads import CheckedUpload
 from customers.services import ConcurrentEditError
 from notifications.models import Notification
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from crm.uploads import CheckedUpload
+from core.uploads import CheckedUpload
 
 from ... import deadlines
 from ...models import Defect, DefectEvent, DefectPhoto, RectificationOrder

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.paging import BrokenCursor, broken_link, cursor_date, cursor_id, cursor_parts
+from core.paging import BrokenCursor, broken_link, cursor_date, cursor_id, cursor_parts
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
 from properties.models import Project

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from complaints.models import Complaint
-from crm.paging import broken_link, newest_first_page
+from core.paging import broken_link, newest_first_page
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
 

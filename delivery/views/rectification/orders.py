@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.paging import broken_link, newest_first_page
+from core.paging import broken_link, newest_first_page
 
 from ...deadlines import defect_deadline_state
 from ...forms import rectification as forms

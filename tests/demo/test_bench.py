@@ -1,0 +1,178 @@
+"""bench_data writes consistent rows (derived columns as save() writes them, SLA fields as the sweep
+leaves them), and bench/run.py's measuring returns every path with its figures."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Count, F
+from django.utils import timezone
+
+from bench import run as bench_run
+from complaints import sla
+from complaints.models import Complaint, ComplaintEvent, ReturnVisit, SlaAlert, Status, WorkOrder
+from core.masking import mask_id_number
+from customers.models import Customer, CustomerPhone, HouseholdMember, pii_hash
+from demo.management.commands.bench_data import BENCH_360_NAME, BENCH_USERS
+from properties.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+TINY = dict(complaints=400, units=80, customers=120, cities=2, projects_per_city=2, quiet=True)
+
+
+@pytest.fixture
+def bench_db():
+    call_command("bench_data", **TINY)
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the size limit applies to SQLite only")
+def test_bench_data_refuses_a_large_run_on_sqlite():
+    with pytest.raises(CommandError, match="PostgreSQL"):
+        call_command("bench_data", complaints=1_000_000, quiet=True)
+    assert not Complaint.objects.exists()
+
+
+def test_bench_data_refuses_to_fill_a_database_twice(bench_db):
+    with pytest.raises(CommandError, match="already holds bench data"):
+        call_command("bench_data", **TINY)
+
+
+def test_units_carry_their_buildings_project_and_code(bench_db):
+    units = list(Unit.objects.select_related("building"))
+    assert len(units) == 80
+    assert all(u.project_id == u.building.project_id for u in units)
+    assert all(u.code == Unit.make_code(u.building.number, u.entrance, u.number) for u in units)
+
+
+def test_phones_last4_and_id_numbers_are_derived_as_save_does(bench_db):
+    phones = list(CustomerPhone.objects.all())
+    assert len(phones) >= 120
+    assert all(p.last4 == p.number[-4:] and len(p.number) == 11 for p in phones)
+    assert CustomerPhone.objects.filter(is_primary=True).count() == Customer.objects.count()
+    with_id = list(Customer.objects.exclude(id_number_hash=""))
+    assert with_id, "some bench customers carry an ID number"
+    for customer in with_id:  # decrypts: the stored cipher text is what the field itself writes
+        assert customer.id_number_hash == pii_hash(customer.id_number)
+        assert customer.id_number_masked == mask_id_number(customer.id_number)
+
+
+def test_customers_carry_their_latest_contracts_dates_and_households_their_project(bench_db):
+    """bench_data's COPY goes through customers_refresh_contract_dates and copies the unit's project."""
+    from customers.models import latest_active_contract
+
+    customers = list(Customer.objects.all())
+    with_dates = 0
+    for customer in customers:
+        latest = latest_active_contract(customer.pk).first()
+        expected = (latest.signed_on, latest.handed_over_on) if latest else (None, None)
+        assert (customer.latest_signed_on, customer.latest_handed_over_on) == expected, customer.pk
+        with_dates += latest is not None
+    assert with_dates > len(customers) / 3
+    assert not HouseholdMember.objects.exclude(project_id=F("unit__project_id")).exists()
+
+
+def test_open_complaints_sla_fields_are_where_the_sweep_would_leave_them(bench_db):
+    now = timezone.now()
+    complaints = list(Complaint.objects.all())
+    assert len(complaints) == 400
+    open_ = [c for c in complaints if c.is_open]
+    assert 0 < len(open_) < 0.15 * len(complaints)
+    for c in complaints:
+        if not c.is_open or c.status == Status.RESOLVED:
+            assert (c.sla_target, c.sla_next_check_at) == ("", None)
+        elif c.is_paused:
+            assert c.sla_target and c.sla_next_check_at is None
+        else:
+            assert c.sla_target == sla.pending_targets(c)[0]
+            # Nothing is overdue for the sweep; only a fully escalated clock stops checking.
+            assert (c.sla_next_check_at is None) == (c.escalation_level == 3)
+            assert c.sla_next_check_at is None or c.sla_next_check_at > now
+    # The proof: a sweep right now finds nothing to fire.
+    assert sla.sla_sweep(now=now) == 0
+    assert not SlaAlert.objects.exists()
+
+
+def test_children_follow_their_complaints(bench_db):
+    assert ComplaintEvent.objects.filter(kind="created").count() == 400
+    closed = Complaint.objects.filter(status=Status.CLOSED)
+    assert ReturnVisit.objects.count() == closed.count()
+    assert not closed.filter(closed_at__isnull=True).exists()
+    assert not WorkOrder.objects.filter(complaint__plan_agreed_at__isnull=True).exists()
+    assert not Complaint.objects.exclude(unit__project_id=F("project_id")).exists()
+
+
+def test_bench_customer_has_ten_units_and_fifty_complaints(bench_db):
+    customer = Customer.objects.annotate(units=Count("households", distinct=True)).get(name=BENCH_360_NAME)
+    assert customer.units == 10
+    assert Complaint.objects.filter(customer=customer).count() == 50
+
+
+def test_new_rows_get_fresh_ids_after_the_load(bench_db):
+    """The sequences moved past the copied ids (PostgreSQL), so the next insert does not collide."""
+    customer = Customer.objects.order_by("pk").first()
+    phone = CustomerPhone.objects.create(customer=customer, number="13900001234")
+    assert phone.pk > CustomerPhone.objects.exclude(pk=phone.pk).order_by("-pk").first().pk
+    assert HouseholdMember.objects.exists()
+
+
+def test_bench_users_exist_with_their_scopes(bench_db):
+    from accounts.models import User
+
+    agent = User.objects.get(username=BENCH_USERS["agent"])
+    assert agent.projects.count() == 2
+    assert User.objects.get(username=BENCH_USERS["city_head"]).city_companies.count() == 1
+    assert User.objects.get(username=BENCH_USERS["group_admin"]).scope.is_unrestricted
+
+
+def test_run_benchmarks_returns_every_path_with_its_figures(bench_db):
+    result = bench_run.run_benchmarks(requests=2, warmup=0, sweep_count=20)
+    assert {"when", "requests_per_path", "machine", "counts", "rows"} <= result.keys()
+    assert result["counts"]["complaints_complaint"] == 400
+    names = [row["name"] for row in result["rows"]]
+    for expected in ("board /complaints/ first page", "API 50 pages deep", "customer 360", "search: phone tail",
+                     "create: services.complaint_create", "create: POST /api/v1/complaints/", "SLA sweep"):  # fmt: skip
+        assert any(name.startswith(expected) for name in names), expected
+    for row in result["rows"]:
+        assert {
+            "median_ms",
+            "p95_ms",
+            "queries",
+            "sql_ms",
+            "ratio",
+            "target",
+            "over_target",
+            "note",
+        } <= row.keys()
+    service_create = next(r for r in result["rows"] if r["name"] == "create: services.complaint_create")
+    assert service_create["note"] == "" and service_create["median_ms"] > 0 and service_create["queries"] > 0
+    api_first = next(r for r in result["rows"] if r["name"].startswith("API /api/v1/complaints/"))
+    assert api_first["note"] == "" and api_first["sql_ms"] > 0
+    # The lists beside the board measured for real (not n/a), the deep pages with a cursor.
+    for name in ("customer list first page", "customer list 50 pages deep", "work orders /complaints/",
+                 "work orders, all"):  # fmt: skip
+        row = next(r for r in result["rows"] if r["name"].startswith(name))
+        assert row["note"] == "" and row["queries"] > 0, row
+    # The create paths clean up after themselves.
+    assert Complaint.objects.count() == 400
+    assert "path" in bench_run.format_table(result)
+
+
+def test_only_measures_the_paths_whose_name_contains_the_text(bench_db):
+    result = bench_run.run_benchmarks(requests=1, warmup=0, sweep_count=5, only="PHONE")
+    assert [row["name"] for row in result["rows"]] == ["search: full phone", "search: phone tail"]
+    assert result["only"] == "PHONE"
+
+
+def test_run_benchmarks_restores_debug(bench_db):
+    from django.conf import settings as django_settings
+
+    before = django_settings.DEBUG
+    bench_run.run_benchmarks(requests=1, warmup=0, sweep_count=5)
+    assert before == django_settings.DEBUG
+
+
+def test_percentile_picks_the_95th_value():
+    assert bench_run._percentile([float(v) for v in range(1, 101)], 0.95) == 95.0
+    assert bench_run._percentile([3.0], 0.95) == 3.0
