@@ -7,9 +7,14 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
+        from core.escalation import register_sweep_task
         from core.media import register_upload_folder
+        from core.menu import register_menu_entry
 
-        from . import uploads
+        from . import menu, tasks, uploads  # noqa: F401 - tasks: registered in every process
+
+        register_sweep_task("complaints.tasks.sweep_sla")
+        register_menu_entry(order=30, entry=menu.complaints_menu)
 
         register_upload_folder(
             "complaints",

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from core import workcalendar
+from core.menu import menu_for
 from core.models import may_manage_calendar
 
 _GAP_CACHE_SECONDS = 24 * 60 * 60
@@ -35,3 +36,11 @@ def _todays_warning() -> str:
         year = workcalendar.calendar_gap_year(today) or _NO_GAP
         cache.set(key, year, _GAP_CACHE_SECONDS)
     return "" if year == _NO_GAP else workcalendar.calendar_gap_message(year)
+
+
+def main_menu(request) -> dict:
+    """The apps' menu entries for this user (core.menu), built only if the page draws the menu."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    return {"main_menu": SimpleLazyObject(lambda: menu_for(user))}

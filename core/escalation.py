@@ -14,6 +14,11 @@ A clocked row carries its due time, whether its warning has fired, its escalatio
 4. does the batch's side effects (timeline events, notifications, emails on commit).
 
 Subclasses say which rows, which alert model and who hears about it; the skeleton is here once.
+
+A clocked thing joins the shared sweep in two steps: a DeadlineSweep subclass run by a small Celery
+task of its app, and `register_sweep_task("<app>.tasks.<task>")` in its AppConfig.ready(). Beat runs
+core.tasks.sweep_deadlines every SLA_SWEEP_SECONDS, which enqueues every registered sweep task (each
+on its own worker, so a slow sweep holds no other back).
 """
 
 from __future__ import annotations
@@ -30,6 +35,15 @@ logger = logging.getLogger(__name__)
 
 ESCALATION_LEVELS = (1, 2, 3)
 WARNING = 0
+
+# The Celery task names of every clocked thing's sweep, registered by their apps (see above).
+SWEEP_TASKS: list[str] = []
+
+
+def register_sweep_task(task_name: str) -> None:
+    """Have beat's shared sweep (core.tasks.sweep_deadlines) run this app's sweep task. Idempotent."""
+    if task_name not in SWEEP_TASKS:
+        SWEEP_TASKS.append(task_name)
 
 
 @dataclass

@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "core.context_processors.calendar_warning",
+                "core.context_processors.main_menu",
                 "notifications.context_processors.unread_notifications",
             ],
         },
@@ -296,20 +297,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "sweep-complaint-slas": {
-        # Deadlines live in the database; this sweep is what makes them fire.
-        "task": "complaints.tasks.sweep_sla",
+    "sweep-deadlines": {
+        # Deadlines live in the database; this sweep is what makes them fire. It enqueues every clocked
+        # thing's sweep (complaint SLAs, defect rectification deadlines: core.escalation.SWEEP_TASKS).
+        "task": "core.tasks.sweep_deadlines",
         "schedule": env.int("SLA_SWEEP_SECONDS", default=60),
     },
     "email-sla-alerts": {
         # Catches alerts whose on-commit email task was lost (a broker restart, a killed worker).
         "task": "complaints.tasks.send_sla_alert_emails",
         "schedule": 300,
-    },
-    "sweep-defect-deadlines": {
-        # Rectification deadlines of handover defects, on the same escalation machinery.
-        "task": "delivery.tasks.sweep_defect_deadlines",
-        "schedule": env.int("SLA_SWEEP_SECONDS", default=60),
     },
     "send-handover-reminders": {
         # Reminders to owners the day before their handover appointment.

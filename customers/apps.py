@@ -7,5 +7,10 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        # Register the Celery tasks in every process, web included: import_jobs enqueues them by name.
-        from . import tasks  # noqa: F401
+        from core.menu import register_menu_entry
+
+        # tasks: registers the Celery tasks in every process, web included (import_jobs enqueues by name).
+        from . import menu, tasks  # noqa: F401
+
+        register_menu_entry(order=10, entry=menu.customers_menu)
+        register_menu_entry(order=50, entry=menu.property_menu)

@@ -7,9 +7,14 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("Handover")
 
     def ready(self) -> None:
+        from core.escalation import register_sweep_task
         from core.media import register_upload_folder
+        from core.menu import register_menu_entry
 
-        from . import uploads
+        from . import menu, tasks, uploads  # noqa: F401 - tasks: registered in every process
+
+        register_sweep_task("delivery.tasks.sweep_defect_deadlines")
+        register_menu_entry(order=40, entry=menu.delivery_menu)
 
         register_upload_folder("defects", uploads.may_read_defect_photo)
         register_upload_folder("handover_signatures", uploads.may_read_signature)

@@ -235,6 +235,26 @@ def test_the_merge_page_shows_both_and_merges(client, owner, duplicate, supervis
     assert not Customer.objects.filter(pk=duplicate.pk).exists()
 
 
+def test_the_merge_page_counts_what_other_apps_hold_of_the_duplicate(
+    client, owner, duplicate, supervisor, agent, leak_category, owned_unit
+):
+    """customers imports no complaint code: the preview finds other apps' rows through the relations."""
+    complaint_create(
+        by=agent,
+        customer=duplicate,
+        category=leak_category,
+        complaint_type="complaint",
+        channel="hotline",
+        title="新房漏水",
+        description="5栋101卫生间漏水",
+        project=owned_unit.project,
+    )
+    client.force_login(supervisor)
+    page = client.get(reverse("customers:merge", args=[owner.pk, duplicate.pk]))
+    assert [(str(label), count) for label, count in page.context["moves"]["elsewhere"]] == [("complaints", 1)]
+    assert "Complaints 1" in page.content.decode()
+
+
 def test_a_stale_merge_page_is_a_conflict(client, owner, duplicate, supervisor):
     client.force_login(supervisor)
     response = client.post(
