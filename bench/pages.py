@@ -1,0 +1,174 @@
+"""The pages that must hold at 1M complaints, each requested in-process with django.test.Client (no
+network, no web server): the time is the whole Django request (middleware, view, queries, template).
+The board, the API, the customer 360, search, complaint creation (by service and by API), the other
+keyset lists, the supervisor page and the home dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import quote
+
+from bench.fixtures import Fixtures
+from bench.timing import Row, Rows, measure
+
+
+def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> None:
+    """Append a row per page path that --only wants; the create paths delete what they made."""
+    from django.test import Client
+
+    from complaints import services
+
+    def measure_wanted(name: str, kind: str, call: Callable[[], object], **kwargs) -> Row:
+        return measure(name, kind, call, **kwargs) if rows.wanted(name) else Row(name, kind)
+
+    def client_for(user) -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        client.force_login(user)
+        return client
+
+    head, admin, agent = client_for(fx.city_head), client_for(fx.admin), client_for(fx.agent)
+    timed = dict(requests=requests, warmup=warmup)
+    filtered = f"project={fx.project.pk}&category={fx.category.pk}&status=open"
+
+    def get(client, url):
+        return lambda: client.get(url)
+
+    def post(client, url, data):  # the search box posts (finding 10.9)
+        return lambda: client.post(url, data)
+
+    rows.append(
+        measure_wanted(
+            "board /complaints/ first page (city head)", "list", get(head, "/complaints/"), **timed
+        )
+    )
+    rows.append(
+        measure_wanted("board first page (group admin, all 1M)", "list", get(admin, "/complaints/"), **timed)
+    )
+    if fx.board_deep_cursor:
+        deep = f"/complaints/?after={quote(fx.board_deep_cursor)}"
+        rows.append(measure_wanted("board 50 pages deep (keyset cursor)", "list", get(head, deep), **timed))
+    else:
+        rows.append(Row("board 50 pages deep (keyset cursor)", "list", note="n/a: no open complaints"))
+    rows.append(
+        measure_wanted(
+            "board filtered project+category+open", "list", get(head, f"/complaints/?{filtered}"), **timed
+        )
+    )
+    rows.append(
+        measure_wanted("API /api/v1/complaints/ first page", "api", get(head, "/api/v1/complaints/"), **timed)
+    )
+    rows.append(
+        measure_wanted(
+            "API 50 pages deep (cursor)",
+            "api",
+            get(head, f"/api/v1/complaints/?cursor={fx.api_deep_cursor}"),
+            **timed,
+        )
+    )
+    rows.append(
+        measure_wanted(
+            "API filtered project+category+open", "api", get(head, f"/api/v1/complaints/?{filtered}"), **timed
+        )
+    )
+    if fx.customer_360:
+        rows.append(
+            measure_wanted(
+                "customer 360 (10 units, 50 complaints)",
+                "360",
+                get(head, f"/customers/{fx.customer_360.pk}/"),
+                **timed,
+            )
+        )
+    else:
+        rows.append(Row("customer 360 (10 units, 50 complaints)", "360", note="n/a: no bench 360 customer"))
+    for label, text in (
+        ("full phone", fx.phone),
+        ("phone tail", fx.phone[-4:]),
+        ("name, 2 characters", fx.name_fragment),
+        ("name, 3 characters", fx.full_name),
+        ("unit code", f"{fx.project.name} {fx.unit.code}"),
+    ):
+        rows.append(
+            measure_wanted(f"search: {label}", "search", post(agent, "/search/", {"q": text}), **timed)
+        )
+
+    created: list[int] = []
+    complaint_input = dict(
+        customer=fx.unit.household.filter(role="owner").get().customer,
+        unit=fx.unit,
+        category=fx.category.children.order_by("pk").first() or fx.category,
+        complaint_type="complaint",
+        channel="hotline",
+        title="压测：卫生间天花板渗水",
+        description="压测创建",
+    )
+
+    def create_by_service():
+        created.append(services.complaint_create(by=fx.agent, **complaint_input).pk)
+
+    rows.append(measure_wanted("create: services.complaint_create", "create", create_by_service, **timed))
+    payload = {
+        "customer": complaint_input["customer"].pk,
+        "unit": fx.unit.pk,
+        "category": complaint_input["category"].pk,
+        "complaint_type": "complaint",
+        "channel": "hotline",
+        "title": "压测：API 创建",
+        "description": "压测创建",
+    }
+
+    def create_by_api():
+        response = agent.post("/api/v1/complaints/", payload, content_type="application/json")
+        if response.status_code == 201:
+            created.append(response.json()["id"])
+        return response
+
+    rows.append(measure_wanted("create: POST /api/v1/complaints/", "create", create_by_api, **timed))
+    _delete_complaints(created)
+
+    # The other keyset lists: (name, URL); a deep page only where the data reaches that deep.
+    lists = [
+        ("customer list first page (city head)", "/customers/"),
+        ("customer list 50 pages deep (keyset)", _after("/customers/", fx.customer_deep_cursor)),
+        ("work orders /complaints/work-orders/ (city head)", "/complaints/work-orders/"),
+        ("work orders 50 pages deep (keyset)", _after("/complaints/work-orders/", fx.work_order_deep_cursor)),
+        ("work orders, all (open and done)", "/complaints/work-orders/?show=all"),
+    ]
+    for name, url in lists:
+        if url:
+            rows.append(measure_wanted(name, "list", get(head, url), **timed))
+    rows.append(
+        measure_wanted(
+            "supervisor /complaints/supervisor/", "page", get(head, "/complaints/supervisor/"), **timed
+        )
+    )
+    rows.append(measure_wanted("home dashboard / (city head)", "page", get(head, "/"), **timed))
+    rows.append(measure_wanted("home dashboard / (group admin)", "page", get(admin, "/"), **timed))
+    # The dashboard's counts are kept per scope (DASHBOARD_CACHE_SECONDS): the rows above read them
+    # kept; these count anew, as the first view after they expire does.
+    rows.append(
+        measure_wanted("home dashboard counted anew (city head)", "page", get(head, "/?refresh=1"), **timed)
+    )
+    rows.append(
+        measure_wanted(
+            "home dashboard counted anew (group admin)", "page", get(admin, "/?refresh=1"), **timed
+        )
+    )
+
+
+def _after(url: str, cursor: str | None) -> str | None:
+    """`url` at the page after `cursor`; None without a cursor (the path is not measured)."""
+    return f"{url}?after={quote(cursor)}" if cursor else None
+
+
+def _delete_complaints(pks: list[int]) -> None:
+    """Remove what the create paths made, so that reruns measure the same data."""
+    from complaints.models import Complaint, ComplaintEvent, SlaAlert
+    from notifications.models import Notification
+
+    if not pks:
+        return
+    SlaAlert.objects.filter(complaint_id__in=pks).delete()
+    ComplaintEvent.objects.filter(complaint_id__in=pks).delete()
+    Notification.objects.filter(link__in=[f"/complaints/{pk}/" for pk in pks]).delete()
+    Complaint.objects.filter(pk__in=pks).delete()

@@ -1,0 +1,78 @@
+"""One bench load, in order: estate, staff, customers, complaints, in one transaction; on PostgreSQL
+with the foreign-key triggers off and each table's plain indexes dropped while its rows go in."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.models import Complaint, ComplaintEvent, ReturnVisit, WorkOrder
+from customers.models import Contract, Customer, CustomerPhone, HouseholdMember
+from customers.services import customers_refresh_contract_dates
+from properties.models import Unit
+
+from . import bulk
+from .complaints import write_complaints
+from .customers import write_customers
+from .estate import CITIES, write_estate
+from .staff import create_bench_users
+from .writer import RowWriter
+
+# The tables written with ids of the load's own: their sequences move past them afterwards.
+NUMBERED_BY_THE_LOAD = (Unit, Customer, CustomerPhone, Contract, HouseholdMember, Complaint, ComplaintEvent,
+                        WorkOrder, ReturnVisit)  # fmt: skip
+
+
+@dataclass
+class BenchFill:
+    counts: dict[str, int]  # table → rows written
+    city_head_company: str
+
+
+def fill_bench_data(
+    *,
+    complaints: int,
+    units: int | None,
+    customers: int | None,
+    cities: int,
+    projects_per_city: int,
+    years: int,
+    seed: int,
+    quiet: bool,
+) -> BenchFill:
+    """Write the bench rows; units default to 0.3 × complaints, customers to 0.4 × complaints."""
+    rng = random.Random(seed)
+    now = timezone.now()
+    writer = RowWriter(quiet)
+    units = units or max(complaints * 3 // 10, 40)
+    customers = customers or max(complaints * 4 // 10, 50)
+    cities = max(1, min(cities, len(CITIES)))
+    with transaction.atomic():
+        bulk.skip_foreign_key_triggers()
+        estate = write_estate(writer, rng, now, cities=cities, per_city=projects_per_city, units=units)
+        staff = create_bench_users(estate)
+        with bulk.indexes_dropped((Customer,), quiet=quiet):
+            with bulk.indexes_dropped((CustomerPhone, Contract, HouseholdMember), quiet=quiet):
+                ownership = write_customers(writer, rng, now, estate=estate, total=customers)
+            # COPY skips Contract.save(): copy the latest contract's dates onto every buyer (the
+            # lifecycle stage) with the contracts' indexes back and statistics taken, while the
+            # customers' own indexes (a trigram GIN among them) are still down.
+            bulk.analyze(Contract, Customer)
+            customers_refresh_contract_dates(customer_ids=None)
+        with bulk.indexes_dropped((Complaint, ComplaintEvent, WorkOrder, ReturnVisit), quiet=quiet):
+            write_complaints(
+                writer,
+                rng,
+                now,
+                estate=estate,
+                ownership=ownership,
+                staff=staff,
+                total=complaints,
+                years=years,
+            )
+        bulk.reset_sequences(NUMBERED_BY_THE_LOAD)
+    bulk.vacuum_analyze()
+    return BenchFill(counts=writer.counts, city_head_company=staff.city_head_company)
