@@ -493,7 +493,7 @@ def test_the_demo_seed_walks_units_once_and_leaves_the_showcase_unit_alone(
     from collections import Counter
     from types import SimpleNamespace
 
-    from demo.management.commands._seed_delivery_inspection import seed
+    from demo.seeding.delivery_inspection import seed
     from tests.factories import UnitFactory
 
     building = handover.batch.buildings.first()

@@ -452,7 +452,7 @@ def test_demo_seed_moves_defects_along_and_is_idempotent(
     from collections import Counter
     from types import SimpleNamespace
 
-    from demo.management.commands import _seed_delivery_rectification as demo
+    from demo.seeding import delivery_rectification as demo
 
     for i in range(9):
         make_defect(description=f"缺陷{i}")

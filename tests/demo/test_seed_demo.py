@@ -41,7 +41,7 @@ from delivery.models import (
     Inspection,
     RectificationOrder,
 )
-from demo.management.commands.seed_demo import DUPLICATE_NOTE
+from demo.seeding.customers import DUPLICATE_NOTE
 from properties.models import Building, CityCompany, Project, Unit
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from customers.importing import workbook_template
 from customers.validators import resident_id_check_code
-
-from .seed_demo import FEMALE_GIVEN, MALE_GIVEN, MOBILE_PREFIXES, SURNAMES
+from demo.seeding.names import FEMALE_GIVEN, MALE_GIVEN, MOBILE_PREFIXES, SURNAMES
 
 
 class Command(BaseCommand):

@@ -32,7 +32,7 @@ from delivery.models import Defect, Handover, RectificationOrder
 from delivery.services import rectification as services
 from delivery.services.defects import defect_record
 
-from ._seed_delivery_inspection import contractor_on
+from .delivery_inspection import contractor_on
 
 GENERAL, MAINTENANCE = "中建三局第一分公司", "万科物业维保中心"
 FALLBACK_DEFECTS = [

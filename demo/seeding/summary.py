@@ -1,0 +1,61 @@
+"""What `seed_demo` prints when it is done: what it created, what the database holds, the demo
+logins, and where to look first."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from accounts.models import Role
+from complaints.models import Complaint, Status
+from customers.models import Contract, Customer, CustomerPhone, HouseholdMember, Stage
+from delivery.models import Appointment, Defect, Handover, HandoverBatch
+from properties.models import Building, CityCompany, Phase, Project, Unit
+
+from .plan import SHOWCASE_PHONE, SHOWCASE_UNIT
+from .staff import DEMO_LOGINS, DEMO_PASSWORD
+
+
+def print_summary(cmd) -> None:
+    write = cmd.stdout.write
+    write(cmd.style.SUCCESS("Demo data ready."))
+    write("Created now: " + (", ".join(f"{n} {label}" for label, n in cmd.created.items() if n) or "nothing"))
+    totals = (
+        ("city companies", CityCompany), ("projects", Project), ("phases", Phase), ("buildings", Building),
+        ("units", Unit), ("customers", Customer), ("phones", CustomerPhone),
+        ("household members", HouseholdMember), ("contracts", Contract),
+    )  # fmt: skip
+    write("In the database: " + ", ".join(f"{model.objects.count()} {label}" for label, model in totals))
+    stages = ", ".join(f"{Stage(s).label}: {Customer.objects.in_stage(s).count()}" for s in Stage.values)
+    write(f"Customers by stage: {stages}")
+    write(f"Demo logins (password {DEMO_PASSWORD}):")
+    for login in DEMO_LOGINS:
+        scope = ", ".join(login.city_companies + login.projects) or "everything"
+        write(f"  {login.username:<11} {Role(login.role).label} ({scope})")
+    write(f"Try the search box: 5678, {SHOWCASE_PHONE}, 张伟, 四季花城 {'-'.join(SHOWCASE_UNIT)}")
+    if cmd.duplicate_pair:
+        owner, again = cmd.duplicate_pair
+        write(
+            f"A duplicate record: {owner.name} #{owner.pk} and #{again.pk} (same phone, no ID number); "
+            f"as supervisor open /customers/{owner.pk}/ and merge it under 疑似重复客户"
+        )
+    by_status = Counter(Complaint.objects.values_list("status", flat=True))
+    write(
+        f"Complaints: {sum(by_status.values())} ("
+        + ", ".join(f"{Status(s).label}: {n}" for s, n in sorted(by_status.items()))
+        + ")"
+    )
+    defects = Counter(Defect.objects.values_list("status", flat=True))
+    write(
+        f"Handover: {HandoverBatch.objects.count()} batches, {Appointment.objects.count()} appointments, "
+        f"{Handover.objects.filter(status=Handover.Status.HANDED_OVER).count()} units signed off, "
+        f"{sum(defects.values())} defects ("
+        + ", ".join(f"{Defect.Status(s).label}: {n}" for s, n in sorted(defects.items()))
+        + ") — batches and the site queue are on /handover/"
+    )
+    demo = cmd.demo_complaint
+    write(
+        cmd.style.WARNING(
+            f"Complaint {demo.number} will escalate within 5 minutes: watch /complaints/{demo.pk}/ "
+            "(the worker's beat sweeps every SLA_SWEEP_SECONDS, default 60)"
+        )
+    )
