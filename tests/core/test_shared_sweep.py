@@ -31,5 +31,5 @@ def test_the_shared_sweep_runs_each_registered_task(monkeypatch):
     escalation.register_sweep_task("tests.core.recording_sweep")  # idempotent: ready() may run twice
     monkeypatch.setattr("core.tasks.SWEEP_TASKS", escalation.SWEEP_TASKS)
 
-    assert sweep_deadlines.delay().get() == ["tests.core.recording_sweep"]
+    assert sweep_deadlines() == ["tests.core.recording_sweep"]
     assert ran == ["recording"]
