@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contractor, Department, Role, User
 from core.api import MAX_ID
+from core.forms import VersionField, VersionRequiredMixin
 from core.masking import mask_phone
 from core.validators import validate_single_line_text
 from customers.forms import style_widgets
@@ -276,10 +277,11 @@ class ComplaintForm(_StyledForm):
 # --- actions on a complaint -----------------------------------------------------------------------
 
 
-class VersionedForm(_StyledForm):
-    """Every action carries the version the user saw: a stale page is a conflict, not an overwrite."""
+class VersionedForm(VersionRequiredMixin, _StyledForm):
+    """Every action carries the version the user saw: a stale page is a conflict, not an overwrite,
+    and a post without one is refused (core.forms.VersionRequiredMixin)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
 
 class DispatchForm(VersionedForm):
@@ -368,6 +370,35 @@ class ResumeForm(VersionedForm):
     note = forms.CharField(label=_("Note"), required=False)
 
 
+class ReclassifyForm(VersionedForm):
+    """Type, category and severity as they should have been recorded, and why they change."""
+
+    complaint_type = forms.ChoiceField(label=_("Type"), choices=ComplaintType.choices)
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown on the timeline; the SLA clocks are planned again under the new policy."),
+    )
+
+    def __init__(self, *args, complaint: Complaint, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_category_id = complaint.category_id
+        choices = category_choices(include_parents=False)
+        current = selectors.categories().get(complaint.category_id)
+        if current is not None and not current.is_active:  # kept while only the severity changes
+            choices.append((current.id, current.label))
+        self.fields["category"].choices = choices
+
+    def clean_category(self):
+        category = selectors.category(self.cleaned_data["category"])  # from the cached tree
+        if category is None or not (category.is_active or category.pk == self.current_category_id):
+            raise forms.ValidationError(_("Choose a category."))
+        return category
+
+
 class MajorReportForm(VersionedForm):
     cause = forms.CharField(label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}))
     handling = forms.CharField(label=_("Handling"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -379,10 +410,14 @@ class NoteForm(VersionedForm):
 
 
 class AttachmentForm(VersionedForm):
+    version_required = False  # a file is added to the complaint; its row does not change
+
     file = forms.FileField(label=_("File"))
 
 
 class ImprovementForm(VersionedForm):
+    version_required = False  # creates an improvement item; the complaint's row does not change
+
     title = forms.CharField(label=_("Title"), max_length=200)
     department = forms.ChoiceField(label=_("Department"), choices=[BLANK, *Department.choices])
     root_cause = forms.ChoiceField(label=_("Root cause"), choices=[BLANK, *RootCause.choices], required=False)

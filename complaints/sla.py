@@ -1,5 +1,9 @@
 """The SLA clock of a complaint, and the sweep that fires warnings and escalations.
 
+The policy of a complaint is the one `policy_rank` puts first (severity, then category, then type);
+a major or group complaint's due times are never later than a normal one's of the same type and
+category (`clock_due`). A change of type, category or severity re-plans the clock (`replan_clock`).
+
 Each complaint measures one target at a time (first response → plan → resolution). For that
 target it may fire, in order: a warning at `warning_percent` of the time, level 1 at the due
 time, level 2 and level 3 after the policy's further delays. `sla_next_check_at` holds the
@@ -32,7 +36,7 @@ from core.escalation import ESCALATION_LEVELS, DeadlineSweep, Step, plan_step
 from core.workcalendar import TimeBasis, add_time, time_between
 from notifications.models import Notification
 
-from .models import Complaint, ComplaintEvent, SlaAlert, SlaPolicy, SlaTarget, Status
+from .models import Complaint, ComplaintEvent, Severity, SlaAlert, SlaPolicy, SlaTarget, Status
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +47,38 @@ SEND_ALERT_EMAILS_TASK = "complaints.tasks.send_sla_alert_emails"
 
 DEFAULT_POLICY = SlaPolicy(name="default")  # unsaved: the model's defaults, 24 h first response
 
+# Severities whose clocks may only be faster than a normal complaint's (重大投诉, 群诉).
+RAISED_SEVERITIES = (Severity.MAJOR, Severity.GROUP)
+
+
+def policy_rank(policy: SlaPolicy, *, category) -> tuple:
+    """How the policy of a complaint is chosen, the one place the ranking is written down.
+
+    Among the active policies that match the complaint (an empty type or severity and a null
+    category match any; a category policy covers the category's children), the highest wins:
+
+    1. a policy written for a major or group severity, for a complaint of that severity: the
+       severity outranks type and category (a major repair gets the major policy, not the repair one);
+    2. the complaint's own category, then its parent category, then none;
+    3. the complaint's type, then any type;
+    4. a policy for the normal severity, then any severity;
+    5. the oldest policy.
+
+    Whatever wins, a major or group complaint's clocks are never slower than a normal complaint's
+    of the same type and category: see `clock_due`.
+    """
+    return (
+        policy.severity in RAISED_SEVERITIES,
+        policy.category_id == category.pk,
+        policy.category_id is not None,
+        bool(policy.complaint_type),
+        bool(policy.severity),
+        -policy.pk,
+    )
+
 
 def policy_for(*, complaint_type: str, category, severity: str) -> SlaPolicy | None:
-    """The most specific active policy for this type × category × severity (None: the defaults)."""
+    """The policy that ranks highest for this type × category × severity (None: the defaults)."""
     category_ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
     candidates = SlaPolicy.objects.filter(
         Q(is_active=True),
@@ -53,16 +86,21 @@ def policy_for(*, complaint_type: str, category, severity: str) -> SlaPolicy | N
         Q(severity=severity) | Q(severity=""),
         Q(category_id__in=category_ids) | Q(category__isnull=True),
     )
-
-    def rank(policy: SlaPolicy) -> tuple:
-        exact_category = policy.category_id == category.pk
-        return (exact_category, policy.specificity(), -policy.pk)
-
-    return max(candidates, key=rank, default=None)
+    return max(candidates, key=lambda policy: policy_rank(policy, category=category), default=None)
 
 
 def effective_policy(complaint: Complaint) -> SlaPolicy:
     return complaint.sla_policy or DEFAULT_POLICY
+
+
+def normal_policy(complaint: Complaint) -> SlaPolicy:
+    """The policy a normal complaint of the same type and category would have."""
+    if complaint.severity not in RAISED_SEVERITIES:
+        return effective_policy(complaint)
+    chosen = policy_for(
+        complaint_type=complaint.complaint_type, category=complaint.category, severity="normal"
+    )
+    return chosen or DEFAULT_POLICY
 
 
 def minutes(value: int) -> datetime.timedelta:
@@ -78,13 +116,23 @@ def escalation_offset(policy: SlaPolicy, level: int) -> datetime.timedelta:
     }[level]
 
 
+def clock_due(
+    start: datetime.datetime, target: str, policy: SlaPolicy, normal: SlaPolicy
+) -> datetime.datetime:
+    """When `target` is due: by the complaint's policy, but never later than by `normal`, the policy
+    of a normal complaint of its type and category (the same one for a normal complaint)."""
+    due = add_time(start, minutes(policy.target_minutes(target)), policy.time_basis)
+    if normal is policy or normal.pk is not None and normal.pk == policy.pk:
+        return due
+    return min(due, add_time(start, minutes(normal.target_minutes(target)), normal.time_basis))
+
+
 def start_clock(complaint: Complaint, *, start: datetime.datetime, targets: tuple[str, ...]) -> None:
-    """Set the due times of `targets` counted from `start` (on create, on reopen)."""
+    """Set the due times of `targets` counted from `start` (on create, on reopen, on reclassification)."""
     policy = effective_policy(complaint)
-    basis = policy.time_basis
+    normal = normal_policy(complaint)  # a query for a major or group complaint only
     for target in targets:
-        due = add_time(start, minutes(policy.target_minutes(target)), basis)
-        setattr(complaint, _due_field(target), due)
+        setattr(complaint, _due_field(target), clock_due(start, target, policy, normal))
     complaint.sla_started_at = start
 
 
@@ -126,11 +174,13 @@ def refresh_clock(complaint: Complaint) -> list[str]:
 
 
 def warning_at(complaint: Complaint, policy: SlaPolicy) -> datetime.datetime | None:
-    target = complaint.sla_target
-    if not target or complaint.sla_started_at is None:
+    """`warning_percent` of the way from the clock's start to the due time (which a normal
+    complaint's policy may have brought forward: see `clock_due`)."""
+    due = complaint.current_due_at
+    if due is None or complaint.sla_started_at is None:
         return None
-    share = minutes(policy.target_minutes(target)) * policy.warning_percent / 100
-    return add_time(complaint.sla_started_at, share, policy.time_basis)
+    span = time_between(complaint.sla_started_at, due, policy.time_basis)
+    return add_time(complaint.sla_started_at, span * policy.warning_percent / 100, policy.time_basis)
 
 
 def next_check_at(complaint: Complaint) -> datetime.datetime | None:
@@ -147,6 +197,24 @@ def next_check_at(complaint: Complaint) -> datetime.datetime | None:
     if complaint.escalation_level >= 3:
         return None
     return due + escalation_offset(policy, complaint.escalation_level + 1)
+
+
+def replan_clock(complaint: Complaint) -> list[str]:
+    """After the type, category or severity changed: choose the policy again and put each pending
+    due time where the new policy puts it, counted from the clock's start (moved by past pauses, as
+    the due times were). Returns the fields changed.
+
+    Steps already fired stay fired: their alerts are recorded once, so the level and the warning are
+    kept. A due time the new policy puts in the past is a breach the next sweep escalates, once.
+    """
+    complaint.sla_policy = policy_for(
+        complaint_type=complaint.complaint_type, category=complaint.category, severity=complaint.severity
+    )
+    pending = pending_targets(complaint)
+    if pending and complaint.sla_started_at is not None:
+        start_clock(complaint, start=complaint.sla_started_at, targets=tuple(pending))
+    complaint.sla_next_check_at = next_check_at(complaint)
+    return ["sla_policy", *(_due_field(target) for target in pending), "sla_next_check_at"]
 
 
 def pause_shift(complaint: Complaint, *, resumed_at: datetime.datetime) -> list[str]:
@@ -435,6 +503,7 @@ __all__ = [
     "TimeBasis",
     "policy_for",
     "refresh_clock",
+    "replan_clock",
     "start_clock",
     "pause_shift",
     "sla_state",

@@ -8,6 +8,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalField, RevealReason
+from core.forms import VersionField, VersionRequiredMixin
 from core.validators import validate_single_line_text
 from properties import selectors as property_selectors
 from properties.models import CityCompany, Project
@@ -87,17 +88,18 @@ class CustomerListFilterForm(forms.Form):
         }
 
 
-class CustomerForm(forms.Form):
+class CustomerForm(VersionRequiredMixin, forms.Form):
     """Create or edit a customer. Clear phones and ID numbers are never put back into the page:
 
     on edit, the ID number and each phone slot start empty and show the masked value as a
-    placeholder; left empty they keep the stored value.
+    placeholder; left empty they keep the stored value. An edit carries the customer's version.
     """
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args, user, customer: Customer | None = None, **kwargs):
         self.customer = customer
+        self.version_required = customer is not None
         self.existing_phones = list(customer.phones.all()) if customer else []
         super().__init__(*args, **kwargs)
         model_fields = fields_for_model(Customer, fields=CUSTOMER_FIELDS)

@@ -27,6 +27,7 @@ from .path import (
     MajorReportInputSerializer,
     NoteSerializer,
     ReasonSerializer,
+    ReclassifySerializer,
     ResolveSerializer,
     RespondSerializer,
     ResumeSerializer,
@@ -280,6 +281,7 @@ class ComplaintViewSet(
         "pause": "pause",
         "resume": "resume",
         "major_report": "major_report",
+        "reclassify": "reclassify",
         "notes": "note",
         "join_group_case": "group",
         "link_customer": "link_customer",
@@ -400,6 +402,14 @@ class ComplaintViewSet(
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         return self._act(request, ResumeSerializer, services.complaint_resume)
+
+    @_action_schema(
+        _("Change the type, category or severity; the SLA policy is chosen again and the clocks re-planned"),
+        ReclassifySerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reclassify(self, request, pk=None):
+        return self._act(request, ReclassifySerializer, services.complaint_reclassify)
 
     @_action_schema(_("Write the major-complaint report (重大投诉报告)"), MajorReportInputSerializer)
     @action(detail=True, methods=["post"], url_path="major-report")

@@ -98,6 +98,15 @@ class MajorReportInputSerializer(VersionedActionSerializer):
     lessons = serializers.CharField(max_length=10000)
 
 
+class ReclassifySerializer(VersionedActionSerializer):
+    """Only what changes need be sent; the SLA policy is chosen again and the clocks re-planned."""
+
+    complaint_type = serializers.ChoiceField(choices=ComplaintType.choices, required=False)
+    category = CachedCategoryField(queryset=Category.objects.all(), required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    reason = serializers.CharField(max_length=500, help_text=_("Why; shown on the timeline."))
+
+
 class GroupCaseJoinSerializer(VersionedActionSerializer):
     group_case = ScopedPrimaryKeyRelatedField(
         queryset=GroupCase.objects.all(), help_text=_("An open group case of the complaint's project.")

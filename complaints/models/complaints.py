@@ -267,6 +267,7 @@ class ComplaintEvent(models.Model):
         NOTE = "note", _("Note")
         REPORT = "report", _("Major complaint report")
         CUSTOMER_LINKED = "customer_linked", _("Linked to the customer")
+        RECLASSIFIED = "reclassified", _("Type, category or severity changed")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")

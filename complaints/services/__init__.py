@@ -1,6 +1,7 @@
 """Every write to complaints, one module per part of the work: intake, the handling path, work orders,
-group cases and improvement items, SLA policies, the public form, attachments; _common holds who may
-do what and the locking, timeline and notification helpers they share.
+group cases and improvement items, SLA policies, the public form, attachments, reclassification;
+_common holds who may do what and the locking, timeline and notification helpers they share, rules
+what must hold of a complaint for each action (allowed_actions: what the pages offer).
 
 This package re-exports each public service, so `from complaints.services import complaint_create`
 and `services.complaint_create(...)` work as before the split.
@@ -43,6 +44,8 @@ from .public import (
     public_code_send,
     public_complaint_submit,
 )
+from .reclassification import complaint_reclassify
+from .rules import allowed_actions
 from .work_orders import work_order_accept, work_order_complete, work_order_create, work_order_progress
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "RESPONSE_METHODS",
     "SATISFIED_FROM",
     "TRANSITIONS",
+    "allowed_actions",
     "attachment_add",
     "complaint_add_note",
     "complaint_agree_plan",
@@ -64,6 +68,7 @@ __all__ = [
     "complaint_dispatch",
     "complaint_join_group_case",
     "complaint_link_customer",
+    "complaint_reclassify",
     "complaint_pause",
     "complaint_reopen",
     "complaint_resolve",

@@ -36,13 +36,16 @@ ACTION_ROLES: dict[str, set[str]] = {
     "pause": _HANDLERS,
     "resume": _HANDLERS,
     "major_report": _SUPERVISORS,
+    # Changing the type, category or severity after intake: a supervisor, or the complaint's own
+    # handler (services.rules.ACTOR_RULES narrows the role to the person).
+    "reclassify": _HANDLERS,
     "group": _SUPERVISORS,
     "improvement": _SUPERVISORS | {Role.DEPARTMENT_STAFF},
     "note": _HANDLERS,
     # Accepting, reporting progress on and completing a work order one can see (contractors: their own).
     "work_order": _HANDLERS | {Role.CONTRACTOR},
 }
-# The path: which statuses each transition leaves from.
+# The path: which statuses each transition leaves from (services.rules adds what else must hold).
 TRANSITIONS: dict[str, set[str]] = {
     "dispatch": {Status.RECEIVED, Status.DISPATCHED, Status.REOPENED},
     "agree_plan": {Status.DISPATCHED, Status.PLAN_AGREED, Status.REOPENED},
@@ -51,6 +54,7 @@ TRANSITIONS: dict[str, set[str]] = {
     "return_visit": {Status.RESOLVED},
     "close": {Status.RESOLVED},
     "reopen": {Status.RESOLVED, Status.CLOSED},
+    "reclassify": set(Status.open_values()),
 }
 
 

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
+from .. import sla
 from ..models import Category, Complaint, ComplaintEvent, GroupCase, ImprovementItem, Severity
 from ._common import _event, _in_scope, _lock, _require, _save
+from .rules import require_state
 
 
 @transaction.atomic
@@ -81,19 +83,10 @@ def _join_group_case(complaint: Complaint, case: GroupCase, by: User) -> Complai
         raise ValidationError({"group_case": _("This group case is closed.")})
     if complaint.project_id != case.project_id:
         raise ValidationError({"complaints": _("The complaints of a group case belong to one project.")})
-    if not complaint.is_open:
-        raise ValidationError(
-            {
-                "complaints": _("%(number)s is closed: only open complaints join a group case.")
-                % {"number": complaint.number}
-            }
-        )
-    if complaint.group_case_id is not None:
-        raise ValidationError(
-            {"complaints": _("%(number)s is already in a group case.") % {"number": complaint.number}}
-        )
+    require_state(complaint, "group")
     complaint.group_case, complaint.severity = case, Severity.GROUP
-    _save(complaint, ["group_case", "severity"])
+    # The group severity may bring a faster clock (services.reclassification does the same).
+    _save(complaint, ["group_case", "severity", *sla.replan_clock(complaint)])
     _event(complaint, by, ComplaintEvent.Kind.GROUPED, case.title, group_case=case.number)
     return complaint
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,8 @@ from ..models import (
     Status,
     WorkOrder,
 )
-from ._common import _SUPERVISORS, _event, _in_scope, _lock, _notify, _require, _require_status, _save
+from ._common import _event, _in_scope, _lock, _notify, _require, _save
+from .rules import require_actor, require_state
 
 MAX_RETURN_VISIT_ATTEMPTS = 3
 SATISFIED_FROM = 3  # a return-visit score of 3–5 lets the complaint close; 1–2 reopens it
@@ -47,7 +48,7 @@ def complaint_dispatch(
     """分派: to a responsible department and a handler."""
     _require(by, "dispatch")
     complaint = _lock(complaint, expected_version)
-    _require_status(complaint, "dispatch")
+    require_state(complaint, "dispatch")
     if handler is not None and (not handler.is_active or not _in_scope(handler, complaint.project_id)):
         raise ValidationError(
             {"handler": _("The handler must be an active colleague working on this project.")}
@@ -107,8 +108,7 @@ def complaint_respond(
     """A direct contact with the owner. The first one stops the 24-hour first-response clock."""
     _require(by, "respond")
     complaint = _lock(complaint, expected_version)
-    if not complaint.is_open:
-        raise ValidationError({"status": _("The complaint is closed.")})
+    require_state(complaint, "respond")
     if method not in RESPONSE_METHODS:
         raise ValidationError({"method": _("Choose call, visit or message.")})
     if not (content or "").strip():
@@ -130,7 +130,7 @@ def complaint_agree_plan(
     """方案: a solution agreed with the owner."""
     _require(by, "agree_plan")
     complaint = _lock(complaint, expected_version)
-    _require_status(complaint, "agree_plan")
+    require_state(complaint, "agree_plan")
     if not (plan or "").strip():
         raise ValidationError({"plan": _("Describe the plan agreed with the owner.")})
     now = timezone.now()
@@ -152,7 +152,7 @@ def complaint_resolve(
 ) -> Complaint:
     _require(by, "resolve")
     complaint = _lock(complaint, expected_version)
-    _require_status(complaint, "resolve")
+    require_state(complaint, "resolve")
     if not (resolution or "").strip():
         raise ValidationError({"resolution": _("Describe how the problem was solved.")})
     if complaint.work_orders.exclude(status__in=[WorkOrder.Status.DONE, WorkOrder.Status.CANCELLED]).exists():
@@ -178,7 +178,7 @@ def complaint_return_visit(
     """回访: satisfied → ready to close; unsatisfied → reopened; a third unreachable attempt closes it as unreachable."""
     _require(by, "return_visit")
     complaint = _lock(complaint, expected_version)
-    _require_status(complaint, "return_visit")
+    require_state(complaint, "return_visit")
     attempts = complaint.return_visits.filter(visited_at__gte=complaint.resolved_at).count()
     if attempts >= MAX_RETURN_VISIT_ATTEMPTS:
         raise ValidationError({"status": _("Three return visits were already made.")})
@@ -222,7 +222,7 @@ def complaint_close(
     """关闭: after a satisfied return visit (or three unreachable attempts), with a root cause."""
     _require(by, "close")
     complaint = _lock(complaint, expected_version)
-    _require_status(complaint, "close")
+    require_state(complaint, "close")
     errors = {}
     if root_cause not in RootCause.values:
         errors["root_cause"] = _("Choose the root cause.")
@@ -240,8 +240,7 @@ def complaint_close(
         errors["major_report"] = _(
             "A major complaint needs its written report (cause, handling, lessons) before closing."
         )
-    if complaint.severity == Severity.MAJOR and by.role not in _SUPERVISORS:
-        raise PermissionDenied(_("A supervisor closes major complaints."))
+    require_actor(complaint, by, "close")
     if errors:
         raise ValidationError(errors)
     complaint.root_cause = root_cause
@@ -278,7 +277,7 @@ def complaint_reopen(
 ) -> Complaint:
     _require(by, "reopen")
     complaint = _lock(complaint, expected_version)
-    _require_status(complaint, "reopen")
+    require_state(complaint, "reopen")
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the complaint is reopened.")})
     return _reopen(complaint, by, reason.strip())
@@ -291,10 +290,7 @@ def complaint_pause(
     """The clock stops while the complaint waits on the owner (e.g. away until next week)."""
     _require(by, "pause")
     complaint = _lock(complaint, expected_version)
-    if not complaint.is_open or complaint.status == Status.RESOLVED:
-        raise ValidationError({"status": _("Only a complaint being handled can be paused.")})
-    if complaint.is_paused:
-        raise ValidationError({"status": _("The clock is already paused.")})
+    require_state(complaint, "pause")
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say what the complaint is waiting for.")})
     complaint.paused_at = timezone.now()
@@ -311,8 +307,7 @@ def complaint_resume(
 ) -> Complaint:
     _require(by, "resume")
     complaint = _lock(complaint, expected_version)
-    if not complaint.is_paused:
-        raise ValidationError({"status": _("The clock is not paused.")})
+    require_state(complaint, "resume")
     now = timezone.now()
     shifted = sla.pause_shift(complaint, resumed_at=now)
     paused_for = now - complaint.paused_at
@@ -335,8 +330,10 @@ def major_report_save(
     lessons: str,
     expected_version: int | None = None,
 ) -> MajorComplaintReport:
+    """重大投诉报告: cause, handling and lessons of a major complaint (and of no other)."""
     _require(by, "major_report")
     complaint = _lock(complaint, expected_version)
+    require_state(complaint, "major_report")
     errors = {
         name: _("This part of the report is required.")
         for name, value in (("cause", cause), ("handling", handling), ("lessons", lessons))
@@ -363,6 +360,7 @@ def complaint_add_note(
 ) -> ComplaintEvent:
     _require(by, "note")
     complaint = _lock(complaint, expected_version)
+    require_state(complaint, "note")
     if not (note or "").strip():
         raise ValidationError({"note": _("The note is empty.")})
     return _event(complaint, by, ComplaintEvent.Kind.NOTE, note.strip())

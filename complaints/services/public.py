@@ -25,6 +25,7 @@ from ..models import Category, Channel, Complaint, ComplaintEvent, PublicPhoneCo
 from ._common import _event, _lock, _require, _save
 from .attachments import MAX_ATTACHMENT_BYTES
 from .intake import complaint_create
+from .rules import require_state
 
 
 def _unit_from_text(project, text: str) -> Unit | None:
@@ -212,8 +213,7 @@ def complaint_link_customer(
     if not Customer.objects.visible_to(by).filter(pk=customer.pk).exists():
         raise ValidationError({"customer": _("No such customer within your city companies and projects.")})
     complaint = _lock(complaint, expected_version)
-    if complaint.customer_id is not None:
-        raise ValidationError({"customer": _("This complaint is already on a customer's record.")})
+    require_state(complaint, "link_customer")
     complaint.customer = customer
     _save(complaint, ["customer"])
     _event(complaint, by, ComplaintEvent.Kind.CUSTOMER_LINKED, customer.name, customer=customer.pk)

@@ -27,25 +27,17 @@ from ..sla import sla_state
 
 @dataclass(frozen=True)
 class Action:
-    """One button on the complaint page: its form, who may (services.ACTION_ROLES), when, and the service."""
+    """One button on the complaint page: its form and its service. The page offers it when the service
+    action it names (`permission`) is in services.allowed_actions(complaint, user)."""
 
     slug: str
     label: str
     permission: str
     form: type
     run: Callable
-    available: Callable[[Complaint], bool]
     style: str = "outline-primary"
     needs_user: bool = False
     needs_complaint: bool = False
-
-
-def _in_transition(action: str) -> Callable[[Complaint], bool]:
-    return lambda complaint: complaint.status in services.TRANSITIONS[action]
-
-
-def _handling(complaint: Complaint) -> bool:
-    return complaint.is_open and complaint.status != Status.RESOLVED
 
 
 def _run_dispatch(complaint, by, data, files):
@@ -93,7 +85,6 @@ ACTIONS: dict[str, Action] = {
             "dispatch",
             forms.DispatchForm,
             _run_dispatch,
-            _in_transition("dispatch"),
             "primary",
             needs_user=True,
         ),
@@ -109,7 +100,6 @@ ACTIONS: dict[str, Action] = {
                 content=d["content"],
                 expected_version=d.get("version"),
             ),
-            lambda c: c.is_open,
             "primary",
         ),
         Action(
@@ -120,7 +110,6 @@ ACTIONS: dict[str, Action] = {
             lambda c, by, d, f: services.complaint_agree_plan(
                 complaint=c, by=by, plan=d["plan"], expected_version=d.get("version")
             ),
-            _in_transition("agree_plan"),
         ),
         Action(
             "work-order",
@@ -128,7 +117,6 @@ ACTIONS: dict[str, Action] = {
             "create_work_order",
             forms.WorkOrderForm,
             _run_work_order,
-            _in_transition("create_work_order"),
             needs_complaint=True,
         ),
         Action(
@@ -139,7 +127,6 @@ ACTIONS: dict[str, Action] = {
             lambda c, by, d, f: services.complaint_resolve(
                 complaint=c, by=by, resolution=d["resolution"], expected_version=d.get("version")
             ),
-            _in_transition("resolve"),
             "success",
         ),
         Action(
@@ -155,7 +142,6 @@ ACTIONS: dict[str, Action] = {
                 comment=d.get("comment", ""),
                 expected_version=d.get("version"),
             ),
-            _in_transition("return_visit"),
             "primary",
         ),
         Action(
@@ -170,7 +156,6 @@ ACTIONS: dict[str, Action] = {
                 note=d.get("note", ""),
                 expected_version=d.get("version"),
             ),
-            _in_transition("close"),
             "success",
         ),
         Action(
@@ -181,7 +166,6 @@ ACTIONS: dict[str, Action] = {
             lambda c, by, d, f: services.complaint_reopen(
                 complaint=c, by=by, reason=d["reason"], expected_version=d.get("version")
             ),
-            _in_transition("reopen"),
             "outline-danger",
         ),
         Action(
@@ -192,7 +176,6 @@ ACTIONS: dict[str, Action] = {
             lambda c, by, d, f: services.complaint_pause(
                 complaint=c, by=by, reason=d["reason"], expected_version=d.get("version")
             ),
-            lambda c: _handling(c) and not c.is_paused,
             "outline-secondary",
         ),
         Action(
@@ -203,8 +186,24 @@ ACTIONS: dict[str, Action] = {
             lambda c, by, d, f: services.complaint_resume(
                 complaint=c, by=by, note=d.get("note", ""), expected_version=d.get("version")
             ),
-            lambda c: c.is_paused,
             "outline-secondary",
+        ),
+        Action(
+            "reclassify",
+            gettext_lazy("Reclassify"),
+            "reclassify",
+            forms.ReclassifyForm,
+            lambda c, by, d, f: services.complaint_reclassify(
+                complaint=c,
+                by=by,
+                complaint_type=d["complaint_type"],
+                category=d["category"],
+                severity=d["severity"],
+                reason=d["reason"],
+                expected_version=d.get("version"),
+            ),
+            "outline-secondary",
+            needs_complaint=True,
         ),
         Action(
             "major-report",
@@ -219,7 +218,6 @@ ACTIONS: dict[str, Action] = {
                 lessons=d["lessons"],
                 expected_version=d.get("version"),
             ),
-            lambda c: c.severity == Severity.MAJOR,
             "outline-danger",
         ),
         Action(
@@ -230,7 +228,6 @@ ACTIONS: dict[str, Action] = {
             lambda c, by, d, f: services.complaint_add_note(
                 complaint=c, by=by, note=d["note"], expected_version=d.get("version")
             ),
-            lambda c: True,
             "outline-secondary",
         ),
         Action(
@@ -239,7 +236,6 @@ ACTIONS: dict[str, Action] = {
             "note",
             forms.AttachmentForm,
             lambda c, by, d, f: services.attachment_add(complaint=c, by=by, upload=d["file"]),
-            lambda c: True,
             "outline-secondary",
         ),
         Action(
@@ -250,7 +246,6 @@ ACTIONS: dict[str, Action] = {
             lambda c, by, d, f: services.complaint_join_group_case(
                 complaint=c, by=by, group_case=d["group_case"], expected_version=d.get("version")
             ),
-            lambda c: c.is_open and c.group_case_id is None,
             "outline-secondary",
             needs_complaint=True,
         ),
@@ -260,7 +255,6 @@ ACTIONS: dict[str, Action] = {
             "improvement",
             forms.ImprovementForm,
             _run_improvement,
-            lambda c: True,
             "outline-secondary",
         ),
         Action(
@@ -271,7 +265,6 @@ ACTIONS: dict[str, Action] = {
             lambda c, by, d, f: services.complaint_link_customer(
                 complaint=c, by=by, customer=d["match"], expected_version=d.get("version")
             ),
-            lambda c: c.customer_id is None,
             "warning",
             needs_user=True,
             needs_complaint=True,
@@ -289,6 +282,7 @@ DONE_MESSAGES = {
     "reopen": gettext_lazy("Complaint reopened."),
     "pause": gettext_lazy("Clock paused."),
     "resume": gettext_lazy("Clock resumed."),
+    "reclassify": gettext_lazy("Reclassified; the SLA clocks follow the new policy."),
     "major-report": gettext_lazy("Report saved."),
     "note": gettext_lazy("Note added."),
     "attachment": gettext_lazy("Attachment uploaded."),
@@ -312,6 +306,12 @@ def _action_form(action: Action, user, complaint: Complaint, data=None, files=No
     initial = {"version": complaint.version}
     if action.slug == "dispatch":
         initial.update(department=complaint.department, handler=complaint.handler_id)
+    if action.slug == "reclassify":
+        initial.update(
+            complaint_type=complaint.complaint_type,
+            category=complaint.category_id,
+            severity=complaint.severity,
+        )
     if action.slug == "improvement":
         initial.update(
             title=complaint.title, department=complaint.department, root_cause=complaint.root_cause
@@ -344,9 +344,10 @@ def _sla_clocks(complaint: Complaint, now: datetime.datetime) -> list[dict]:
 
 def _render_detail(request, complaint: Complaint, bound: tuple[str, object] | None = None, status: int = 200):
     user = request.user
+    allowed = services.allowed_actions(complaint, user)
     actions = []
     for action in ACTIONS.values():
-        if not (services.may(user, action.permission) and action.available(complaint)):
+        if action.permission not in allowed:
             continue
         is_bound = bool(bound and bound[0] == action.slug)
         form = bound[1] if is_bound else _action_form(action, user, complaint)

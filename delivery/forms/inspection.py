@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contractor
+from core.forms import VersionField, VersionRequiredMixin
 from customers.forms import style_widgets
 
 from ..models import (
@@ -155,7 +156,7 @@ class InspectionDefectForm(_StyledForm):
         }
 
 
-class SignOffForm(_StyledForm):
+class SignOffForm(VersionRequiredMixin, _StyledForm):
     """交房. The signature comes from the tablet's canvas as a PNG data URL, or as an uploaded PNG."""
 
     documents_handed = forms.MultipleChoiceField(
@@ -188,7 +189,7 @@ class SignOffForm(_StyledForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    version = VersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

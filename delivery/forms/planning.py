@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.forms import VersionField, VersionRequiredMixin
 from customers.forms import style_widgets
 from properties.models import Building, Phase, Project, Unit
 
@@ -90,9 +91,9 @@ class ProjectPickForm(_StyledForm):
         )
 
 
-class BatchForm(_StyledForm):
+class BatchForm(VersionRequiredMixin, _StyledForm):
     """Create or edit a batch of one project. On create, units are typed codes or, when none are
-    typed, every unit of the chosen buildings."""
+    typed, every unit of the chosen buildings. An edit carries the batch's version."""
 
     name = forms.CharField(label=_("Name"), max_length=100)
     phase = forms.ModelChoiceField(label=_("Phase"), queryset=Phase.objects.none(), required=False)
@@ -122,10 +123,11 @@ class BatchForm(_StyledForm):
         required=False,
         help_text=_("Units already in another batch move here, if not handed over and not booked."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args, project: Project, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.version_required = editing
         self.project = project
         self.fields["phase"].queryset = Phase.objects.filter(project=project).order_by("name")
         self.fields["buildings"].queryset = Building.objects.filter(project=project).order_by("number")
@@ -207,12 +209,12 @@ class UnitsAddForm(_StyledForm):
         return data
 
 
-class ReadinessItemForm(_StyledForm):
+class ReadinessItemForm(VersionRequiredMixin, _StyledForm):
     status = forms.ChoiceField(label=_("Status"), choices=ReadinessItem.Status.choices)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
     due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.TextInput())
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args, staff, staff_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -341,25 +343,31 @@ class BookForm(_StyledForm):
         self.fields["slot"].set_slots(slots)
 
 
-class RescheduleForm(_StyledForm):
+class RescheduleForm(VersionRequiredMixin, _StyledForm):
     slot = SlotChoiceField(label=_("New slot"))
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args, slots=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slot"].set_slots(slots)
 
 
-class AppointmentActionForm(_StyledForm):
+class AppointmentActionForm(VersionRequiredMixin, _StyledForm):
     """Cancel or no-show: the version the user saw and, for a cancellation, why."""
 
     reason = forms.CharField(label=_("Reason"), required=False, max_length=150)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
 
-class AdvanceForm(forms.Form):
+class AdvanceForm(VersionRequiredMixin, forms.Form):
     to_status = forms.ChoiceField(choices=[(s, s) for s in NEXT_STATUS.values()])
-    version = forms.IntegerField(required=False)
+    version = VersionField()
+
+
+class BatchVersionForm(VersionRequiredMixin, forms.Form):
+    """Opening or closing a batch: only the version the page showed."""
+
+    version = VersionField()
 
 
 class OwnerBookForm(forms.Form):

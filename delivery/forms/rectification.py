@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Contractor, Department, Role
 from complaints.forms import MultipleFileField
 from complaints.models import RootCause
+from core.forms import VersionField, VersionRequiredMixin
 from customers.forms import style_widgets
 from properties.models import Building, Project
 
@@ -125,10 +126,11 @@ class IssueOrdersForm(_StyledForm):
 # --- actions on a defect ---------------------------------------------------------------------------
 
 
-class VersionedForm(_StyledForm):
-    """Every action carries the version the user saw: a stale page is a conflict, not an overwrite."""
+class VersionedForm(VersionRequiredMixin, _StyledForm):
+    """Every action carries the version the user saw: a stale page is a conflict, not an overwrite,
+    and a post without one is refused (core.forms.VersionRequiredMixin)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
 
 class ProgressForm(VersionedForm):
@@ -192,7 +194,7 @@ class PhotosForm(VersionedForm):
 
 
 class ConfirmForm(VersionedForm):
-    pass
+    version_required = False  # opening the repair request is idempotent: a defect links one at most
 
 
 # --- after handover, statistics --------------------------------------------------------------------------
@@ -256,6 +258,7 @@ class StatsImprovementForm(_StyledForm):
 
 
 class IssueOneForm(VersionedForm):
+    version_required = False  # the service issues only open defects outside an order: a retry is refused
     contractor = forms.ModelChoiceField(
         label=_("Contractor"),
         queryset=Contractor.objects.filter(is_active=True),

@@ -121,7 +121,7 @@ def defect_record(
         raise ValidationError({"pin_x": _("A pin needs both coordinates.")})
     require_engaged(contractor, unit.project_id)
     handover = Handover.objects.filter(unit=unit).first()
-    if after_handover and (handover is None or handover.status != Handover.Status.HANDED_OVER):
+    if after_handover and not takes_warranty_defects(handover):
         raise ValidationError({"after_handover": _("This unit has not been handed over yet.")})
     now = timezone.now()
     defect = Defect(
@@ -161,6 +161,11 @@ def defect_record(
             return Defect.objects.get(client_uuid=client_uuid)
         raise
     return defect
+
+
+def takes_warranty_defects(handover: Handover | None) -> bool:
+    """Whether the owner's defects are recorded as after handover (保修): once the unit is handed over."""
+    return handover is not None and handover.status == Handover.Status.HANDED_OVER
 
 
 def handover_refresh_status(handover_id: int | None) -> None:

@@ -124,7 +124,7 @@ def inspection_start(
     )
     if running is not None:
         return running
-    if handover.status == Handover.Status.HANDED_OVER and kind != Inspection.Kind.RE_INSPECTION:
+    if kind not in inspection_kinds(handover):
         raise ValidationError(
             {"kind": _("The unit is already handed over: only a re-inspection (复验) is possible.")}
         )
@@ -155,9 +155,21 @@ def _queue_moves_to_inspecting(by: User, handover: Handover) -> None:
         appointment_advance(by=by, appointment=checked_in, to_status=Appointment.Status.INSPECTING)
 
 
+def inspection_kinds(handover: Handover) -> set[str]:
+    """The kinds of inspection the unit may have now: once handed over, only a re-inspection (复验)."""
+    if handover.status == Handover.Status.HANDED_OVER:
+        return {Inspection.Kind.RE_INSPECTION}
+    return set(Inspection.Kind.values)
+
+
+def inspection_editable(inspection: Inspection) -> bool:
+    """Whether lines, defects and the completion may still be recorded on the inspection."""
+    return inspection.status == Inspection.Status.IN_PROGRESS
+
+
 def _lock_running(inspection: Inspection) -> Inspection:
     locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
-    if locked.status != Inspection.Status.IN_PROGRESS:
+    if not inspection_editable(locked):
         raise ValidationError({"inspection": _("The inspection is already completed.")})
     return locked
 
@@ -259,6 +271,15 @@ def blocking_defects(handover: Handover) -> models.QuerySet[Defect]:
     return Defect.objects.blocking().filter(unit_id=handover.unit_id)
 
 
+def sign_off_refusal(handover: Handover, *, inspection_running: bool) -> ValidationError | None:
+    """Why the unit cannot be signed for now, or None (the handover page offers the sign-off on None)."""
+    if handover.status == Handover.Status.HANDED_OVER:
+        return ValidationError({"status": _("This unit is already handed over.")})
+    if inspection_running:
+        return ValidationError({"status": _("Complete the inspection in progress first.")})
+    return None
+
+
 @transaction.atomic
 def handover_sign_off(
     *,
@@ -286,10 +307,10 @@ def handover_sign_off(
     handover = Handover.objects.select_for_update().get(pk=handover.pk)
     if version is not None and handover.version != version:
         raise ConcurrentEditError()
-    if handover.status == Handover.Status.HANDED_OVER:
-        raise ValidationError({"status": _("This unit is already handed over.")})
-    if Inspection.objects.filter(handover=handover, status=Inspection.Status.IN_PROGRESS).exists():
-        raise ValidationError({"status": _("Complete the inspection in progress first.")})
+    running = Inspection.objects.filter(handover=handover, status=Inspection.Status.IN_PROGRESS).exists()
+    refusal = sign_off_refusal(handover, inspection_running=running)
+    if refusal is not None:
+        raise refusal
 
     errors: dict[str, list[str]] = {}
 

@@ -50,8 +50,9 @@ def _require_inspector(user) -> None:
 
 
 def _default_kind(handover: Handover) -> str:
-    if handover.status == Handover.Status.HANDED_OVER:
-        return Inspection.Kind.RE_INSPECTION
+    kinds = services.inspection_kinds(handover)
+    if len(kinds) == 1:
+        return kinds.pop()
     if any(i.kind == Inspection.Kind.PRE_INSPECTION for i in handover.inspections.all()):
         return Inspection.Kind.HANDOVER
     return Inspection.Kind.PRE_INSPECTION
@@ -72,8 +73,10 @@ def _render_handover(request, handover: Handover, start_form=None, status: int =
             "handover": handover,
             "may_inspect": may_inspect,
             "may_sign": may_inspect
-            and handover.status != Handover.Status.HANDED_OVER
-            and handover.running_inspection is None,
+            and services.sign_off_refusal(
+                handover, inspection_running=handover.running_inspection is not None
+            )
+            is None,
             "start_form": start_form,
             "documents": _document_labels(handover.documents_handed),
         },
@@ -169,7 +172,7 @@ def _render_tablet(request, pk: int, complete_errors=(), status: int = 200):
         raise Http404(_("No such inspection.")) from None
     _require_reader(user)
     inspection = page.inspection
-    may_edit = services.may_inspect(user) and inspection.status == Inspection.Status.IN_PROGRESS
+    may_edit = services.may_inspect(user) and services.inspection_editable(inspection)
     return render(
         request,
         "delivery/inspection/inspection.html",
@@ -350,7 +353,9 @@ def sign_off(request, pk: int):
     user = request.user
     _require_reader(user)
     handover = _handover_or_404(user, pk)
-    may_sign = services.may_inspect(user) and handover.status != Handover.Status.HANDED_OVER
+    # A handed-over unit shows its sign-off record and a running inspection a warning (the template);
+    # the service refuses both (services.sign_off_refusal).
+    may_sign = services.may_inspect(user)
     if request.method == "POST":
         _require_inspector(user)
         form = SignOffForm(request.POST, request.FILES)

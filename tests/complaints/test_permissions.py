@@ -51,11 +51,12 @@ def users(agent, supervisor, other_agent, project, city, builder, rival):
 
 def _in_status(make_complaint, supervisor, agent, state: str) -> Complaint:
     """A complaint (department engineering) where the action under test is legal."""
-    complaint = make_complaint()
+    # Only a major complaint takes a written report (services.rules).
+    complaint = make_complaint(severity="major") if state == "major" else make_complaint()
     if state == "received":
         return complaint
     services.complaint_dispatch(complaint=complaint, by=supervisor, department="engineering", handler=agent)
-    if state == "dispatched":
+    if state in ("dispatched", "major"):
         return complaint
     if state == "paused":
         services.complaint_pause(complaint=complaint, by=agent, reason="业主出差")
@@ -88,7 +89,7 @@ MATRIX = {
     "pause": ("dispatched", {"reason": "出差"}, [OK, OK, OK, 404, 404, 403, 404]),
     "resume": ("paused", {}, [OK, OK, OK, 404, 404, 403, 404]),
     "major-report": (
-        "dispatched",
+        "major",
         {"cause": "a", "handling": "b", "lessons": "c"},
         [403, OK, 403, 404, 404, 403, 404],
     ),

@@ -350,6 +350,37 @@ def test_edit_with_a_stale_version_shows_the_conflict_and_does_not_overwrite(age
     assert owner.name == "别人改的名字"
 
 
+@pytest.mark.parametrize("version", ["", None], ids=["empty", "left-out"])
+def test_edit_without_a_version_is_refused_with_a_clear_message(agent_client, owner, version):
+    """The API answers 428 without a version; the page refuses too instead of last-writer-wins."""
+    data = edit_data(owner, name="没带版本的名字")
+    if version is None:
+        del data["version"]
+    else:
+        data["version"] = version
+    response = agent_client.post(reverse("customers:edit", args=[owner.pk]), data)
+    assert response.status_code == 200
+    assert "Reload the page and try again." in response.content.decode()
+    owner.refresh_from_db()
+    assert (owner.name, owner.version) == ("张伟", 1)
+
+
+def test_create_needs_no_version(agent_client, project):
+    response = agent_client.post(
+        reverse("customers:create"),
+        {
+            "registered_project": project.pk,
+            "name": "王芳",
+            "id_type": "resident_id",
+            "nationality": "中国",
+            "preferred_channel": "phone",
+            "phone_0": "13900001111",
+        },
+    )
+    assert response.status_code == 302
+    assert Customer.objects.filter(name="王芳").exists()
+
+
 def test_edit_of_another_citys_customer_by_post_is_404(client, other_agent, owner):
     client.force_login(other_agent)
     response = client.post(reverse("customers:edit", args=[owner.pk]), edit_data(owner, name="x"))

@@ -270,7 +270,9 @@ def test_opening_through_the_page_waits_for_the_readiness_checklist(client, supe
     page = client.get(detail_url(planned)).content.decode()
     assert re.search(r'data-testid="batch-open"[^>]*disabled', page)
 
-    response = client.post(reverse("delivery:batch-open", args=[planned.pk]), follow=True)
+    response = client.post(
+        reverse("delivery:batch-open", args=[planned.pk]), {"version": planned.version}, follow=True
+    )
     assert "must be done (or marked not applicable)" in " ".join(messages_of(response))
     assert HandoverBatch.objects.get(pk=planned.pk).status == HandoverBatch.Status.PLANNING
 
@@ -292,11 +294,13 @@ def test_closing_through_the_page_is_refused_while_an_owner_is_booked(
     appointment = services.appointment_book(by=supervisor, handover=handover, slot=slot)
     client.force_login(supervisor)
 
-    response = client.post(reverse("delivery:batch-close", args=[planned.pk]), follow=True)
+    response = client.post(
+        reverse("delivery:batch-close", args=[planned.pk]), {"version": planned.version}, follow=True
+    )
     assert "still active" in " ".join(messages_of(response))
 
     services.appointment_cancel(by=supervisor, appointment=appointment)
-    client.post(reverse("delivery:batch-close", args=[planned.pk]))
+    client.post(reverse("delivery:batch-close", args=[planned.pk]), {"version": planned.version})
     assert HandoverBatch.objects.get(pk=planned.pk).status == HandoverBatch.Status.CLOSED
 
 
@@ -442,7 +446,9 @@ def test_a_no_show_before_the_slot_starts_is_refused_with_a_message(client, agen
     appointment = services.appointment_book(by=agent, handover=handover, slot=slot)
     client.force_login(agent)
     response = client.post(
-        reverse("delivery:appointment-action", args=[appointment.pk, "no-show"]), follow=True
+        reverse("delivery:appointment-action", args=[appointment.pk, "no-show"]),
+        {"version": appointment.version},
+        follow=True,
     )
     assert "not started yet" in " ".join(messages_of(response))
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED

@@ -16,14 +16,25 @@ arrival queue and reminders); _common holds what they share. Every name is re-ex
 """
 
 from ..defects import in_scope
-from ._common import ACTION_ROLES, BOOKERS, PLANNERS, READERS, may
+from ._common import (
+    ACTION_ROLES,
+    BATCH_TRANSITIONS,
+    BOOKERS,
+    PLANNERS,
+    READERS,
+    batch_actions,
+    batch_allows,
+    may,
+)
 from .appointments import (
     MAX_GENERATED_DAYS,
     MAX_WINDOWS,
     appointment_book,
     appointment_cancel,
+    appointment_movable,
     appointment_no_show,
     appointment_reschedule,
+    handover_bookable,
     slot_create,
     slot_delete,
     slot_starts_at,
@@ -52,6 +63,7 @@ from .queue import (
 
 __all__ = [
     "ACTION_ROLES",
+    "BATCH_TRANSITIONS",
     "BOOKERS",
     "DEFAULT_READINESS",
     "MAX_GENERATED_DAYS",
@@ -65,15 +77,19 @@ __all__ = [
     "appointment_advance",
     "appointment_book",
     "appointment_cancel",
+    "appointment_movable",
     "appointment_no_show",
     "appointment_reminders_send",
     "appointment_reschedule",
+    "batch_actions",
+    "batch_allows",
     "batch_close",
     "batch_create",
     "batch_open",
     "batch_unit_remove",
     "batch_units_add",
     "batch_update",
+    "handover_bookable",
     "handover_move",
     "in_scope",
     "may",

@@ -19,10 +19,35 @@ PLANNERS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.DELIVERY_
 BOOKERS = PLANNERS | {Role.CS_AGENT}
 READERS = BOOKERS | {Role.READONLY_MANAGER}
 ACTION_ROLES: dict[str, set[str]] = {"plan": PLANNERS, "book": BOOKERS, "read": READERS}
+# Which batch statuses each kind of work on a batch leaves from: planning it (units, readiness,
+# slots), booking owners into it, opening it for its days, checking owners in on the day, closing it.
+BATCH_TRANSITIONS: dict[str, set[str]] = {
+    "plan": {HandoverBatch.Status.PLANNING, HandoverBatch.Status.OPEN},
+    "book": {HandoverBatch.Status.PLANNING, HandoverBatch.Status.OPEN},
+    "open": {HandoverBatch.Status.PLANNING},
+    "check_in": {HandoverBatch.Status.OPEN},
+    "close": {HandoverBatch.Status.PLANNING, HandoverBatch.Status.OPEN},
+}
+# The role each kind of work on a batch needs (ACTION_ROLES).
+BATCH_ACTION_ROLES = {"plan": "plan", "book": "book", "open": "plan", "check_in": "book", "close": "plan"}
 
 
 def may(user: User | None, action: str) -> bool:
     return bool(user and user.is_active and user.role in ACTION_ROLES[action])
+
+
+def batch_allows(batch: HandoverBatch, action: str) -> bool:
+    """Whether the batch's status allows `action` (BATCH_TRANSITIONS): what the services check."""
+    return batch.status in BATCH_TRANSITIONS[action]
+
+
+def batch_actions(batch: HandoverBatch, user: User) -> frozenset[str]:
+    """The work on the batch that the user's role may do now: what the batch pages offer."""
+    return frozenset(
+        action
+        for action, role in BATCH_ACTION_ROLES.items()
+        if may(user, role) and batch_allows(batch, action)
+    )
 
 
 def _require_scope(user: User, project_id: int) -> None:
@@ -47,7 +72,7 @@ def _save(instance, fields: Iterable[str]):
 
 
 def _require_not_closed(batch: HandoverBatch) -> None:
-    if batch.status == HandoverBatch.Status.CLOSED:
+    if not batch_allows(batch, "plan"):
         raise ValidationError({"status": _("The batch is closed.")})
 
 

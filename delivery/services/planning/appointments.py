@@ -24,6 +24,7 @@ from ._common import (
     _require_not_closed,
     _require_scope,
     _save,
+    batch_allows,
 )
 
 MAX_GENERATED_DAYS = 62
@@ -136,7 +137,7 @@ def _take_place(slot: AppointmentSlot, handover: Handover, now: datetime.datetim
     slot = AppointmentSlot.objects.select_for_update(of=("self",)).select_related("batch").get(pk=slot.pk)
     if slot.batch_id != handover.batch_id:
         raise ValidationError({"slot": _("This slot belongs to another batch.")})
-    if slot.batch.status == HandoverBatch.Status.CLOSED:
+    if not batch_allows(slot.batch, "book"):
         raise ValidationError({"slot": _("The batch is closed.")})
     if slot_starts_at(slot) <= now:
         raise ValidationError({"slot": _("This slot has already started; choose a later one.")})
@@ -169,7 +170,7 @@ def appointment_book(
     _booker_checks(by, handover.project_id)
     now = now or timezone.now()
     handover = Handover.objects.select_related("unit").get(pk=handover.pk)
-    if handover.status == Handover.Status.HANDED_OVER:
+    if not handover_bookable(handover):
         raise ValidationError({"handover": _("This unit is already handed over.")})
     slot = _take_place(slot, handover, now)
     if handover.appointments.filter(status__in=Appointment.ACTIVE).exists():
@@ -187,8 +188,18 @@ def appointment_book(
     )
 
 
+def handover_bookable(handover: Handover) -> bool:
+    """Whether the unit may still get an appointment (not once it is handed over)."""
+    return handover.status != Handover.Status.HANDED_OVER
+
+
+def appointment_movable(appointment: Appointment) -> bool:
+    """Whether the appointment may still be rescheduled, cancelled or marked no-show."""
+    return appointment.status == Appointment.Status.BOOKED
+
+
 def _require_booked(appointment: Appointment, message: str) -> None:
-    if appointment.status != Appointment.Status.BOOKED:
+    if not appointment_movable(appointment):
         raise ValidationError({"status": message % {"status": appointment.get_status_display()}})
 
 

@@ -16,7 +16,15 @@ from properties.models import Building, Phase, Project, Unit
 
 from ...models import Appointment, Handover, HandoverBatch, ReadinessItem
 from ..defects import require_role
-from ._common import PLANNERS, _check_staff, _lock, _require_not_closed, _require_scope, _save
+from ._common import (
+    PLANNERS,
+    _check_staff,
+    _lock,
+    _require_not_closed,
+    _require_scope,
+    _save,
+    batch_allows,
+)
 
 # The readiness checklist every new batch starts with, and how many days before the first
 # handover day each item is due.
@@ -299,7 +307,7 @@ def batch_open(*, by: User, batch: HandoverBatch, version: int | None = None) ->
     require_role(by, PLANNERS)
     _require_scope(by, batch.project_id)
     batch = _lock(HandoverBatch, batch.pk, version)
-    if batch.status != HandoverBatch.Status.PLANNING:
+    if not batch_allows(batch, "open"):
         raise ValidationError({"status": _("Only a batch being planned can be opened.")})
     unsettled = [
         item.title

@@ -18,7 +18,7 @@ from accounts.models import User
 from notifications.models import Notification
 
 from ...models import Appointment, HandoverBatch
-from ._common import _booker_checks, _lock_appointment, _save
+from ._common import _booker_checks, _lock_appointment, _save, batch_allows
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def appointment_advance(
         )
     fields = ["status", QUEUE_TIMESTAMPS[to_status]]
     if to_status == Appointment.Status.CHECKED_IN:
-        if batch.status != HandoverBatch.Status.OPEN:
+        if not batch_allows(batch, "check_in"):
             raise ValidationError(
                 {"status": _("The batch is not open: complete its readiness checklist and open it.")}
             )

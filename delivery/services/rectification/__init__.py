@@ -27,6 +27,7 @@ from ._common import (
     STAFF_PHOTO_STAGES,
     SUPERVISORS,
     TRANSITIONS,
+    allowed_actions,
     contractor_user_ids,
     engineer_ids,
     may,
@@ -51,6 +52,7 @@ from .reports import (
     defect_report_after_handover,
     defect_to_complaint,
     improvement_item_from_stats,
+    takes_warranty_defects,
     unit_owner,
     warranty_ends,
 )
@@ -67,6 +69,7 @@ __all__ = [
     "TRADE_CATEGORIES",
     "TRANSITIONS",
     "WARRANTY",
+    "allowed_actions",
     "contractor_user_ids",
     "defect_cancel",
     "defect_correct",
@@ -85,6 +88,7 @@ __all__ = [
     "may_see",
     "order_refresh",
     "rectification_orders_issue",
+    "takes_warranty_defects",
     "unit_owner",
     "warranty_ends",
 ]

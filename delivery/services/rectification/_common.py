@@ -1,14 +1,17 @@
-"""What rectification's writes share: roles and transitions, the locked defect, who hears of it."""
+"""What rectification's writes share: roles, transitions and state rules (allowed_actions: what the
+defect page offers), the locked defect, who hears of it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from core.uploads import CheckedUpload
@@ -42,6 +45,7 @@ ACTION_ROLES: dict[str, set[str]] = {
 }
 # Which statuses each transition leaves from.
 TRANSITIONS: dict[str, set[str]] = {
+    "issue": {Defect.Status.OPEN},
     "progress": {Defect.Status.FIXING},
     "fixed": {Defect.Status.FIXING},
     "verify": {Defect.Status.FIXED},
@@ -51,6 +55,54 @@ TRANSITIONS: dict[str, set[str]] = {
     "cancel": set(Defect.OPEN_STATUSES),
     "correct": {Defect.Status.OPEN},
 }
+# Besides its status, what the defect must be for each action: (holds, field, message).
+STATE_RULES: dict[str, tuple[tuple[Callable[[Defect], bool], str, Promise], ...]] = {
+    "issue": (
+        (
+            lambda defect: defect.order_id is None,
+            "status",
+            gettext_lazy("The defect is already in a rectification order."),
+        ),
+    ),
+    "correct": (
+        (
+            lambda defect: defect.order_id is None,
+            "status",
+            gettext_lazy("The defect is in a rectification order: ask the engineer."),
+        ),
+    ),
+    "photos": ((lambda defect: defect.is_open, "status", gettext_lazy("The defect is no longer open.")),),
+    "to_complaint": (
+        (
+            lambda defect: defect.after_handover,
+            "after_handover",
+            gettext_lazy("Only defects reported after handover become repair requests."),
+        ),
+        (
+            lambda defect: defect.status != Defect.Status.CANCELLED,
+            "status",
+            gettext_lazy("The defect is cancelled."),
+        ),
+    ),
+}
+# An action whose work is done is not offered again (its service answers with what was done).
+DONE_WHEN: dict[str, Callable[[Defect], bool]] = {
+    "to_complaint": lambda defect: defect.complaint_id is not None
+}
+# The actions on one defect, in the order its page offers them.
+DEFECT_ACTIONS = (
+    "issue",
+    "progress",
+    "fixed",
+    "verify",
+    "reject",
+    "owner_accept",
+    "owner_reject",
+    "photos",
+    "to_complaint",
+    "correct",
+    "cancel",
+)
 
 # A contractor uploads work photos; staff add photos of the defect as found or at the re-inspection.
 CONTRACTOR_PHOTO_STAGES = {DefectPhoto.Stage.PROGRESS}
@@ -65,14 +117,37 @@ def _require(user: User, action: str) -> None:
     require_role(user, ACTION_ROLES[action])
 
 
-def _require_status(defect: Defect, action: str) -> None:
-    if defect.status not in TRANSITIONS[action]:
-        raise ValidationError(
+def state_refusal(defect: Defect, action: str) -> ValidationError | None:
+    """Why the defect's status or state refuses `action` (TRANSITIONS, STATE_RULES), or None."""
+    if action in TRANSITIONS and defect.status not in TRANSITIONS[action]:
+        return ValidationError(
             {
                 "status": _("Not possible while the defect is “%(status)s”.")
                 % {"status": defect.get_status_display()}
             }
         )
+    for holds, field, message in STATE_RULES.get(action, ()):
+        if not holds(defect):
+            return ValidationError({field: str(message)})
+    return None
+
+
+def _require_status(defect: Defect, action: str) -> None:
+    refusal = state_refusal(defect, action)
+    if refusal is not None:
+        raise refusal
+
+
+def allowed_actions(defect: Defect, user: User) -> frozenset[str]:
+    """The actions `user`'s role may take on `defect` now, as the services would accept them (the
+    defect page shows these; scope is the caller's: a defect outside it is a 404)."""
+    return frozenset(
+        action
+        for action in DEFECT_ACTIONS
+        if may(user, action)
+        and state_refusal(defect, action) is None
+        and not DONE_WHEN.get(action, lambda defect: False)(defect)
+    )
 
 
 def may_see(user: User, defect: Defect) -> bool:

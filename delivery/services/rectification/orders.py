@@ -16,7 +16,7 @@ from accounts.models import Contractor, User
 
 from ...models import Defect, DefectEvent, RectificationOrder
 from ..defects import defect_event, require_engaged
-from ._common import _notify, _require, _save, contractor_user_ids, may_see
+from ._common import _notify, _require, _save, contractor_user_ids, may_see, state_refusal
 
 # An order is complete when every live defect reached one of these; closed when all are accepted.
 DONE_BY_CONTRACTOR = (Defect.Status.FIXED, Defect.Status.VERIFIED, Defect.Status.ACCEPTED)
@@ -74,7 +74,7 @@ def rectification_orders_issue(
         raise PermissionDenied(_("Some of these defects are outside your projects."))
     groups: dict[tuple[int, int], list[Defect]] = defaultdict(list)
     for defect in locked:
-        if defect.status != Defect.Status.OPEN or defect.order_id is not None:
+        if state_refusal(defect, "issue") is not None:
             continue
         if defect.contractor_id is None and contractor is not None:
             defect.contractor = contractor

@@ -88,8 +88,7 @@ def defect_photos_add(
     if stage == DefectPhoto.Stage.PROGRESS:
         _require(by, "progress")
         return _progress(defect, by, note, photos)
-    if not defect.is_open:
-        raise ValidationError({"status": _("The defect is no longer open.")})
+    _require_status(defect, "photos")
     return _add_photos(defect, by, photos, stage)
 
 
@@ -272,8 +271,6 @@ def defect_correct(*, by: User, defect: Defect, expected_version: int | None = N
         raise ValueError(f"not correctable: {sorted(unknown)}")
     defect = _lock(defect, by, expected_version)
     _require_status(defect, "correct")
-    if defect.order_id is not None:
-        raise ValidationError({"status": _("The defect is in a rectification order: ask the engineer.")})
     if "description" in changes:
         changes["description"] = _text(changes["description"], "description", _("Describe the defect."))
     if "location" in changes:

@@ -13,8 +13,8 @@ from accounts.models import User
 from properties.models import Unit
 
 from ...models import Defect, DefectEvent, Handover
-from ..defects import defect_event, defect_record, in_scope
-from ._common import _lock, _require, _save
+from ..defects import defect_event, defect_record, in_scope, takes_warranty_defects
+from ._common import _lock, _require, _require_status, _save
 
 # A defect the owner reports within this time after signing for the unit is under warranty (保修期).
 WARRANTY = datetime.timedelta(days=2 * 365)
@@ -27,7 +27,7 @@ def warranty_ends(handover: Handover) -> datetime.datetime | None:
 def defect_report_after_handover(*, by: User, unit: Unit, **fields) -> Defect:
     """An owner reports a defect after moving in: recorded when the unit is still under warranty."""
     handover = Handover.objects.filter(unit=unit).first()
-    if handover is not None and handover.status == Handover.Status.HANDED_OVER:
+    if takes_warranty_defects(handover):
         ends = warranty_ends(handover)
         if ends is not None and timezone.now() > ends:
             raise ValidationError(
@@ -79,12 +79,7 @@ def defect_to_complaint(*, by: User, defect: Defect, channel: str = "hotline"):
     defect = _lock(defect, by, None)
     if defect.complaint_id:
         return defect.complaint
-    if not defect.after_handover:
-        raise ValidationError(
-            {"after_handover": _("Only defects reported after handover become repair requests.")}
-        )
-    if defect.status == Defect.Status.CANCELLED:
-        raise ValidationError({"status": _("The defect is cancelled.")})
+    _require_status(defect, "to_complaint")
     unit = Unit.objects.select_related("building").get(pk=defect.unit_id)
     owner = unit_owner(unit)
     if owner is None:

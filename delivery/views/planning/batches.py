@@ -125,7 +125,7 @@ def batch_edit(request, pk: int):
     user = request.user
     batch = _batch_or_404(user, pk)
     _require(user, "plan")
-    if batch.status == HandoverBatch.Status.CLOSED:
+    if not services.batch_allows(batch, "plan"):
         messages.error(request, _("The batch is closed."))
         return redirect("delivery:batch-detail", pk=batch.pk)
     initial = {
@@ -176,7 +176,8 @@ def _staff_choices(batch: HandoverBatch):
 def _render_detail(request, batch: HandoverBatch, bound: dict | None = None, status: int = 200):
     user = request.user
     bound = bound or {}
-    may_plan = services.may(user, "plan") and batch.status != HandoverBatch.Status.CLOSED
+    allowed = services.batch_actions(batch, user)
+    may_plan = "plan" in allowed
     handovers = list(selectors.batch_handovers(batch))
     slots = list(selectors.slots_with_fill(batch).order_by("date", "starts_at"))
     now = timezone.now()
@@ -191,8 +192,8 @@ def _render_detail(request, batch: HandoverBatch, bound: dict | None = None, sta
         "slot_days": [(day, list(group)) for day, group in groupby(slots, key=lambda s: s.date)],
         "items": items,
         "may_plan": may_plan,
-        "may_book": services.may(user, "book") and batch.status != HandoverBatch.Status.CLOSED,
-        "may_open": may_plan and batch.status == HandoverBatch.Status.PLANNING,
+        "may_book": "book" in allowed,
+        "may_open": "open" in allowed,
         "unsettled": [item for item in items if not item.is_settled],
         "site_root": request.build_absolute_uri("/")[:-1],
     }
@@ -262,34 +263,33 @@ def _run(request, page: HandoverBatch, service, done: str, *, panel: str | None 
     return redirect("delivery:batch-detail", pk=page.pk)
 
 
+def _batch_version(request) -> int | None:
+    """The version an open or close button posted; None (with the page's message) when it is missing."""
+    form = forms.BatchVersionForm(request.POST)
+    if form.is_valid():
+        return form.cleaned_data["version"]
+    messages.error(request, " ".join(form.non_field_errors()))
+    return None
+
+
 @login_required
 @require_POST
 def batch_open(request, pk: int):
     batch = _planning_post(request, pk)
-    version = request.POST.get("version", "")
-    return _run(
-        request,
-        batch,
-        services.batch_open,
-        _("The batch is open."),
-        batch=batch,
-        version=int(version) if version.isdigit() else None,
-    )
+    version = _batch_version(request)
+    if version is None:
+        return redirect("delivery:batch-detail", pk=batch.pk)
+    return _run(request, batch, services.batch_open, _("The batch is open."), batch=batch, version=version)
 
 
 @login_required
 @require_POST
 def batch_close(request, pk: int):
     batch = _planning_post(request, pk)
-    version = request.POST.get("version", "")
-    return _run(
-        request,
-        batch,
-        services.batch_close,
-        _("The batch is closed."),
-        batch=batch,
-        version=int(version) if version.isdigit() else None,
-    )
+    version = _batch_version(request)
+    if version is None:
+        return redirect("delivery:batch-detail", pk=batch.pk)
+    return _run(request, batch, services.batch_close, _("The batch is closed."), batch=batch, version=version)
 
 
 @login_required

@@ -112,7 +112,7 @@ def appointment_action(request, pk: int, action: str):
         if action == "reschedule":
             form = forms.RescheduleForm(request.POST, slots=_bookable_slots(batch))
             if not form.is_valid():
-                raise ValidationError({"slot": _("Choose a new slot.")})
+                raise ValidationError(form.non_field_errors() or {"slot": _("Choose a new slot.")})
             services.appointment_reschedule(
                 by=user,
                 appointment=appointment,
@@ -122,8 +122,10 @@ def appointment_action(request, pk: int, action: str):
             done = _("Appointment moved.")
         elif action == "advance":
             form = forms.AdvanceForm(request.POST)
-            if not form.is_valid():
+            if "to_status" in form.errors:
                 return HttpResponseBadRequest(_("Unknown step."))
+            if not form.is_valid():
+                raise ValidationError(form.non_field_errors())
             services.appointment_advance(
                 by=user,
                 appointment=appointment,
@@ -136,7 +138,8 @@ def appointment_action(request, pk: int, action: str):
             }
         else:
             form = forms.AppointmentActionForm(request.POST)
-            form.is_valid()
+            if not form.is_valid():
+                raise ValidationError(form.non_field_errors() or form.errors.get("reason"))
             data = form.cleaned_data
             if action == "cancel":
                 services.appointment_cancel(

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
 
 from ...forms import planning as forms
-from ...models import Appointment, Handover, HandoverBatch
+from ...models import Handover
 from ...selectors import planning as selectors
 from ...services import planning as services
 from ._common import _bookable_slots, _error_message
@@ -48,11 +48,13 @@ def owner_book(request, token):
     current = selectors.active_appointment(handover)
     owner = current.customer if current else selectors.owner_of(handover.unit)
     now = timezone.now()
-    slots = _bookable_slots(batch, now) if batch.status != HandoverBatch.Status.CLOSED else []
+    bookable_batch = services.batch_allows(batch, "book")
+    slots = _bookable_slots(batch, now) if bookable_batch else []
     if current is not None:
         slots = [s for s in slots if s.pk != current.slot_id]
-    may_change = handover.status != Handover.Status.HANDED_OVER and (
-        current is None or current.status == Appointment.Status.BOOKED
+    # What appointment_book / appointment_reschedule check before the slot itself.
+    may_change = services.handover_bookable(handover) and (
+        current is None or services.appointment_movable(current)
     )
     form = forms.OwnerBookForm(request.POST or None, slots=slots)
     status = 200
@@ -91,8 +93,8 @@ def owner_book(request, token):
             "appointment": current,
             "slots": slots,
             "form": form,
-            "may_change": may_change and batch.status != HandoverBatch.Status.CLOSED,
-            "closed": batch.status == HandoverBatch.Status.CLOSED,
+            "may_change": may_change and bookable_batch,
+            "closed": not bookable_batch,
         },
         status=status,
     )

@@ -55,7 +55,7 @@ def _queue_context(request, batch: HandoverBatch, day: datetime.date) -> dict:
         "lanes": [(status, label, lanes[status]) for status, label in QUEUE_LANES],
         "done": lanes[Appointment.Status.DONE],
         "no_shows": lanes[Appointment.Status.NO_SHOW],
-        "may_book": services.may(request.user, "book") and batch.status != HandoverBatch.Status.CLOSED,
+        "may_book": "book" in services.batch_actions(batch, request.user),
     }
 
 

@@ -63,22 +63,18 @@ def defect_list(request):
 
 @dataclass(frozen=True)
 class Action:
-    """One button on the defect page: its form, who may (services.ACTION_ROLES), when, and the service."""
+    """One button on the defect page: its form and its service. The page offers it when the service
+    action it names (`permission`) is in services.allowed_actions(defect, user)."""
 
     slug: str
     label: str
     permission: str
     form: type
     run: Callable
-    available: Callable[[Defect], bool]
     style: str = "outline-primary"
     staff_only: bool = False
     multipart: bool = False
     initial: Callable[[Defect], dict] | None = None  # the form's starting values, besides the version
-
-
-def _status_in(*statuses) -> Callable[[Defect], bool]:
-    return lambda defect: defect.status in statuses
 
 
 def _run_issue(defect, by, data):
@@ -94,7 +90,6 @@ ACTIONS: dict[str, Action] = {
             "issue",
             forms.IssueOneForm,
             _run_issue,
-            lambda d: d.status == Defect.Status.OPEN and d.order_id is None,
             "primary",
             staff_only=True,
         ),
@@ -110,7 +105,6 @@ ACTIONS: dict[str, Action] = {
                 photos=data["photos"],
                 expected_version=data.get("version"),
             ),
-            _status_in(Defect.Status.FIXING),
             multipart=True,
         ),
         Action(
@@ -125,7 +119,6 @@ ACTIONS: dict[str, Action] = {
                 note=data["note"],
                 expected_version=data.get("version"),
             ),
-            _status_in(Defect.Status.FIXING),
             "success",
             multipart=True,
         ),
@@ -137,7 +130,6 @@ ACTIONS: dict[str, Action] = {
             lambda d, by, data: services.defect_verify(
                 by=by, defect=d, note=data["note"], expected_version=data.get("version")
             ),
-            _status_in(Defect.Status.FIXED),
             "success",
         ),
         Action(
@@ -148,7 +140,6 @@ ACTIONS: dict[str, Action] = {
             lambda d, by, data: services.defect_reject(
                 by=by, defect=d, reason=data["reason"], expected_version=data.get("version")
             ),
-            _status_in(Defect.Status.FIXED),
             "outline-danger",
         ),
         Action(
@@ -163,7 +154,6 @@ ACTIONS: dict[str, Action] = {
                 photos=data["photos"],
                 expected_version=data.get("version"),
             ),
-            _status_in(Defect.Status.VERIFIED),
             "success",
             multipart=True,
         ),
@@ -179,7 +169,6 @@ ACTIONS: dict[str, Action] = {
                 photos=data["photos"],
                 expected_version=data.get("version"),
             ),
-            _status_in(Defect.Status.VERIFIED),
             "outline-danger",
             multipart=True,
         ),
@@ -195,7 +184,6 @@ ACTIONS: dict[str, Action] = {
                 stage=data["stage"],
                 expected_version=data.get("version"),
             ),
-            lambda d: d.is_open,
             "outline-secondary",
             staff_only=True,
             multipart=True,
@@ -206,7 +194,6 @@ ACTIONS: dict[str, Action] = {
             "to_complaint",
             forms.ConfirmForm,
             lambda d, by, data: services.defect_to_complaint(by=by, defect=d),
-            lambda d: d.after_handover and d.complaint_id is None and d.status != Defect.Status.CANCELLED,
             "outline-primary",
         ),
         Action(
@@ -220,7 +207,6 @@ ACTIONS: dict[str, Action] = {
                 expected_version=data.get("version"),
                 **{name: data[name] for name in services.CORRECTABLE},
             ),
-            lambda d: d.status == Defect.Status.OPEN and d.order_id is None,
             "outline-secondary",
             staff_only=True,
             initial=lambda d: {name: getattr(d, name) for name in services.CORRECTABLE},
@@ -233,7 +219,6 @@ ACTIONS: dict[str, Action] = {
             lambda d, by, data: services.defect_cancel(
                 by=by, defect=d, reason=data["reason"], expected_version=data.get("version")
             ),
-            lambda d: d.is_open,
             "outline-danger",
         ),
     )
@@ -260,10 +245,10 @@ def _defect_or_404(user, pk: int) -> Defect:
         raise Http404(_("No such defect.")) from None
 
 
-def _action_allowed(user, action: Action, defect: Defect) -> bool:
+def _action_allowed(user, action: Action, defect: Defect, allowed: frozenset[str]) -> bool:
     if action.staff_only and user.role == Role.CONTRACTOR:
         return False
-    return services.may(user, action.permission) and action.available(defect)
+    return action.permission in allowed
 
 
 def _action_form(action: Action, defect: Defect, data=None, files=None):
@@ -273,11 +258,12 @@ def _action_form(action: Action, defect: Defect, data=None, files=None):
 
 def _render_detail(request, defect: Defect, bound=None, status: int = 200):
     user = request.user
+    allowed = services.allowed_actions(defect, user)
     actions = []
     for action in ACTIONS.values():
         is_bound = bool(bound and bound[0] == action.slug)
         # A refused action stays on the page with its errors, even when the status moved on.
-        if not (_action_allowed(user, action, defect) or is_bound):
+        if not (_action_allowed(user, action, defect, allowed) or is_bound):
             continue
         form = bound[1] if is_bound else _action_form(action, defect)
         actions.append({"action": action, "form": form, "open": is_bound})

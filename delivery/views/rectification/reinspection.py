@@ -27,8 +27,8 @@ def _render_reinspection(request, handover: Handover, bound=None, status: int = 
     defects = list(selectors.unit_defects(user=user, handover=handover))
     to_decide = []
     for defect in defects:
-        if defect.status != Defect.Status.VERIFIED:
-            continue
+        if "owner_accept" not in services.allowed_actions(defect, user):
+            continue  # not (or no longer) waiting for the owner's decision
         defect.fixed_photos = [p for p in defect.photos.all() if p.stage == DefectPhoto.Stage.FIXED]
         defect.found_photos = [p for p in defect.photos.all() if p.stage == DefectPhoto.Stage.FOUND]
         is_bound = bool(bound and bound[0] == defect.pk)

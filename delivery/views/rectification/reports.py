@@ -19,7 +19,7 @@ from customers.forms import add_service_errors
 from ... import exports
 from ...deadlines import defect_deadline_state
 from ...forms import rectification as forms
-from ...models import Defect, Handover
+from ...models import Defect
 from ...selectors import rectification as selectors
 from ...selectors.inspection import floor_plan_for
 from ...services import rectification as services
@@ -78,7 +78,7 @@ def unit_report(request, pk: int):
             "warranty_ends": services.warranty_ends(handover),
             "pins": pins,
             "floor_plan": floor_plan_for(handover.unit) if pins else None,
-            "may_record": services.may(user, "record") and handover.status == Handover.Status.HANDED_OVER,
+            "may_record": services.may(user, "record") and services.takes_warranty_defects(handover),
             "may_reinspect": services.may(user, "owner_accept"),
             "now": now,
         },

@@ -1,0 +1,157 @@
+"""What may be done to a complaint now, and by whom: the rules the services enforce, written once.
+
+An action on a complaint is possible when the user's role may do it (`_common.ACTION_ROLES`), the
+complaint's status allows it (`_common.TRANSITIONS`), every state rule of the action holds
+(`STATE_RULES`) and, for a few actions, the person may (`ACTOR_RULES`). The services raise on the
+first refusal; the pages show the buttons of `allowed_actions(complaint, user)`, so a button is
+never offered for an action its service would refuse for those reasons.
+
+Rules that need a query (open work orders before resolving, three return visits) stay in their
+service: the page still offers the action and the service explains the refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+from ..models import Complaint, Severity, Status
+from ._common import _SUPERVISORS, TRANSITIONS, _require_status, may
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What must hold of the complaint; otherwise `message` (may name %(number)s) on `field`."""
+
+    holds: Callable[[Complaint], bool]
+    field: str
+    message: Promise
+
+
+def _being_handled(complaint: Complaint) -> bool:
+    return complaint.is_open and complaint.status != Status.RESOLVED
+
+
+_OPEN = Rule(lambda complaint: complaint.is_open, "status", _("The complaint is closed."))
+
+# Besides its status (TRANSITIONS), what the complaint must be for each action.
+STATE_RULES: dict[str, tuple[Rule, ...]] = {
+    "link_customer": (
+        Rule(
+            lambda complaint: complaint.customer_id is None,
+            "customer",
+            _("This complaint is already on a customer's record."),
+        ),
+    ),
+    "respond": (_OPEN,),
+    "pause": (
+        Rule(_being_handled, "status", _("Only a complaint being handled can be paused.")),
+        Rule(lambda complaint: not complaint.is_paused, "status", _("The clock is already paused.")),
+    ),
+    "resume": (Rule(lambda complaint: complaint.is_paused, "status", _("The clock is not paused.")),),
+    "major_report": (
+        Rule(
+            lambda complaint: complaint.severity == Severity.MAJOR,
+            "severity",
+            _("Only a major complaint takes a written report."),
+        ),
+    ),
+    "group": (
+        Rule(
+            lambda complaint: complaint.is_open,
+            "complaints",
+            _("%(number)s is closed: only open complaints join a group case."),
+        ),
+        Rule(
+            lambda complaint: complaint.group_case_id is None,
+            "complaints",
+            _("%(number)s is already in a group case."),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ActorRule:
+    """Who, among the roles that may, may act on this complaint; otherwise PermissionDenied(message)."""
+
+    may: Callable[[Complaint, User], bool]
+    message: Promise
+
+
+ACTOR_RULES: dict[str, ActorRule] = {
+    "close": ActorRule(
+        lambda complaint, user: complaint.severity != Severity.MAJOR or user.role in _SUPERVISORS,
+        _("A supervisor closes major complaints."),
+    ),
+    "reclassify": ActorRule(
+        lambda complaint, user: user.role in _SUPERVISORS or complaint.handler_id == user.pk,
+        _("Only a supervisor or the complaint's handler may change its type, category or severity."),
+    ),
+}
+
+# The actions on one complaint, in the order the complaint page offers them.
+COMPLAINT_ACTIONS = (
+    "dispatch",
+    "respond",
+    "agree_plan",
+    "create_work_order",
+    "resolve",
+    "return_visit",
+    "close",
+    "reopen",
+    "pause",
+    "resume",
+    "reclassify",
+    "major_report",
+    "note",
+    "group",
+    "improvement",
+    "link_customer",
+)
+
+
+def state_refusal(complaint: Complaint, action: str) -> ValidationError | None:
+    """Why the complaint's state refuses `action`, or None."""
+    try:
+        if action in TRANSITIONS:
+            _require_status(complaint, action)
+    except ValidationError as error:
+        return error
+    for rule in STATE_RULES.get(action, ()):
+        if not rule.holds(complaint):
+            return ValidationError({rule.field: str(rule.message) % {"number": complaint.number}})
+    return None
+
+
+def require_state(complaint: Complaint, action: str) -> None:
+    refusal = state_refusal(complaint, action)
+    if refusal is not None:
+        raise refusal
+
+
+def actor_may(complaint: Complaint, user: User, action: str) -> bool:
+    rule = ACTOR_RULES.get(action)
+    return rule is None or rule.may(complaint, user)
+
+
+def require_actor(complaint: Complaint, user: User, action: str) -> None:
+    if not actor_may(complaint, user, action):
+        raise PermissionDenied(str(ACTOR_RULES[action].message))
+
+
+def allowed_actions(complaint: Complaint, user: User) -> frozenset[str]:
+    """The actions `user` may take on `complaint` now, by role, status, state and person."""
+    return frozenset(
+        action
+        for action in COMPLAINT_ACTIONS
+        if may(user, action)
+        and actor_may(complaint, user, action)
+        and state_refusal(complaint, action) is None
+    )
