@@ -167,7 +167,8 @@ def command_demo(options: argparse.Namespace) -> int:
             start_new_session=True,
         )
         processes["celery worker"] = subprocess.Popen(
-            [str(python), "-m", "celery", "-A", "crm", "worker", "-B", "--pool=solo", "--loglevel=info"],
+            [str(python), "-m", "celery", "-A", "crm", "worker", "-B", "--pool=solo", "--loglevel=info"]
+            + ["--queues=celery,outbox"],  # the tasks and the outbox's senders (crm.settings)
             cwd=ROOT,
             env=env,
             start_new_session=True,

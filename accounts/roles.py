@@ -61,6 +61,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "complaints": {**COMPLAINTS_VIEW, **dict.fromkeys(COMPLAINT_SETUP, EDIT)},
         "delivery": {**DELIVERY_VIEW, **dict.fromkeys(DELIVERY_SETUP, ALL)},
         "notifications": {"notification": VIEW},
+        # The outbox is read-only; "change" is the right to resend failed messages (core.admin).
+        "core": {"outboxmessage": ("view", "change")},
     },
     Role.CITY_HEAD: {
         "accounts": {"user": VIEW, "personaldataaccess": VIEW},

@@ -6,7 +6,8 @@
 
 DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/crm_bench. BENCH_REQUESTS (default 30)
 sets the measured requests per path (after 3 warm-up ones); BENCH_SWEEP (default 10000) the number
-of complaints due at once for the SLA sweep.
+of complaints due at once for the SLA sweep; BENCH_OUTBOX (default 10000) the messages queued at once
+for the outbox's senders (BENCH_OUTBOX_SENDERS, default 4).
 
 Each path is requested in-process with django.test.Client (no network, no web server): the time is
 the whole Django request (middleware, view, queries, template). One more request runs under
@@ -15,7 +16,7 @@ their total (the bare SQL that fetches the same rows) and "ratio" is server medi
 whose URL 404s or errors is recorded as "n/a" with the reason, never a crash.
 
 The pieces: timing.py (one path's figures), fixtures.py (what the paths need), pages.py (the page
-paths), sweep.py (the SLA sweep), report.py (table sizes, machine, the printed table, the saved JSON).
+paths), sweep.py (the SLA sweep), outbox.py (the outbox's senders), report.py (table sizes, machine, the printed table, the saved JSON).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ if str(ROOT) not in sys.path:  # run as a script (make bench): the bench package
     sys.path.insert(0, str(ROOT))
 
 from bench.fixtures import find_fixtures  # noqa: E402
+from bench.outbox import measure_outbox  # noqa: E402
 from bench.pages import measure_pages  # noqa: E402
 from bench.report import format_table, machine_info, row_counts, save  # noqa: E402
 from bench.sweep import measure_sweep  # noqa: E402
@@ -48,7 +50,13 @@ def setup_django() -> None:
 
 
 def run_benchmarks(
-    *, requests: int = 30, sweep_count: int = 10_000, warmup: int = 3, only: str | None = None
+    *,
+    requests: int = 30,
+    sweep_count: int = 10_000,
+    outbox_count: int = 10_000,
+    outbox_senders: int = 4,
+    warmup: int = 3,
+    only: str | None = None,
 ) -> dict:
     """Measure every path (or those whose name contains `only`); returns {"rows": [...], "machine": {...},
     "counts": {...}, ...}."""
@@ -57,16 +65,32 @@ def run_benchmarks(
     debug = settings.DEBUG
     settings.DEBUG = False  # as in production: no query log kept per request
     try:
-        return _run_all(requests=requests, sweep_count=sweep_count, warmup=warmup, only=only)
+        return _run_all(
+            requests=requests,
+            sweep_count=sweep_count,
+            outbox_count=outbox_count,
+            outbox_senders=outbox_senders,
+            warmup=warmup,
+            only=only,
+        )
     finally:
         settings.DEBUG = debug
 
 
-def _run_all(*, requests: int, sweep_count: int, warmup: int, only: str | None = None) -> dict:
+def _run_all(
+    *,
+    requests: int,
+    sweep_count: int,
+    outbox_count: int,
+    outbox_senders: int,
+    warmup: int,
+    only: str | None = None,
+) -> dict:
     fx = find_fixtures()
     rows = Rows(only)
     measure_pages(rows, fx, requests=requests, warmup=warmup)
     measure_sweep(rows, count=sweep_count)
+    measure_outbox(rows, count=outbox_count, senders=outbox_senders)
     return {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "requests_per_path": requests,
@@ -88,7 +112,15 @@ def main(argv: list[str] | None = None) -> None:
     setup_django()
     requests = int(os.environ.get("BENCH_REQUESTS", "30"))
     sweep = int(os.environ.get("BENCH_SWEEP", "10000"))
-    result = run_benchmarks(requests=requests, sweep_count=sweep, only=options.only)
+    outbox = int(os.environ.get("BENCH_OUTBOX", "10000"))
+    senders = int(os.environ.get("BENCH_OUTBOX_SENDERS", "4"))
+    result = run_benchmarks(
+        requests=requests,
+        sweep_count=sweep,
+        outbox_count=outbox,
+        outbox_senders=senders,
+        only=options.only,
+    )
     print(format_table(result))
     print(f"\nsaved {save(result).relative_to(ROOT)}")
 

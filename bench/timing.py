@@ -25,13 +25,16 @@ TARGETS = {
     "page": (None, None),
 }
 SWEEP_TARGET_PER_SECOND = 2_000
+# Rows measured as a rate: their target in per-second units (35,000 escalation emails within a
+# minute and a half of the outbox's own time; a provider's rate limit comes on top).
+RATE_TARGETS = {"sweep": SWEEP_TARGET_PER_SECOND, "outbox": 400}
 SLOW_SECONDS, SLOW_REQUESTS = 1.0, 3
 
 
 @dataclass
 class Row:
     name: str
-    kind: str  # a key of TARGETS, or "sweep"
+    kind: str  # a key of TARGETS or of RATE_TARGETS
     median_ms: float | None = None
     p95_ms: float | None = None
     queries: int | None = None
@@ -43,8 +46,8 @@ class Row:
 
     @property
     def over_target(self) -> bool:
-        if self.kind == "sweep":
-            return self.per_second is not None and self.per_second < SWEEP_TARGET_PER_SECOND
+        if self.kind in RATE_TARGETS:
+            return self.per_second is not None and self.per_second < RATE_TARGETS[self.kind]
         ms, queries = TARGETS[self.kind]
         return bool(
             (ms is not None and self.median_ms is not None and self.median_ms > ms)
@@ -68,8 +71,8 @@ class Row:
         }
 
     def target_text(self) -> str:
-        if self.kind == "sweep":
-            return f"≥ {SWEEP_TARGET_PER_SECOND:,}/s"
+        if self.kind in RATE_TARGETS:
+            return f"≥ {RATE_TARGETS[self.kind]:,}/s"
         ms, queries = TARGETS[self.kind]
         parts = ([f"≤ {ms} ms"] if ms else []) + ([f"≤ {queries} q"] if queries else [])
         return ", ".join(parts) or "—"

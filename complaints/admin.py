@@ -135,7 +135,7 @@ class WorkOrderAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 @admin.register(SlaAlert)
 class SlaAlertAdmin(ReadOnlyAdmin, ScopedAdmin):
-    list_display = ("fired_at", "complaint", "target", "round", "level", "due_at", "emailed_at")
+    list_display = ("fired_at", "complaint", "target", "round", "level", "due_at")
     list_filter = ("target", "level")
     search_fields = ("complaint__number",)
     date_hierarchy = "fired_at"

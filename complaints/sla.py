@@ -12,7 +12,8 @@ moment of the next step, so the sweep reads only what is due, through a partial 
 Exactly once: the sweep claims rows with SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL) and
 records each step as an SlaAlert whose unique constraint (complaint, target, round, level)
 refuses a second copy; a batch that loses a race or dies midway rolls back whole and the
-next sweep redoes it.
+next sweep redoes it. Each step's emails are outbox messages written in the same transaction, so
+a step that fired has its emails queued, and the outbox sends them at least once.
 """
 
 from __future__ import annotations
@@ -21,10 +22,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from celery import current_app
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -33,17 +31,13 @@ from django.utils.translation import override
 
 from accounts.models import Role, User
 from core.escalation import ESCALATION_LEVELS, DeadlineSweep, Step, plan_step
+from core.outbox import OutgoingMessage, messages_enqueue
 from core.workcalendar import TimeBasis, add_time, time_between
 from notifications.models import Notification
 
 from .models import Complaint, ComplaintEvent, Severity, SlaAlert, SlaPolicy, SlaTarget, Status
 
 logger = logging.getLogger(__name__)
-
-# The task that emails fired alerts, named rather than imported: complaints.tasks imports this module
-# (a task module imports the work it schedules, never the reverse). The signature runs the registered
-# task (its options, eager mode in tests) and, where the task module is not loaded, sends by name.
-SEND_ALERT_EMAILS_TASK = "complaints.tasks.send_sla_alert_emails"
 
 DEFAULT_POLICY = SlaPolicy(name="default")  # unsaved: the model's defaults, 24 h first response
 
@@ -447,7 +441,35 @@ class ComplaintSlaSweep(DeadlineSweep):
                         )
                     )
         Notification.objects.bulk_create(notifications)
-        transaction.on_commit(current_app.signature(SEND_ALERT_EMAILS_TASK).delay)
+        messages_enqueue(_alert_emails(steps, recipients))
+
+
+def _alert_emails(steps: list[Step], recipients: dict[tuple[int, int], set[int]]) -> list[OutgoingMessage]:
+    """One email per step and person with an address (one query for the addresses), keyed by the
+    step's SlaAlert identity: the same step never makes a second email."""
+    user_ids = {uid for ids in recipients.values() for uid in ids}
+    emails = dict(User.objects.filter(pk__in=user_ids).exclude(email="").values_list("pk", "email"))
+    messages = []
+    with override(settings.LANGUAGE_CODE):
+        for step in steps:
+            complaint = step.row
+            for level in step.levels:
+                subject = _alert_text(complaint, complaint.sla_target, level)
+                step_key = f"sla-alert.{complaint.pk}.{complaint.sla_target}.{complaint.reopen_count}.{level}"
+                messages.extend(
+                    OutgoingMessage(
+                        channel="email",
+                        recipient=emails[user_id],
+                        recipient_user_id=user_id,
+                        kind="sla_warning" if level == 0 else f"sla_escalation_{level}",
+                        idempotency_key=f"{step_key}.user-{user_id}",
+                        subject=subject,
+                        body=complaint.title,
+                    )
+                    for user_id in sorted(recipients.get((complaint.pk, level), ()))
+                    if user_id in emails
+                )
+    return messages
 
 
 def sla_sweep_batch(*, now: datetime.datetime, batch_size: int = 500) -> tuple[int, int]:
@@ -460,45 +482,6 @@ def sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 500, ma
     return ComplaintSlaSweep().run(now=now or timezone.now(), batch_size=batch_size, max_batches=max_batches)
 
 
-def send_pending_alert_emails(*, limit: int = 500) -> int:
-    """Email every SLA alert not emailed yet; each alert is claimed first, so none is sent twice."""
-    pending = list(
-        SlaAlert.objects.filter(emailed_at__isnull=True)
-        .select_related("complaint", "complaint__project")
-        .order_by("fired_at")[:limit]
-    )
-    if not pending:
-        return 0
-    sent = 0
-    levels_by_complaint: dict[int, set[int]] = {}
-    for alert in pending:
-        levels_by_complaint.setdefault(alert.complaint_id, set()).add(alert.level)
-    recipients = _recipients([a.complaint for a in pending], levels_by_complaint)
-    user_emails = dict(
-        User.objects.filter(pk__in={uid for ids in recipients.values() for uid in ids})
-        .exclude(email="")
-        .values_list("pk", "email")
-    )
-    for alert in pending:
-        if not SlaAlert.objects.filter(pk=alert.pk, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        ):
-            continue  # another worker took it
-        to = sorted(
-            {
-                user_emails[uid]
-                for uid in recipients.get((alert.complaint_id, alert.level), ())
-                if uid in user_emails
-            }
-        )
-        if to:
-            with override(settings.LANGUAGE_CODE):
-                subject = _alert_text(alert.complaint, alert.target, alert.level)
-            send_mail(subject, alert.complaint.title, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
-            sent += 1
-    return sent
-
-
 __all__ = [
     "TimeBasis",
     "policy_for",
@@ -509,5 +492,4 @@ __all__ = [
     "sla_state",
     "sla_sweep",
     "sla_sweep_batch",
-    "send_pending_alert_emails",
 ]

@@ -9,15 +9,3 @@ from . import sla
 def sweep_sla() -> int:
     """Beat runs this every minute; a run that overlaps another skips the rows the other holds."""
     return sla.sla_sweep()
-
-
-@shared_task(
-    time_limit=110,
-    soft_time_limit=100,
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def send_sla_alert_emails() -> int:
-    return sla.send_pending_alert_emails()

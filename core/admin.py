@@ -1,12 +1,15 @@
-"""Admin building blocks every app uses (read-only and scoped admins), and the working calendar's
-overrides: next year's statutory schedule (节假日安排)."""
+"""Admin building blocks every app uses (read-only and scoped admins), the working calendar's
+overrides (next year's statutory schedule, 节假日安排) and the outbox with its failed messages."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import CalendarDay, may_manage_calendar
+from .masking import mask_recipient
+from .models import CalendarDay, OutboxMessage, may_manage_calendar
+from .outbox import messages_resend
 
 
 class NoWritesMixin:
@@ -117,3 +120,83 @@ class CalendarDayAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Every message, read-only; failed ones can be sent again (back to the queue, attempts reset)."""
+
+    list_display = (
+        "id",
+        "created_at",
+        "channel",
+        "kind",
+        "to",
+        "recipient_user",
+        "status",
+        "attempts",
+        "sent_at",
+        "error",
+    )
+    list_filter = ("status", "channel", "kind")
+    list_select_related = ("recipient_user",)
+    search_fields = ("=idempotency_key", "kind")
+    # The table grows with every message: no COUNT(*) of all of it on each page.
+    show_full_result_count = False
+    actions = ["resend"]
+    fields = (
+        "channel",
+        "to",
+        "recipient_user",
+        "kind",
+        "subject",
+        "text",
+        "template_code",
+        "template_params",
+        "idempotency_key",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "provider_message_id",
+        "created_at",
+        "sent_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("recipient"))
+    def to(self, message: OutboxMessage) -> str:
+        # Masked: the admin is no way around the personal-data reveal log.
+        return mask_recipient(message.channel, message.recipient)
+
+    @admin.display(description=_("text"))
+    def text(self, message: OutboxMessage) -> str:
+        return _("(a one-time code: not shown)") if message.is_secret else message.body
+
+    @admin.display(description=_("last error"))
+    def error(self, message: OutboxMessage) -> str:
+        return message.last_error[:80]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing is edited on a message's page; "change" is the right to resend from the list.
+        return obj is None and super().has_change_permission(request)
+
+    @admin.action(description=_("Send the selected failed messages again"), permissions=["change"])
+    def resend(self, request, queryset):
+        count = messages_resend(
+            ids=queryset.filter(status=OutboxMessage.Status.FAILED).values_list("pk", flat=True)
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d message is back in the queue.", "%(count)d messages are back in the queue.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -6,8 +6,10 @@ class CoreConfig(AppConfig):
     """The ground floor every app stands on; it imports none of them (ARCHITECTURE.md)."""
 
     name = "core"
-    verbose_name = _("Working calendar")
+    verbose_name = _("Calendar and outbox")
 
     def ready(self) -> None:
-        # Connects the receiver that clears the working-calendar cache when a CalendarDay changes.
-        from core import workcalendar  # noqa: F401
+        # workcalendar connects the receiver that clears the calendar's cache when a CalendarDay
+        # changes; tasks registers the outbox's sender in every process, so that the on-commit call
+        # by name (core.outbox.services.DRAIN_TASK) runs the task itself (its options, eager in tests).
+        from core import tasks, workcalendar  # noqa: F401

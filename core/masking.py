@@ -15,3 +15,17 @@ def mask_id_number(number: str) -> str:
     if len(number) <= 8:
         return number[:1] + "*" * (len(number) - 1)
     return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
+
+
+def mask_email(address: str) -> str:
+    local, at, domain = (address or "").partition("@")
+    return f"{local[:2]}***@{domain}" if at else mask_phone(address)
+
+
+def mask_recipient(channel: str, address: str) -> str:
+    """An outbox recipient as staff may see it: a phone or an email masked, a WeChat openid cut short."""
+    if channel == "sms":
+        return mask_phone(address)
+    if channel == "email":
+        return mask_email(address)
+    return f"{address[:6]}…" if address else ""

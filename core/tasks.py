@@ -1,8 +1,11 @@
-"""The kernel's Celery entry point: the shared deadline sweep that every clocked thing joins."""
+"""The kernel's Celery entry points: the shared deadline sweep that every clocked thing joins, and
+the outbox's senders."""
 
 from celery import current_app, shared_task
 
 from .escalation import SWEEP_TASKS
+from .models import OutboxMessage
+from .outbox import outbox_drain
 
 
 @shared_task(time_limit=110, soft_time_limit=100, ignore_result=True)
@@ -12,3 +15,20 @@ def sweep_deadlines() -> list[str]:
     for task_name in SWEEP_TASKS:
         current_app.signature(task_name).delay()
     return list(SWEEP_TASKS)
+
+
+# The hard limit stays under OUTBOX_LEASE_SECONDS: a killed sender's rows are never sent by another
+# while it still runs. At the soft limit the sender records what it sent and gives the rest back.
+@shared_task(time_limit=300, soft_time_limit=270, acks_late=True, ignore_result=True)
+def drain_outbox(channel: str | None = None) -> int:
+    """Send a channel's due messages (enqueued on commit by core.outbox.messages_enqueue, and by
+    beat every OUTBOX_BEAT_SECONDS so that nothing waits on a lost task). Without a channel: start
+    one sender per channel. A sender out of time with more to do hands over to a fresh one."""
+    if channel is None:
+        for each in OutboxMessage.Channel.values:
+            drain_outbox.delay(each)
+        return 0
+    result = outbox_drain(channel=channel)
+    if result.more:
+        drain_outbox.delay(channel)
+    return result.sent

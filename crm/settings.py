@@ -219,7 +219,36 @@ PUBLIC_PATH_PREFIXES = ("/public/", "/handover/book/")
 # Form fields and JSON besides files: Django's own default (2.5 MB) is plenty.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# --- Email ----------------------------------------------------------------------
+# EMAIL_URL names the server in one variable: smtp+tls://user:password@smtp.example.com:587
+# (STARTTLS), smtp+ssl://…:465 (TLS from the first byte), consolemail://. Without it, EMAIL_HOST and
+# its companions; without either, emails are printed to the console (EMAIL_BACKEND). Every email
+# leaves through the outbox.
+if env.str("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+    EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+    EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+    EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+    EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+else:
+    EMAIL_HOST = env.str("EMAIL_HOST", default="")
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND",
+        default="django.core.mail.backends.smtp.EmailBackend"
+        if EMAIL_HOST
+        else "django.core.mail.backends.console.EmailBackend",
+    )
+    EMAIL_HOST = EMAIL_HOST or "localhost"
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# Seconds before an unanswering mail server counts as a failed attempt (Django's default waits forever).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="crm@localhost")
 
 # --- HTTPS and the proxy in front -----------------------------------------------
@@ -296,6 +325,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The outbox's senders have a queue of their own (docker-compose's outbox-worker): a sender waiting
+# for its channel's next second, or on a slow gateway, never holds up the sweeps.
+CELERY_TASK_ROUTES = {"core.tasks.drain_outbox": {"queue": "outbox"}}
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         # Deadlines live in the database; this sweep is what makes them fire. It enqueues every clocked
@@ -303,10 +335,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.sweep_deadlines",
         "schedule": env.int("SLA_SWEEP_SECONDS", default=60),
     },
-    "email-sla-alerts": {
-        # Catches alerts whose on-commit email task was lost (a broker restart, a killed worker).
-        "task": "complaints.tasks.send_sla_alert_emails",
-        "schedule": 300,
+    "drain-outbox": {
+        # Messages are sent on commit; this catches what a lost task left, and the retries that are due.
+        "task": "core.tasks.drain_outbox",
+        "schedule": env.int("OUTBOX_BEAT_SECONDS", default=60),
     },
     "send-handover-reminders": {
         # Reminders to owners the day before their handover appointment.
@@ -355,10 +387,32 @@ PUBLIC_TRACK_RATE = env.str("PUBLIC_TRACK_RATE", default="20/h")
 PUBLIC_CODE_PHONE_RATE = env.str("PUBLIC_CODE_PHONE_RATE", default="3/h")
 PUBLIC_CODE_IP_RATE = env.str("PUBLIC_CODE_IP_RATE", default="10/h")
 
-# --- Text messages (SMS) ------------------------------------------------------
-# A class with send(phone, text) (notifications.sms); the default writes them to SMS_FILE_PATH.
-SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.FileBackend")
+# --- Messages: the outbox (core.outbox) ------------------------------------------
+# Every email, SMS and WeChat template message is a row of the outbox first, sent once its
+# transaction commits. Each channel leaves through a provider class (core.outbox.providers says what
+# one is); the SMS and WeChat defaults write JSON lines under var/ so that the demo needs nothing.
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="core.outbox.providers.EmailProvider")
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="core.outbox.providers.FileSmsProvider")
 SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms")
+WECHAT_PROVIDER = env.str("WECHAT_PROVIDER", default="core.outbox.providers.FileWechatProvider")
+WECHAT_FILE_PATH = env.path("WECHAT_FILE_PATH", default=VAR_DIR / "wechat")
+# Messages per second per channel, across every worker (counted in CACHES' default: Redis in
+# production); 0 for no limit. Set them to what the provider's account allows.
+OUTBOX_PER_SECOND = {
+    "email": env.int("OUTBOX_EMAIL_PER_SECOND", default=50),
+    "sms": env.int("OUTBOX_SMS_PER_SECOND", default=100),
+    "wechat": env.int("OUTBOX_WECHAT_PER_SECOND", default=100),
+}
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)  # rows a sender claims at once
+# Senders started when a transaction commits messages: one per batch, up to this (0: leave them to beat).
+OUTBOX_DRAIN_PARALLEL = env.int("OUTBOX_DRAIN_PARALLEL", default=8)
+OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=60)  # then a sender hands over
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=600)  # a dead sender's rows come back
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)  # doubles after each failure …
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)  # … up to this
+if OUTBOX_LEASE_SECONDS <= 300:
+    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must exceed the sender task's time limit (300 s).")
 
 # --- Handover ----------------------------------------------------------------
 # The owner's booking link (/handover/book/<token>/): page views and bookings per IP address.

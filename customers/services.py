@@ -337,6 +337,7 @@ MERGE_FILLED_FIELDS = (
     "education",
     "address",
     "email",
+    "wechat_openid",
     "acquisition_channel",
     "referrer",
 )

@@ -45,13 +45,30 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
-    """Text messages stay in memory (notifications.sms.outbox), never in var/sms/."""
-    from notifications import sms
+    """Text messages stay in memory (core.outbox.providers.sms_outbox), never in var/sms/."""
+    from core.outbox import providers
 
-    settings.SMS_BACKEND = "notifications.sms.LocmemBackend"
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
+    settings.SMS_PROVIDER = "core.outbox.providers.LocmemSmsProvider"
+    providers.sms_outbox.clear()
+    yield providers.sms_outbox
+    providers.sms_outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def wechat_outbox(settings):
+    """WeChat template messages stay in memory (core.outbox.providers.wechat_outbox)."""
+    from core.outbox import providers
+
+    settings.WECHAT_PROVIDER = "core.outbox.providers.LocmemWechatProvider"
+    providers.wechat_outbox.clear()
+    yield providers.wechat_outbox
+    providers.wechat_outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_outbox_rate_limit(settings):
+    """Tests never wait for a channel's next second; tests/core/test_outbox_rate.py tests the limit."""
+    settings.OUTBOX_PER_SECOND = {}
 
 
 @pytest.fixture(autouse=True)

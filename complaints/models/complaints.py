@@ -305,7 +305,6 @@ class SlaAlert(models.Model):
     level = models.PositiveSmallIntegerField(help_text=_("0 = warning, 1–3 = escalation level"))
     fired_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField()
-    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-fired_at"]

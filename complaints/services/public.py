@@ -15,10 +15,10 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.outbox import message_enqueue, messages_send_now
 from core.uploads import clean_image
 from customers.models import AcquisitionChannel, Customer, CustomerPhone
 from customers.validators import normalize_mobile, validate_mobile
-from notifications.sms import send_sms
 from properties.models import Unit
 
 from ..models import Category, Channel, Complaint, ComplaintEvent, PublicPhoneCode
@@ -58,7 +58,11 @@ def public_code_send(
     *, phone: str, ip_address: str | None = None, now: datetime.datetime | None = None
 ) -> PublicPhoneCode:
     """Text a one-time code (6 digits, PUBLIC_CODE_LIFETIME) to the phone typed on the public form.
-    A new code replaces the phone's earlier ones. The callers limit how often (per phone, per IP)."""
+    A new code replaces the phone's earlier ones. The callers limit how often (per phone, per IP).
+
+    The text goes through the outbox with the code (a secret there: hidden in the admin, erased once
+    sent), committed with the code's record; it is then sent at once, ahead of the queue, since the
+    person is waiting on the form. A failed send is retried by the outbox like any message."""
     number = _public_mobile(phone)
     now = now or timezone.now()
     code = f"{secrets.randbelow(10**6):06d}"
@@ -73,15 +77,21 @@ def public_code_send(
             expires_at=now + PUBLIC_CODE_LIFETIME,
             ip_address=ip_address,
         )
-    # Sent once the code is stored: a message that fails leaves a code nobody knows, and a new one is asked.
-    send_sms(
-        number,
-        _(
-            "Your code for the complaint form: %(code)s (valid for %(minutes)d minutes). "
-            "If you did not ask for it, ignore this message."
+        key = f"public-code.{record.pk}"
+        message_enqueue(
+            channel="sms",  # the code proves the phone: always a text to it, whatever else the person prefers
+            recipient=number,
+            kind="public_code",
+            idempotency_key=key,
+            body=_(
+                "Your code for the complaint form: %(code)s (valid for %(minutes)d minutes). "
+                "If you did not ask for it, ignore this message."
+            )
+            % {"code": code, "minutes": PUBLIC_CODE_LIFETIME.seconds // 60},
+            is_secret=True,
+            now=now,
         )
-        % {"code": code, "minutes": PUBLIC_CODE_LIFETIME.seconds // 60},
-    )
+    messages_send_now(idempotency_keys=[key], now=now)
     return record
 
 

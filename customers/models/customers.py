@@ -185,6 +185,9 @@ class Customer(TimeStampedModel):
     education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # The person's openid at the company's WeChat official account, set when they follow it and bind
+    # their phone; WeChat template messages go to it (customers.messaging).
+    wechat_openid = models.CharField(_("WeChat openid"), max_length=64, blank=True, editable=False)
     preferred_channel = models.CharField(
         _("preferred contact channel"),
         max_length=10,

@@ -99,7 +99,7 @@ def write_customers(
                 id_hash, id_masked = pii_hash(raw), mask_id_number(raw)
             yield (
                 cid, now, now, city_of_project[project_id], project_id, name, rng.choice("MF"),
-                birth, id_type or "", id_number, id_hash, id_masked, "中国", "", "", "", "",
+                birth, id_type or "", id_number, id_hash, id_masked, "中国", "", "", "", "", "",
                 "phone", rng.choice(("walk_in", "referral", "club", "online", "advertising", "")),
                 "", 1,
             )  # fmt: skip
@@ -124,6 +124,7 @@ def write_customers(
             "education",
             "address",
             "email",
+            "wechat_openid",
             "preferred_channel",
             "acquisition_channel",
             "notes",

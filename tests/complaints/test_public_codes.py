@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent, PublicPhoneCode
 from complaints.services import public_code_check, public_code_send, public_complaint_submit
+from core.models import OutboxMessage
+from core.outbox import TemporarySendError
 from tests.api import client_for
 from tests.factories import CustomerFactory, CustomerPhoneFactory
 
@@ -75,6 +77,33 @@ def test_a_code_is_six_digits_texted_to_the_phone_and_kept_only_as_a_keyed_hash(
 def test_asking_for_and_checking_a_code_are_posts(client):
     assert client.get(CODE, {"phone": OWNER_PHONE}).status_code == 405
     assert not PublicPhoneCode.objects.exists()
+
+
+def test_the_code_goes_through_the_outbox_at_once_and_is_not_kept_there_once_sent(client, sms_outbox):
+    ask_code(client)
+    code = last_code(sms_outbox)
+    message = OutboxMessage.objects.get()
+    assert (message.kind, message.channel, message.status) == ("public_code", "sms", "sent")
+    assert code not in message.body and message.is_secret
+
+
+def test_a_gateway_hiccup_leaves_the_code_in_the_outbox_to_be_retried(client, settings, sms_outbox):
+    settings.SMS_PROVIDER = "tests.complaints.test_public_codes.BusyGateway"
+    response = ask_code(client)
+    assert response.status_code == 200 and not sms_outbox
+    message = OutboxMessage.objects.get()
+    assert message.status == "pending" and message.attempts == 1 and "busy" in message.last_error
+
+
+class BusyGateway:
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+    def send(self, message):
+        raise TemporarySendError("gateway busy")
 
 
 def test_a_bad_phone_gets_no_code(client, sms_outbox):

@@ -1,10 +1,12 @@
 import datetime
+import smtplib
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.mail.backends import locmem
 
-from complaints import sla, tasks
+from complaints import sla
 from complaints.models import Complaint, ComplaintEvent, SlaAlert, SlaPolicy, SlaTarget
 from complaints.services import (
     complaint_agree_plan,
@@ -13,6 +15,8 @@ from complaints.services import (
     complaint_respond,
     complaint_resume,
 )
+from core.models import OutboxMessage
+from core.outbox import outbox_drain
 from notifications.models import Notification
 from tests.factories import UserFactory
 
@@ -113,12 +117,11 @@ def test_interrupted_batch_is_redone_by_the_next_sweep(clock, make_complaint, mo
     assert SlaAlert.objects.count() == 3
 
 
-def test_the_sweep_emails_its_alerts_once_committed_through_the_task_it_names(
+def test_the_sweep_queues_its_alert_emails_in_its_batch_and_the_outbox_sends_them_once_committed(
     clock, make_complaint, agent, django_capture_on_commit_callbacks, mailoutbox
 ):
-    """Issue 11: sla names complaints.tasks' email task instead of importing it (no sla ↔ tasks
-    cycle); once the batch commits, that task runs and the handler gets the warning by email."""
-    assert tasks.send_sla_alert_emails.name == sla.SEND_ALERT_EMAILS_TASK
+    """Issue 12: the step's email is an outbox row written with the alert; once the batch commits,
+    the outbox's sender runs and the handler gets the warning by email."""
     agent.email = "agent@example.com"
     agent.save(update_fields=["email"])
     make_complaint()
@@ -127,7 +130,48 @@ def test_the_sweep_emails_its_alerts_once_committed_through_the_task_it_names(
         assert sla.sla_sweep() == 1
     assert len(callbacks) == 1
     assert [message.to for message in mailoutbox] == [["agent@example.com"]]
-    assert SlaAlert.objects.get().emailed_at is not None
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.kind, message.recipient_user) == ("sent", "sla_warning", agent)
+
+
+def test_an_escalation_email_refused_by_the_mail_server_is_retried_not_lost(
+    clock, make_complaint, agent, mailoutbox, monkeypatch
+):
+    """Issue 12: the old path marked the alert emailed before sending, so an SMTP error lost the
+    email for good. Now the outbox row stays pending with a backoff and goes out on the next try."""
+    agent.email = "agent@example.com"
+    agent.save(update_fields=["email"])
+    make_complaint()
+    clock.move_to(at(2026, 11, 3, 4, 1))
+    assert sla.sla_sweep() == 1
+
+    def refuse(self, messages):
+        raise smtplib.SMTPDataError(451, b"try again later")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(locmem.EmailBackend, "send_messages", refuse)
+        assert outbox_drain(channel="email").retried == 1
+    message = OutboxMessage.objects.get()
+    assert message.status == "pending" and "451" in message.last_error and not mailoutbox
+
+    clock.move_to(message.next_attempt_at)
+    assert outbox_drain(channel="email").sent == 1
+    assert [m.to for m in mailoutbox] == [["agent@example.com"]]
+
+
+def test_a_sweep_batch_that_dies_queues_no_email(clock, make_complaint, agent, monkeypatch):
+    agent.email = "agent@example.com"
+    agent.save(update_fields=["email"])
+    make_complaint()
+    clock.move_to(at(2026, 11, 3, 10, 0))
+    monkeypatch.setattr(ComplaintEvent.objects, "bulk_create", crash)
+    with pytest.raises(RuntimeError):
+        sla.sla_sweep()
+    assert not OutboxMessage.objects.exists() and not SlaAlert.objects.exists()
+
+
+def crash(*args, **kwargs):
+    raise RuntimeError("worker killed")
 
 
 def test_sweep_is_a_constant_number_of_queries_per_batch(
@@ -156,3 +200,21 @@ def test_dispatch_and_plan_move_the_complaint_along(clock, make_complaint, super
     assert complaint.status == "plan_agreed"
     assert complaint.sla_target == SlaTarget.RESOLUTION
     assert Notification.objects.filter(recipient=handler, kind="assigned").exists()
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_sweep_with_emails_is_a_constant_number_of_queries_per_batch(
+    count, clock, make_complaint, agent, supervisor, django_assert_num_queries
+):
+    agent.email, supervisor.email = "agent@example.com", "supervisor@example.com"
+    agent.save(update_fields=["email"])
+    supervisor.save(update_fields=["email"])
+    for _ in range(count):
+        make_complaint()
+    clock.move_to(at(2026, 11, 3, 10, 0))
+    # policies; savepoint, SELECT … FOR UPDATE, UPDATE; savepoint, alerts, release; events; projects;
+    # staff; notifications; the recipients' addresses; the outbox rows (one INSERT); release.
+    # The empty second batch is not claimed: the first was smaller than the batch size.
+    with django_assert_num_queries(14):
+        sla.sla_sweep()
+    assert OutboxMessage.objects.count() == 2 * count  # the handler and the supervisor, per complaint

@@ -134,3 +134,57 @@ def test_laptop_defaults_need_no_secret_with_debug_on():
 
     assert loaded["DEBUG"] is True
     assert loaded["SECURE_SSL_REDIRECT"] is False and loaded["SESSION_COOKIE_SECURE"] is False
+
+
+EMAIL_FIELDS = (
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+)
+PRINT_EMAIL_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    f"print(json.dumps({{name: getattr(s, name) for name in {EMAIL_FIELDS!r}}}))"
+)
+
+
+def _email_settings(**env: str) -> dict:
+    result = _run([sys.executable, "-c", PRINT_EMAIL_SETTINGS], DEBUG="1", **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_mail_server_is_named_by_email_url():
+    loaded = _email_settings(EMAIL_URL="smtp+tls://crm%40example.com:s3cret@smtp.example.com:587")
+    assert loaded == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "crm@example.com",
+        "EMAIL_HOST_PASSWORD": "s3cret",
+        "EMAIL_USE_TLS": True,
+        "EMAIL_USE_SSL": False,
+    }
+
+
+def test_or_by_email_host_and_its_companions():
+    loaded = _email_settings(
+        EMAIL_HOST="smtp.exmail.qq.com",
+        EMAIL_PORT="465",
+        EMAIL_HOST_USER="crm@example.com",
+        EMAIL_HOST_PASSWORD="s3cret",
+        EMAIL_USE_SSL="1",
+    )
+    assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (loaded["EMAIL_HOST"], loaded["EMAIL_PORT"], loaded["EMAIL_USE_SSL"]) == (
+        "smtp.exmail.qq.com",
+        465,
+        True,
+    )
+
+
+def test_without_a_mail_server_emails_go_to_the_console():
+    assert _email_settings()["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"

@@ -128,7 +128,7 @@ def test_bench_users_exist_with_their_scopes(bench_db):
 
 
 def test_run_benchmarks_returns_every_path_with_its_figures(bench_db):
-    result = bench_run.run_benchmarks(requests=2, warmup=0, sweep_count=20)
+    result = bench_run.run_benchmarks(requests=2, warmup=0, sweep_count=20, outbox_count=50)
     assert {"when", "requests_per_path", "machine", "counts", "rows"} <= result.keys()
     assert result["counts"]["complaints_complaint"] == 400
     names = [row["name"] for row in result["rows"]]
@@ -155,6 +155,8 @@ def test_run_benchmarks_returns_every_path_with_its_figures(bench_db):
                  "work orders, all"):  # fmt: skip
         row = next(r for r in result["rows"] if r["name"].startswith(name))
         assert row["note"] == "" and row["queries"] > 0, row
+    outbox = next(r for r in result["rows"] if r["name"].startswith("Outbox, 50 messages"))
+    assert outbox["per_second"] > 0 and "(0 lost, 0 sent twice)" in outbox["note"], outbox
     # The create paths clean up after themselves.
     assert Complaint.objects.count() == 400
     assert "path" in bench_run.format_table(result)
@@ -170,7 +172,7 @@ def test_run_benchmarks_restores_debug(bench_db):
     from django.conf import settings as django_settings
 
     before = django_settings.DEBUG
-    bench_run.run_benchmarks(requests=1, warmup=0, sweep_count=5)
+    bench_run.run_benchmarks(requests=1, warmup=0, sweep_count=5, outbox_count=5)
     assert before == django_settings.DEBUG
 
 

@@ -1,16 +1,20 @@
-"""Appointment slots and owners' bookings: create and generate slots, book, reschedule, cancel."""
+"""Appointment slots and owners' bookings: create and generate slots, book, reschedule, cancel; send
+an owner their booking link."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.outbox import OutgoingMessage, messages_enqueue
+from customers.messaging import owner_message
 from customers.models import Customer
 
 from ...models import Appointment, AppointmentSlot, Handover, HandoverBatch
@@ -269,3 +273,43 @@ def appointment_no_show(
         raise ValidationError({"status": _("The slot has not started yet; the owner may still come.")})
     appointment.status = Appointment.Status.NO_SHOW
     return _save(appointment, ["status"])
+
+
+@transaction.atomic
+def handover_booking_link_send(
+    *, by: User, handover: Handover, link: str, now: datetime.datetime | None = None
+) -> OutgoingMessage:
+    """Send the unit's owner their booking link (`link`: the absolute URL of /handover/book/<token>/)
+    on their preferred channel, through the outbox. Pressing twice within a minute sends one message;
+    later presses send again (the owner lost it). Returns the message (channel, address) queued."""
+    _booker_checks(by, handover.project_id)
+    handover = Handover.objects.select_related("unit", "batch", "project").get(pk=handover.pk)
+    _require_not_closed(handover.batch)
+    if handover.status == Handover.Status.HANDED_OVER:
+        raise ValidationError({"handover": _("This unit is handed over already.")})
+    owner = selectors.owner_of(handover.unit)
+    if owner is None:
+        raise ValidationError({"handover": _("This unit has no owner on record.")})
+    now = now or timezone.now()
+    facts = {"name": owner.name, "project": handover.project.name, "unit": handover.unit.code, "link": link}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Choose the time of your handover: %(project)s %(unit)s") % facts
+        text = (
+            _(
+                "Dear %(name)s, your home %(project)s %(unit)s is ready to be handed over. "
+                "Choose the time that suits you here: %(link)s"
+            )
+            % facts
+        )
+    message = owner_message(
+        owner,
+        kind="handover_booking_link",
+        idempotency_key=f"handover-booking-link.{handover.pk}.{now:%Y%m%d%H%M}",
+        subject=subject,
+        text=text,
+        template_params=facts,
+    )
+    if message is None:
+        raise ValidationError({"handover": _("The owner has no mobile number or email on record.")})
+    messages_enqueue([message])
+    return message

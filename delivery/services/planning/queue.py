@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -15,12 +13,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.outbox import messages_enqueue
+from customers.messaging import owner_message
 from notifications.models import Notification
 
 from ...models import Appointment, HandoverBatch
 from ._common import _booker_checks, _lock_appointment, _save, batch_allows
-
-logger = logging.getLogger(__name__)
 
 # The day's queue: each status leads to exactly one next one.
 QUEUE_ORDER = (
@@ -106,8 +104,9 @@ def appointment_reminders_send(now: datetime.datetime | None = None) -> int:
     """Remind each booked appointment whose slot starts within the next 24 hours, exactly once.
 
     Each appointment is claimed with a conditional UPDATE (reminder_sent_at IS NULL), so two
-    sweeps running together never remind anyone twice. The claim and the notifications commit
-    together; the owner's email goes after (a failed email is logged, not retried).
+    sweeps running together never remind anyone twice. The claim, the staff's notifications and the
+    owner's message (on their preferred channel, through the outbox: retried until it goes) commit
+    together.
     """
     now = now or timezone.now()
     start, end = timezone.localtime(now), timezone.localtime(now + REMINDER_AHEAD)
@@ -121,6 +120,7 @@ def appointment_reminders_send(now: datetime.datetime | None = None) -> int:
         Appointment.objects.filter(status=Appointment.Status.BOOKED, reminder_sent_at__isnull=True)
         .filter(window)
         .select_related("slot", "slot__batch", "slot__batch__project", "handover__unit", "customer")
+        .prefetch_related("customer__phones")
         .order_by("slot__date", "slot__starts_at", "id")
     )
     sent = 0
@@ -132,7 +132,7 @@ def appointment_reminders_send(now: datetime.datetime | None = None) -> int:
             if not claimed:
                 continue  # another sweep got there first, or the appointment moved on
             _notify_staff(appointment)
-        _email_owner(appointment)
+            _remind_owner(appointment)
         sent += 1
     return sent
 
@@ -166,19 +166,25 @@ def _notify_staff(appointment: Appointment) -> None:
     )
 
 
-def _email_owner(appointment: Appointment) -> None:
+def _remind_owner(appointment: Appointment) -> None:
     customer = appointment.customer
-    if customer is None or not customer.email:
+    if customer is None:
         return
     with translation.override(settings.LANGUAGE_CODE):
         facts = _reminder_text(appointment)
         subject = _("Your handover appointment: %(date)s %(window)s") % facts
-        body = _(
+        text = _(
             "Dear %(name)s,\n\nthis is a reminder of your handover appointment for %(project)s %(unit)s "
             "on %(date)s, %(window)s, at %(site)s. Please bring your ID card and the purchase contract.\n\n"
             "We look forward to welcoming you home."
         ) % {**facts, "name": customer.name}
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email], fail_silently=False)
-    except Exception:  # the reminder is claimed; a mail server hiccup must not stop the sweep
-        logger.exception("handover reminder email to customer %s failed", customer.pk)
+    message = owner_message(
+        customer,
+        kind="handover_reminder",
+        idempotency_key=f"handover-reminder.{appointment.pk}.slot-{appointment.slot_id}",
+        subject=subject,
+        text=text,
+        template_params={**facts, "name": customer.name},
+    )
+    if message is not None:
+        messages_enqueue([message])

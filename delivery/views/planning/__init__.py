@@ -28,7 +28,7 @@ from .batches import (
     unit_remove,
     units_add,
 )
-from .booking import appointment_action, book
+from .booking import appointment_action, book, booking_link_send
 from .owner import owner_book
 from .queue import queue, queue_screen
 
@@ -41,6 +41,9 @@ urlpatterns = [
     path("batches/<int:pk>/close/", batch_close, name="batch-close"),
     path("batches/<int:pk>/units/", units_add, name="batch-units"),
     path("batches/<int:pk>/units/<int:handover_pk>/remove/", unit_remove, name="batch-unit-remove"),
+    path(
+        "batches/<int:pk>/units/<int:handover_pk>/send-link/", booking_link_send, name="batch-unit-send-link"
+    ),
     path("batches/<int:pk>/readiness/", readiness_add, name="readiness-add"),
     path("batches/<int:pk>/readiness/<int:item_pk>/", readiness_update, name="readiness-update"),
     path("batches/<int:pk>/slots/", slot_create, name="slot-create"),

@@ -1,4 +1,5 @@
-"""Booking: an owner into a slot, then rescheduling, cancelling, no-show or the next step in the queue."""
+"""Booking: an owner into a slot, then rescheduling, cancelling, no-show or the next step in the queue;
+sending an owner their booking link."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.masking import mask_recipient
+from core.models import OutboxMessage
 from customers.forms import add_service_errors
 
 from ...forms import planning as forms
@@ -166,3 +169,28 @@ def _action_refused(request, batch, back: str, error: ValidationError):
         return queue_response(request, batch, queue_day(request), error=_error_message(error))
     messages.error(request, _error_message(error))
     return redirect(back)
+
+
+@login_required
+@require_POST
+def booking_link_send(request, pk: int, handover_pk: int):
+    """Send the unit's owner their booking link on their channel (the page still offers it to copy)."""
+    batch = _batch_or_404(request.user, pk)
+    _require(request.user, "book")
+    handover = get_object_or_404(Handover.objects.select_related("unit"), pk=handover_pk, batch=batch)
+    link = request.build_absolute_uri(reverse("delivery:owner-book", args=[handover.booking_token]))
+    try:
+        message = services.handover_booking_link_send(by=request.user, handover=handover, link=link)
+    except ValidationError as error:
+        messages.error(request, _error_message(error))
+    else:
+        messages.success(
+            request,
+            _("The booking link of %(unit)s is on its way to the owner: %(channel)s %(address)s.")
+            % {
+                "unit": handover.unit.code,
+                "channel": OutboxMessage.Channel(message.channel).label,
+                "address": mask_recipient(message.channel, message.recipient),
+            },
+        )
+    return redirect("delivery:batch-detail", pk=batch.pk)

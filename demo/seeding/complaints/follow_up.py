@@ -111,7 +111,6 @@ def write_rows(seeder: ComplaintSeeder, bulk: Callable) -> None:
                     level=level,
                     fired_at=when,
                     due_at=c.current_due_at,
-                    emailed_at=when,
                 )
             )
             event(
