@@ -42,6 +42,7 @@ from .public import (
     public_code_check,
     public_code_send,
     public_complaint_submit,
+    public_owner_confirm,
 )
 from .work_orders import work_order_accept, work_order_complete, work_order_create, work_order_progress
 
@@ -80,6 +81,7 @@ __all__ = [
     "public_code_check",
     "public_code_send",
     "public_complaint_submit",
+    "public_owner_confirm",
     "sla_policy_save",
     "work_order_accept",
     "work_order_complete",
