@@ -1,7 +1,7 @@
 """The pages that must hold at 1M complaints, each requested in-process with django.test.Client (no
 network, no web server): the time is the whole Django request (middleware, view, queries, template).
-The board, the API, the customer 360, search, complaint creation (by service and by API), the other
-keyset lists, the supervisor page and the home dashboard."""
+The board, the API, the customer 360, an owner's own cases on the public pages, search, complaint
+creation (by service and by API), the other keyset lists, the supervisor page and the home dashboard."""
 
 from __future__ import annotations
 
@@ -81,6 +81,18 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
         )
     else:
         rows.append(Row("customer 360 (10 units, 50 complaints)", "360", note="n/a: no bench 360 customer"))
+    if fx.customer_360:
+        owner, signed_in_code = _owner_signed_in(fx.customer_360)
+        rows.append(
+            measure_wanted(
+                "owner's cases /public/mine/ (50 complaints)", "list", get(owner, "/public/mine/"), **timed
+            )
+        )
+        signed_in_code.delete()
+    else:
+        rows.append(
+            Row("owner's cases /public/mine/ (50 complaints)", "list", note="n/a: no bench 360 customer")
+        )
     for label, text in (
         ("full phone", fx.phone),
         ("phone tail", fx.phone[-4:]),
@@ -154,6 +166,27 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
             "home dashboard counted anew (group admin)", "page", get(admin, "/?refresh=1"), **timed
         )
     )
+
+
+def _owner_signed_in(customer):
+    """A browser session that confirmed the customer's phone on /public/mine/, as a texted code leaves it
+    (no text sent), and that code, for the caller to delete."""
+    import datetime
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from complaints.models import PublicPhoneCode
+    from complaints.views.owner import OWNER_SESSION_KEY
+
+    now = timezone.now()
+    phone = customer.phones.order_by("-is_primary", "pk").values_list("number", flat=True).first()
+    code = PublicPhoneCode.objects.create(phone=phone, code_hash="bench", expires_at=now, used_at=now)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    session = client.session
+    session[OWNER_SESSION_KEY] = {"code": code.pk, "until": (now + datetime.timedelta(days=1)).timestamp()}
+    session.save()
+    return client, code
 
 
 def _after(url: str, cursor: str | None) -> str | None:

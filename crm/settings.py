@@ -386,6 +386,8 @@ PUBLIC_TRACK_RATE = env.str("PUBLIC_TRACK_RATE", default="20/h")
 # One-time codes that let the public form attach a complaint to the phone's customer record.
 PUBLIC_CODE_PHONE_RATE = env.str("PUBLIC_CODE_PHONE_RATE", default="3/h")
 PUBLIC_CODE_IP_RATE = env.str("PUBLIC_CODE_IP_RATE", default="10/h")
+# An owner who confirmed their phone with a code sees their own cases (/public/mine/) this long.
+PUBLIC_OWNER_SESSION_MINUTES = env.int("PUBLIC_OWNER_SESSION_MINUTES", default=30)
 
 # --- Messages: the outbox (core.outbox) ------------------------------------------
 # Every email, SMS and WeChat template message is a row of the outbox first, sent once its

@@ -43,6 +43,7 @@ from .public import (
     public_code_check,
     public_code_send,
     public_complaint_submit,
+    public_owner_confirm,
 )
 from .reclassification import complaint_reclassify
 from .rules import allowed_actions
@@ -85,6 +86,7 @@ __all__ = [
     "public_code_check",
     "public_code_send",
     "public_complaint_submit",
+    "public_owner_confirm",
     "sla_policy_save",
     "work_order_accept",
     "work_order_complete",

@@ -125,6 +125,24 @@ def public_code_check(*, phone: str, code: str, now: datetime.datetime | None = 
     raise ValidationError({"code": [problem]})
 
 
+def _public_code_spend(record: PublicPhoneCode, now: datetime.datetime | None = None) -> None:
+    """Use the checked code up; the same code sent twice at once: the first one counts."""
+    spent = PublicPhoneCode.objects.filter(pk=record.pk, used_at__isnull=True).update(
+        used_at=now or timezone.now()
+    )
+    if not spent:
+        raise ValidationError({"code": [_("This code was used already: ask for a new one.")]})
+
+
+def public_owner_confirm(*, phone: str, code: str, now: datetime.datetime | None = None) -> PublicPhoneCode:
+    """An owner signs in to the list of their complaints (/public/mine/) with the code texted to `phone`
+    (public_code_send): checked like the form's, then spent, one sign-in per code. The spent code is
+    what the owner's session holds: its phone says whose complaints the session may read."""
+    record = public_code_check(phone=phone, code=code, now=now)
+    _public_code_spend(record, now)
+    return record
+
+
 def _public_customer(*, name: str, number: str, project) -> Customer:
     """The customer whose phone this is in the project's city company (the data section that owns the
     records), or a new one acquired online."""
@@ -191,11 +209,7 @@ def public_complaint_submit(
     with transaction.atomic():
         customer = None
         if verified is not None:
-            spent = PublicPhoneCode.objects.filter(pk=verified.pk, used_at__isnull=True).update(
-                used_at=timezone.now()
-            )
-            if not spent:  # the same code sent twice at once: the first one files
-                raise ValidationError({"code": [_("This code was used already: ask for a new one.")]})
+            _public_code_spend(verified)  # the same code sent twice at once: the first one files
             customer = _public_customer(name=name, number=number, project=project)
         first_line = description.splitlines()[0]
         return complaint_create(

@@ -1,10 +1,12 @@
 """The public complaint pages (投诉万科-style): owners file and track a complaint without an account.
 
-Nothing here shows staff names or internal notes. Every POST counts against its page's limit per IP
-address (django-ratelimit), failed ones included, before the form is read; the one-time codes are
-limited per phone too. A complaint goes on the phone's customer record only with the code texted to
-that phone (complaints.services.public_complaint_submit). Tracking answers a wrong number/phone pair
-and an unknown number alike, so the page cannot be used to learn which complaint numbers exist.
+Nothing here shows staff names or internal notes: what an owner sees of a complaint (its promises and
+its history in plain words) is complaints.owner_view's; the owner's own list is views.owner. Every POST
+counts against its page's limit per IP address (django-ratelimit), failed ones included, before the
+form is read; the one-time codes are limited per phone too. A complaint goes on the phone's customer
+record only with the code texted to that phone (complaints.services.public_complaint_submit).
+Tracking answers a wrong number/phone pair and an unknown number alike, so the page cannot be used to
+learn which complaint numbers exist.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
@@ -29,20 +32,12 @@ from core.validators import validate_single_line_text
 from customers.validators import normalize_mobile, validate_mobile
 from properties.models import Project
 
-from ..models import Category, Complaint, ComplaintEvent, ComplaintType
+from ..models import Category, Complaint, ComplaintType
+from ..owner_view import CASE_FIELDS, owner_case
 from ..services import public_code_send, public_complaint_submit
 
 MAX_PHOTOS = 3
 SESSION_KEY = "public_complaint_number"
-# What the owner may see of the timeline, in the owner's words; every other event stays internal.
-PUBLIC_EVENTS = {
-    ComplaintEvent.Kind.CREATED: _("We received your complaint"),
-    ComplaintEvent.Kind.DISPATCHED: _("Passed to the responsible department"),
-    ComplaintEvent.Kind.RESPONDED: _("We contacted you"),
-    ComplaintEvent.Kind.PLAN_AGREED: _("A solution was agreed with you"),
-    ComplaintEvent.Kind.RESOLVED: _("The problem was resolved"),
-    ComplaintEvent.Kind.CLOSED: _("Closed"),
-}
 
 
 # --- forms ---------------------------------------------------------------------------------------
@@ -306,23 +301,15 @@ def complaint_track(request):
             complaint = (
                 Complaint.objects.filter(number=form.cleaned_data["number"])
                 .filter(Q(reporter_phone__endswith=tail) | Q(customer__phones__last4=tail))
-                .only("id", "number", "status", "received_at", "first_responded_at", "first_response_due_at")
+                .only(*CASE_FIELDS)
                 .first()
             )
             if complaint is None:
                 context["not_found"] = True
             else:
-                context.update(complaint=complaint, timeline=_public_timeline(complaint))
+                case = owner_case(complaint, now=timezone.now())
+                context.update(complaint=complaint, case=case, timeline=case.steps)
     else:
         form = TrackForm(initial={"number": request.GET.get("number", "")[:30]})
     context["form"] = form
     return render(request, "complaints/public/track.html", context)
-
-
-def _public_timeline(complaint: Complaint) -> list[dict]:
-    events = (
-        complaint.events.filter(kind__in=PUBLIC_EVENTS)
-        .only("kind", "created_at")
-        .order_by("created_at", "id")
-    )
-    return [{"label": PUBLIC_EVENTS[event.kind], "at": event.created_at} for event in events]
