@@ -53,6 +53,7 @@ INTERNAL_KINDS = frozenset(
         Kind.NOTE,
         Kind.REPORT,
         Kind.CUSTOMER_LINKED,
+        Kind.RECLASSIFIED,  # severity and category are the desk's words, not the owner's
     }
 )
 
