@@ -299,7 +299,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         # Deadlines live in the database; this sweep is what makes them fire. It enqueues every clocked
-        # thing's sweep (complaint SLAs, defect rectification deadlines: core.escalation.SWEEP_TASKS).
+        # thing's sweep (complaint SLAs, work orders, defect rectification deadlines: core.escalation.SWEEP_TASKS).
         "task": "core.tasks.sweep_deadlines",
         "schedule": env.int("SLA_SWEEP_SECONDS", default=60),
     },
@@ -354,6 +354,22 @@ PUBLIC_TRACK_RATE = env.str("PUBLIC_TRACK_RATE", default="20/h")
 # One-time codes that let the public form attach a complaint to the phone's customer record.
 PUBLIC_CODE_PHONE_RATE = env.str("PUBLIC_CODE_PHONE_RATE", default="3/h")
 PUBLIC_CODE_IP_RATE = env.str("PUBLIC_CODE_IP_RATE", default="10/h")
+
+# Work orders (派单): one issued without a due time is due WORK_ORDER_DEFAULT_HOURS later (clock hours).
+# Its deadline warns at WORK_ORDER_WARNING_PERCENT of the time from issue to due, escalates at the due
+# time (level 1) and the given hours after it (levels 2 and 3): complaints.work_order_deadlines.
+WORK_ORDER_DEFAULT_HOURS = env.int("WORK_ORDER_DEFAULT_HOURS", default=48)
+WORK_ORDER_WARNING_PERCENT = env.int("WORK_ORDER_WARNING_PERCENT", default=75)
+WORK_ORDER_ESCALATION_2_AFTER_HOURS = env.int("WORK_ORDER_ESCALATION_2_AFTER_HOURS", default=24)
+WORK_ORDER_ESCALATION_3_AFTER_HOURS = env.int("WORK_ORDER_ESCALATION_3_AFTER_HOURS", default=72)
+if WORK_ORDER_DEFAULT_HOURS < 1:
+    raise ImproperlyConfigured("WORK_ORDER_DEFAULT_HOURS must be at least 1.")
+if not 1 <= WORK_ORDER_WARNING_PERCENT <= 99:
+    raise ImproperlyConfigured("WORK_ORDER_WARNING_PERCENT must be between 1 and 99.")
+if not 0 <= WORK_ORDER_ESCALATION_2_AFTER_HOURS <= WORK_ORDER_ESCALATION_3_AFTER_HOURS:
+    raise ImproperlyConfigured(
+        "WORK_ORDER_ESCALATION_2_AFTER_HOURS must be 0 or more, and no more than WORK_ORDER_ESCALATION_3_AFTER_HOURS."
+    )
 
 # --- Text messages (SMS) ------------------------------------------------------
 # A class with send(phone, text) (notifications.sms); the default writes them to SMS_FILE_PATH.
