@@ -32,7 +32,7 @@ PROPERTY_MODELS = ("citycompany", "project", "phase", "building", "unit")
 CUSTOMER_MODELS = ("customer", "customerphone", "householdmember", "contract")
 # Complaints are changed in the app (complaints.services); the admin reads them. Only the group
 # admin edits the category tree and SLA policies.
-COMPLAINT_MODELS = ("complaint", "workorder", "groupcase", "improvementitem", "slaalert")
+COMPLAINT_MODELS = ("complaint", "workorder", "groupcase", "improvementitem", "slaalert", "workorderalert")
 COMPLAINT_SETUP = ("category", "slapolicy")
 COMPLAINTS_VIEW = dict.fromkeys(COMPLAINT_MODELS + COMPLAINT_SETUP, VIEW)
 # Handover work happens in the app (delivery.services); the admin edits the checklist, the

@@ -6,8 +6,8 @@
 
 DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/crm_bench. BENCH_REQUESTS (default 30)
 sets the measured requests per path (after 3 warm-up ones); BENCH_SWEEP (default 10000) the number
-of complaints due at once for the SLA sweep; BENCH_OUTBOX (default 10000) the messages queued at once
-for the outbox's senders (BENCH_OUTBOX_SENDERS, default 4).
+of complaints (work orders) due at once for the SLA (work-order) sweep; BENCH_OUTBOX (default 10000) the
+messages queued at once for the outbox's senders (BENCH_OUTBOX_SENDERS, default 4).
 
 Each path is requested in-process with django.test.Client (no network, no web server): the time is
 the whole Django request (middleware, view, queries, template). One more request runs under
@@ -16,7 +16,8 @@ their total (the bare SQL that fetches the same rows) and "ratio" is server medi
 whose URL 404s or errors is recorded as "n/a" with the reason, never a crash.
 
 The pieces: timing.py (one path's figures), fixtures.py (what the paths need), pages.py (the page
-paths), sweep.py (the SLA sweep), outbox.py (the outbox's senders), report.py (table sizes, machine, the printed table, the saved JSON).
+paths), sweep.py (the SLA and work-order sweeps), outbox.py (the outbox's senders), report.py (table
+sizes, machine, the printed table, the saved JSON).
 """
 
 from __future__ import annotations

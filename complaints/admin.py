@@ -1,6 +1,6 @@
 """Complaints in the admin: the category tree and SLA policies are edited here; complaints, work
-orders, group cases, improvement items and SLA alerts are read here and changed in the app, where
-every transition goes through complaints.services (status, clock, timeline, notifications).
+orders, group cases, improvement items, SLA and work-order alerts are read here and changed in the
+app, where every transition goes through complaints.services (status, clock, timeline, notifications).
 """
 
 from __future__ import annotations
@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin, ScopedAdmin
 
-from .models import Category, Complaint, GroupCase, ImprovementItem, SlaAlert, SlaPolicy, WorkOrder
+from .models import (
+    Category,
+    Complaint,
+    GroupCase,
+    ImprovementItem,
+    SlaAlert,
+    SlaPolicy,
+    WorkOrder,
+    WorkOrderAlert,
+)
 
 
 @admin.register(Category)
@@ -127,10 +136,24 @@ class ImprovementItemAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 @admin.register(WorkOrder)
 class WorkOrderAdmin(ReadOnlyAdmin, ScopedAdmin):
-    list_display = ("number", "complaint", "department", "contractor", "assignee", "status", "due_at")
+    list_display = (
+        "number", "complaint", "department", "contractor", "assignee", "status", "due_at", "escalation_level",
+    )  # fmt: skip
     list_filter = ("status", "department", "contractor")
     search_fields = ("number", "complaint__number")
     list_select_related = ("complaint", "contractor", "assignee")
+
+
+@admin.register(WorkOrderAlert)
+class WorkOrderAlertAdmin(ReadOnlyAdmin, ScopedAdmin):
+    list_display = ("fired_at", "work_order", "level", "due_at")
+    list_filter = ("level",)
+    search_fields = ("work_order__number",)
+    date_hierarchy = "fired_at"
+    list_select_related = ("work_order",)
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(work_order__in=WorkOrder.objects.visible_to(request.user).values("pk"))
 
 
 @admin.register(SlaAlert)

@@ -14,6 +14,7 @@ class ComplaintsConfig(AppConfig):
         from . import menu, tasks, uploads  # noqa: F401 - tasks: registered in every process
 
         register_sweep_task("complaints.tasks.sweep_sla")
+        register_sweep_task("complaints.tasks.sweep_work_order_deadlines")
         register_menu_entry(order=30, entry=menu.complaints_menu)
 
         register_upload_folder(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils import timezone
@@ -314,12 +315,16 @@ class WorkOrderForm(VersionedForm):
     description = forms.CharField(label=_("Task"), widget=forms.Textarea(attrs={"rows": 2}))
     due_at = forms.DateTimeField(
         label=_("Due"),
+        required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
     def __init__(self, *args, complaint: Complaint, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["due_at"].help_text = _("Empty: due in %(hours)s hours.") % {
+            "hours": settings.WORK_ORDER_DEFAULT_HOURS
+        }
         # Only companies engaged on the complaint's project, and people working on it: the service
         # refuses the others (complaints.services.work_order_create).
         contractors = Contractor.objects.working_on(complaint.project_id)

@@ -54,6 +54,8 @@ INTERNAL_KINDS = frozenset(
         Kind.REPORT,
         Kind.CUSTOMER_LINKED,
         Kind.RECLASSIFIED,  # severity and category are the desk's words, not the owner's
+        Kind.WORK_ORDER_WARNING,
+        Kind.WORK_ORDER_ESCALATED,
     }
 )
 

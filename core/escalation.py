@@ -1,4 +1,4 @@
-"""Deadline escalation shared by every clocked thing: complaint SLAs, rectification of defects.
+"""Deadline escalation shared by every clocked thing: complaint SLAs, work orders, rectification of defects.
 
 A clocked row carries its due time, whether its warning has fired, its escalation level and
 `next_check_at`, the moment of its next step (read through a partial index). A sweep:

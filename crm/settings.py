@@ -331,7 +331,7 @@ CELERY_TASK_ROUTES = {"core.tasks.drain_outbox": {"queue": "outbox"}}
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         # Deadlines live in the database; this sweep is what makes them fire. It enqueues every clocked
-        # thing's sweep (complaint SLAs, defect rectification deadlines: core.escalation.SWEEP_TASKS).
+        # thing's sweep (complaint SLAs, work orders, defect rectification deadlines: core.escalation.SWEEP_TASKS).
         "task": "core.tasks.sweep_deadlines",
         "schedule": env.int("SLA_SWEEP_SECONDS", default=60),
     },
@@ -388,6 +388,22 @@ PUBLIC_CODE_PHONE_RATE = env.str("PUBLIC_CODE_PHONE_RATE", default="3/h")
 PUBLIC_CODE_IP_RATE = env.str("PUBLIC_CODE_IP_RATE", default="10/h")
 # An owner who confirmed their phone with a code sees their own cases (/public/mine/) this long.
 PUBLIC_OWNER_SESSION_MINUTES = env.int("PUBLIC_OWNER_SESSION_MINUTES", default=30)
+
+# Work orders (派单): one issued without a due time is due WORK_ORDER_DEFAULT_HOURS later (clock hours).
+# Its deadline warns at WORK_ORDER_WARNING_PERCENT of the time from issue to due, escalates at the due
+# time (level 1) and the given hours after it (levels 2 and 3): complaints.work_order_deadlines.
+WORK_ORDER_DEFAULT_HOURS = env.int("WORK_ORDER_DEFAULT_HOURS", default=48)
+WORK_ORDER_WARNING_PERCENT = env.int("WORK_ORDER_WARNING_PERCENT", default=75)
+WORK_ORDER_ESCALATION_2_AFTER_HOURS = env.int("WORK_ORDER_ESCALATION_2_AFTER_HOURS", default=24)
+WORK_ORDER_ESCALATION_3_AFTER_HOURS = env.int("WORK_ORDER_ESCALATION_3_AFTER_HOURS", default=72)
+if WORK_ORDER_DEFAULT_HOURS < 1:
+    raise ImproperlyConfigured("WORK_ORDER_DEFAULT_HOURS must be at least 1.")
+if not 1 <= WORK_ORDER_WARNING_PERCENT <= 99:
+    raise ImproperlyConfigured("WORK_ORDER_WARNING_PERCENT must be between 1 and 99.")
+if not 0 <= WORK_ORDER_ESCALATION_2_AFTER_HOURS <= WORK_ORDER_ESCALATION_3_AFTER_HOURS:
+    raise ImproperlyConfigured(
+        "WORK_ORDER_ESCALATION_2_AFTER_HOURS must be 0 or more, and no more than WORK_ORDER_ESCALATION_3_AFTER_HOURS."
+    )
 
 # --- Messages: the outbox (core.outbox) ------------------------------------------
 # Every email, SMS and WeChat template message is a row of the outbox first, sent once its

@@ -1,4 +1,5 @@
 import pytest
+from celery._state import _set_task_join_will_block
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -21,6 +22,10 @@ def _celery_eager(settings):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
+    # An eager task sets Celery's process-wide "joining would block" flag while it runs and restores
+    # it after; two threads running tasks at once (the PostgreSQL race tests) can leave it set, and
+    # every later .get() would then refuse to run.
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)

@@ -48,6 +48,8 @@ WORK_ORDER_FIELDS = [
     "accepted_at",
     "completed_at",
     "completion_note",
+    "warned",
+    "escalation_level",
     "version",
     "created_at",
     "updated_at",
@@ -88,7 +90,13 @@ class ComplaintWorkOrderSerializer(WorkOrderSerializer):
 
 class WorkOrderCreateSerializer(VersionedActionSerializer):
     description = serializers.CharField(max_length=5000)
-    due_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Optional: without it the work order is due WORK_ORDER_DEFAULT_HOURS (48 by default) later."
+        ),
+    )
     department = serializers.ChoiceField(
         choices=Department.choices, required=False, allow_blank=True, default=""
     )

@@ -26,7 +26,7 @@ from .complaints import (
 )
 from .group_cases import GroupCase, GroupCaseQuerySet, ImprovementItem, ImprovementItemQuerySet
 from .public import PublicPhoneCode
-from .work_orders import WorkOrder, WorkOrderNote, WorkOrderQuerySet
+from .work_orders import WorkOrder, WorkOrderAlert, WorkOrderNote, WorkOrderQuerySet
 
 __all__ = [
     "IS_OPEN",
@@ -51,6 +51,7 @@ __all__ = [
     "SlaTarget",
     "Status",
     "WorkOrder",
+    "WorkOrderAlert",
     "WorkOrderNote",
     "WorkOrderQuerySet",
     "attachment_path",

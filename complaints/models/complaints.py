@@ -268,6 +268,8 @@ class ComplaintEvent(models.Model):
         REPORT = "report", _("Major complaint report")
         CUSTOMER_LINKED = "customer_linked", _("Linked to the customer")
         RECLASSIFIED = "reclassified", _("Type, category or severity changed")
+        WORK_ORDER_WARNING = "work_order_warning", _("Work order due soon")
+        WORK_ORDER_ESCALATED = "work_order_escalated", _("Work order escalated")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")

@@ -37,6 +37,9 @@ class WorkOrder(TimeStampedModel):
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # The work order's deadline runs until it is done (or cancelled): complaints.work_order_deadlines.
+    CLOCKED_STATUSES = (Status.ISSUED, Status.ACCEPTED, Status.IN_PROGRESS)
+
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="work_orders", verbose_name=_("complaint")
     )
@@ -67,6 +70,10 @@ class WorkOrder(TimeStampedModel):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completion_note = models.TextField(_("completion note"), blank=True)
+    # Deadline and escalation, driven by core.escalation like complaint SLAs and defects.
+    warned = models.BooleanField(_("warned"), default=False, editable=False)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0, editable=False)
+    next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = WorkOrderQuerySet.as_manager()
@@ -93,6 +100,12 @@ class WorkOrder(TimeStampedModel):
                 condition=~Q(status__in=["done", "cancelled"]),
             ),
             models.Index(fields=["due_at", "id"], name="work_order_by_due"),
+            # The deadline sweep's only read: the open work orders whose next step is due.
+            models.Index(
+                fields=["next_check_at"],
+                name="work_order_deadline_due",
+                condition=Q(status__in=["issued", "accepted", "in_progress"], next_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,3 +130,26 @@ class WorkOrderNote(models.Model):
 
     def __str__(self) -> str:
         return self.note[:50]
+
+
+class WorkOrderAlert(models.Model):
+    """One row per warning or escalation fired for a work order; the unique constraint makes it exactly once.
+
+    A work order has one deadline (no reopening, no new due time): the step is (work order, level).
+    """
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="alerts")
+    level = models.PositiveSmallIntegerField(help_text=_("0 = warning, 1–3 = escalation level"))
+    fired_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-fired_at"]
+        verbose_name = _("work order alert")
+        verbose_name_plural = _("work order alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["work_order", "level"], name="work_order_alert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_id} L{self.level}"

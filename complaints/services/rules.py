@@ -57,9 +57,10 @@ STATE_RULES: dict[str, tuple[Rule, ...]] = {
     "resume": (Rule(lambda complaint: complaint.is_paused, "status", _("The clock is not paused.")),),
     "major_report": (
         Rule(
-            lambda complaint: complaint.severity == Severity.MAJOR,
+            # A group complaint (群诉) is graver than a major one: it keeps the report it had as major.
+            lambda complaint: complaint.severity in (Severity.MAJOR, Severity.GROUP),
             "severity",
-            _("Only a major complaint takes a written report."),
+            _("Only a major or group complaint takes a written report."),
         ),
     ),
     "group": (

@@ -14,6 +14,7 @@ from accounts.models import Contractor, Role, User
 from core.uploads import CheckedUpload, clean_image
 from customers.services import ConcurrentEditError
 
+from .. import work_order_deadlines
 from ..models import Complaint, ComplaintEvent, Status, WorkOrder, WorkOrderNote
 from ._common import _event, _in_scope, _lock, _notify, _require, _require_status, _save
 from .attachments import MAX_ATTACHMENT_BYTES
@@ -39,13 +40,14 @@ def work_order_create(
     complaint: Complaint,
     by: User,
     description: str,
-    due_at: datetime.datetime,
+    due_at: datetime.datetime | None = None,
     department: str = "",
     contractor=None,
     assignee: User | None = None,
     expected_version: int | None = None,
 ) -> WorkOrder:
-    """派单: a task with its own deadline for a department or a contractor."""
+    """派单: a task with its own deadline for a department or a contractor; without a due time it is due
+    WORK_ORDER_DEFAULT_HOURS later. The deadline warns and escalates (complaints.work_order_deadlines)."""
     _require(by, "create_work_order")
     complaint = _lock(complaint, expected_version)
     _require_status(complaint, "create_work_order")
@@ -54,7 +56,8 @@ def work_order_create(
         errors["department"] = _("Choose a department or a contractor.")
     if not (description or "").strip():
         errors["description"] = _("Describe the task.")
-    if due_at is None or due_at <= timezone.now():
+    now = timezone.now()
+    if due_at is not None and due_at <= now:
         errors["due_at"] = _("The deadline must be in the future.")
     if (
         contractor is not None
@@ -65,15 +68,17 @@ def work_order_create(
         errors.update(_assignee_errors(assignee, complaint, department=department, contractor=contractor))
     if errors:
         raise ValidationError(errors)
-    work_order = WorkOrder.objects.create(
+    work_order = WorkOrder(
         complaint=complaint,
         department=department,
         contractor=contractor,
         assignee=assignee,
         description=description.strip(),
-        due_at=due_at,
+        due_at=due_at or work_order_deadlines.default_due_at(now),
         issued_by=by,
     )
+    work_order_deadlines.start_clock(work_order, start=now)
+    work_order.save()
     work_order.number = f"PD-{work_order.pk:07d}"
     WorkOrder.objects.filter(pk=work_order.pk).update(number=work_order.number)
     if complaint.status != Status.IN_PROGRESS:
@@ -179,7 +184,8 @@ def work_order_complete(
     work_order.status = WorkOrder.Status.DONE
     work_order.completed_at = timezone.now()
     work_order.completion_note = note.strip()
-    _save_work_order(work_order, ["status", "completed_at", "completion_note"])
+    stopped = work_order_deadlines.stop_clock(work_order)
+    _save_work_order(work_order, ["status", "completed_at", "completion_note", *stopped])
     complaint = work_order.complaint
     _event(
         complaint,

@@ -20,6 +20,7 @@ from customers.services import ConcurrentEditError
 
 from .. import forms, selectors, services
 from ..models import Complaint, WorkOrder
+from ..work_order_deadlines import work_order_deadline_state
 from ._common import _labels
 
 
@@ -31,11 +32,11 @@ def _may_work_on_orders(user) -> bool:
 WORK_ORDER_LIST_COLUMNS = (
     "number", "description", "department", "contractor__name", "assignee__username",
     "assignee__display_name", "assignee__first_name", "assignee__last_name", "due_at", "status",
-    "complaint__project_id",
+    "warned", "escalation_level", "complaint__project_id",
 )  # fmt: skip
 
 
-def _label_work_order_rows(rows) -> None:
+def _label_work_order_rows(rows, now) -> None:
     """What a work-order row prints, worked out once per page (see _label_board_rows)."""
     projects = selectors.projects()
     statuses, departments = _labels(WorkOrder.Status.choices), _labels(Department.choices)
@@ -46,6 +47,7 @@ def _label_work_order_rows(rows) -> None:
         order.due_text = local_text(order.due_at, "%Y-%m-%d %H:%M")
         order.status_label = statuses.get(order.status, order.status)
         order.department_label = departments.get(order.department, "")
+        order.deadline = work_order_deadline_state(order, now)
 
 
 @login_required
@@ -63,11 +65,11 @@ def work_order_list(request):
     page = paginator.page_from_request(request)
     if page is None:
         return broken_link(request)
-    _label_work_order_rows(page)
+    _label_work_order_rows(page, timezone.now())
     return render(
         request,
         "complaints/work_order_list.html",
-        {"show": show, "now": timezone.now(), **pager_context(request, paginator, page)},
+        {"show": show, **pager_context(request, paginator, page)},
     )
 
 
@@ -107,6 +109,7 @@ def _render_work_order(request, work_order: WorkOrder, bound=None, status: int =
             "work_order": work_order,
             "action_forms": action_forms,
             "open_action": bound[0] if bound else "",
+            "deadline": work_order_deadline_state(work_order),
             "may_see_complaint": Complaint.objects.visible_to(request.user)
             .filter(pk=work_order.complaint_id)
             .exists(),

@@ -2,9 +2,10 @@
 each with its events, work orders and return visits written as it goes.
 
 Open complaints are real Complaint instances and their SLA fields go through complaints.sla exactly,
-as complaint_create / complaint_reopen and then the sweep would have set them by now. Closed ones (97 %
-of the rows) are plain objects, their due times clock time even under a working-time policy (cheap;
-they no longer drive anything)."""
+as complaint_create / complaint_reopen and then the sweep would have set them by now; so are their open
+work orders' deadlines (complaints.work_order_deadlines.catch_up). Closed ones (97 % of the rows) are
+plain objects, their due times clock time even under a working-time policy (cheap; they no longer
+drive anything)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
-from complaints import sla
+from complaints import sla, work_order_deadlines
 from complaints.models import Category, Complaint, ComplaintEvent, ReturnVisit, SlaPolicy, WorkOrder
 
 from .customers import Ownership
@@ -153,11 +154,13 @@ def write_complaints(
                 event(cid, "paused", c.paused_at, handler)
             if c.plan_agreed_at and kind in ("complaint", "repair"):
                 done = c.resolved_at is not None
+                order = WorkOrder(status="done" if done else "in_progress", due_at=c.plan_agreed_at + 3 * DAY)
+                work_order_deadlines.catch_up(order, start=c.plan_agreed_at, now=now)  # the open ones
                 work_orders.append((
                     wo_id[0], c.plan_agreed_at, c.resolved_at or c.plan_agreed_at, cid, f"PD-{wo_id[0]:07d}",
-                    departments[category.pk], None, None, "按方案上门维修", c.plan_agreed_at + 3 * DAY,
-                    "done" if done else "in_progress", handler, c.plan_agreed_at + HOUR,
-                    c.resolved_at, "已完成" if done else "", 1,
+                    departments[category.pk], None, None, "按方案上门维修", order.due_at, order.status, handler,
+                    c.plan_agreed_at + HOUR, c.resolved_at, "已完成" if done else "", order.warned,
+                    order.escalation_level, order.next_check_at, 1,
                 ))  # fmt: skip
                 wo_id[0] += 1
             if status == "closed":
@@ -261,6 +264,9 @@ def _flush_children(writer: RowWriter, events, work_orders, visits, *, final: bo
             "accepted_at",
             "completed_at",
             "completion_note",
+            "warned",
+            "escalation_level",
+            "next_check_at",
             "version",
         ],  # fmt: skip
         batch,

@@ -32,12 +32,23 @@ def test_a_normal_complaint_takes_no_written_report(make_complaint, supervisor):
     complaint = make_complaint()
     with pytest.raises(ValidationError) as refused:
         services.major_report_save(complaint=complaint, by=supervisor, cause="a", handling="b", lessons="c")
-    assert refused.value.message_dict == {"severity": ["Only a major complaint takes a written report."]}
+    assert refused.value.message_dict == {
+        "severity": ["Only a major or group complaint takes a written report."]
+    }
     assert not MajorComplaintReport.objects.exists()
 
 
 def test_a_major_complaint_takes_its_report(make_complaint, supervisor):
     complaint = make_complaint(severity="major")
+    services.major_report_save(complaint=complaint, by=supervisor, cause="a", handling="b", lessons="c")
+    assert MajorComplaintReport.objects.filter(complaint=complaint).exists()
+
+
+def test_a_major_complaint_that_joined_a_group_case_keeps_its_report(make_complaint, supervisor):
+    complaint = make_complaint(severity="major")
+    services.group_case_create(by=supervisor, title="3栋群诉", complaints=[complaint, make_complaint()])
+    complaint.refresh_from_db()
+    assert complaint.severity == "group"
     services.major_report_save(complaint=complaint, by=supervisor, cause="a", handling="b", lessons="c")
     assert MajorComplaintReport.objects.filter(complaint=complaint).exists()
 

@@ -11,8 +11,16 @@ from django.utils import timezone
 
 from bench import run as bench_run
 from bench import timing as bench_timing
-from complaints import sla
-from complaints.models import Complaint, ComplaintEvent, ReturnVisit, SlaAlert, Status, WorkOrder
+from complaints import sla, work_order_deadlines
+from complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    ReturnVisit,
+    SlaAlert,
+    Status,
+    WorkOrder,
+    WorkOrderAlert,
+)
 from core.masking import mask_id_number
 from customers.models import Customer, CustomerPhone, HouseholdMember, pii_hash
 from demo.bench_data import BENCH_360_NAME, BENCH_USERS
@@ -93,6 +101,30 @@ def test_open_complaints_sla_fields_are_where_the_sweep_would_leave_them(bench_d
     # The proof: a sweep right now finds nothing to fire.
     assert sla.sla_sweep(now=now) == 0
     assert not SlaAlert.objects.exists()
+
+
+def test_open_work_orders_deadlines_are_where_the_sweep_would_leave_them(bench_db):
+    now = timezone.now()
+    orders = list(WorkOrder.objects.all())
+    assert any(o.is_open for o in orders) and any(not o.is_open for o in orders)
+    for order in orders:
+        if not order.is_open:
+            assert (order.warned, order.escalation_level, order.next_check_at) == (False, 0, None)
+        else:
+            assert (order.next_check_at is None) == (order.escalation_level == 3)
+            assert order.next_check_at is None or order.next_check_at > now
+    assert work_order_deadlines.work_order_escalation_sweep(now=now) == 0
+
+
+def test_the_work_order_sweep_is_measured_and_cleans_up(bench_db):
+    orders = WorkOrder.objects.count()
+    result = bench_run.run_benchmarks(requests=1, warmup=0, sweep_count=20, only="work-order sweep")
+    [row] = result["rows"]
+    assert row["name"] == "work-order sweep, 20 due at once"
+    assert row["per_second"] > 0, row["note"]
+    assert "60 alerts" in row["note"]
+    assert WorkOrder.objects.count() == orders and not WorkOrderAlert.objects.exists()
+    assert Complaint.objects.count() == 400
 
 
 def test_children_follow_their_complaints(bench_db):

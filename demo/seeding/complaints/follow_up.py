@@ -2,7 +2,8 @@
 
 The events of its timeline (dispatched, responded, plan agreed, work order, resolved, return
 visit, closed or reopened), the work order to a department or a contractor engaged on the
-project, the return visits, a major complaint's report, and the SLA alerts the sweep fired.
+project, the return visits, a major complaint's report, and the SLA and work-order alerts the
+sweeps fired.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from accounts.models import Department
-from complaints import sla
+from complaints import sla, work_order_deadlines
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -20,6 +21,7 @@ from complaints.models import (
     SlaAlert,
     Status,
     WorkOrder,
+    WorkOrderAlert,
 )
 
 from ..staff import CONTRACTORS
@@ -32,7 +34,7 @@ def write_rows(seeder: ComplaintSeeder, bulk: Callable) -> None:
     complaints = [c for c, _story in seeder.rows]
     bulk(Complaint, complaints, "complaints")
     dept, contractor_user = seeder.users.get("dept"), seeder.users.get("contractor")
-    events, alerts, orders, visits, reports = [], [], [], [], []
+    events, alerts, orders, visits, reports, order_alerts = [], [], [], [], [], []
     for c, story in seeder.rows:
         agent, supervisor = seeder.front_line(c.project)
         at, status = story["at"], c.status
@@ -68,6 +70,20 @@ def write_rows(seeder: ComplaintSeeder, bulk: Callable) -> None:
                 handler,
                 work_order=order.number,
             )
+            for level, when in work_order_deadlines.catch_up(order, start=at["work"], now=seeder.now):
+                order_alerts.append(
+                    WorkOrderAlert(work_order=order, level=level, fired_at=when, due_at=order.due_at)
+                )
+                event(
+                    ComplaintEvent.Kind.WORK_ORDER_WARNING
+                    if level == 0
+                    else ComplaintEvent.Kind.WORK_ORDER_ESCALATED,
+                    when,
+                    work_order_deadlines._alert_text(order, level),
+                    work_order=order.number,
+                    level=level,
+                    due_at=order.due_at.isoformat(),
+                )
         if c.resolved_at:
             event(ComplaintEvent.Kind.RESOLVED, c.resolved_at, c.resolution, handler)
         if status in (Status.CLOSED, Status.REOPENED) and agent:
@@ -125,6 +141,7 @@ def write_rows(seeder: ComplaintSeeder, bulk: Callable) -> None:
     bulk(ReturnVisit, visits, "return visits")
     bulk(MajorComplaintReport, reports, "major complaint reports")
     bulk(SlaAlert, alerts, "SLA alerts")
+    bulk(WorkOrderAlert, order_alerts, "work-order alerts")
 
 
 def _work_order(
