@@ -15,4 +15,3 @@ def sweep_sla() -> int:
 def sweep_work_order_deadlines() -> int:
     """Run by the shared deadline sweep; overlapping runs skip each other's rows (SKIP LOCKED)."""
     return work_order_deadlines.work_order_escalation_sweep()
-

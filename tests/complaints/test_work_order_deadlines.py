@@ -347,7 +347,7 @@ def test_the_celery_task_runs_the_sweep(clock, issue, firm):
 
 @pytest.mark.django_db
 def test_open_work_orders_get_a_clock_at_the_upgrade(clock, issue, firm):
-    migration = importlib.import_module("complaints.migrations.0007_work_order_deadlines")
+    migration = importlib.import_module("complaints.migrations.0009_work_order_deadlines")
     open_order = issue(contractor=firm, due_at=at(2026, 11, 2, 18, 0))
     done = issue(contractor=firm, due_at=at(2026, 11, 2, 18, 0))
     WorkOrder.objects.update(next_check_at=None)
