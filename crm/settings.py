@@ -9,6 +9,7 @@ import ipaddress
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -69,6 +70,20 @@ PII_HASH_KEY_FALLBACKS = _production_secrets(
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+
+def _site_url() -> str:
+    """SITE_URL, or the first CSRF trusted origin, or the laptop's address: links in emails need it."""
+    value = env.str("SITE_URL", default="") or next(iter(CSRF_TRUSTED_ORIGINS), "") or "http://localhost:8000"
+    if not value.startswith(("http://", "https://")) or " " in value:
+        raise ImproperlyConfigured(
+            f"SITE_URL must be an address such as https://crm.example.com, not {value!r}."
+        )
+    return value.rstrip("/")
+
+
+# Where staff reach the site, for the links in messages sent outside a request (the daily digest).
+SITE_URL = _site_url()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -404,6 +419,21 @@ if not 0 <= WORK_ORDER_ESCALATION_2_AFTER_HOURS <= WORK_ORDER_ESCALATION_3_AFTER
     raise ImproperlyConfigured(
         "WORK_ORDER_ESCALATION_2_AFTER_HOURS must be 0 or more, and no more than WORK_ORDER_ESCALATION_3_AFTER_HOURS."
     )
+
+# The daily complaint digest (complaints.digest): each city company's heads and customer-service
+# managers get yesterday's new, breached and escalated complaints and the open major and group ones,
+# by email, every day at COMPLAINT_DIGEST_TIME (HH:MM, TIME_ZONE local time: beat's crontab runs in
+# CELERY_TIMEZONE, which is TIME_ZONE).
+COMPLAINT_DIGEST_TIME = _clock_time("COMPLAINT_DIGEST_TIME", "08:00")
+if COMPLAINT_DIGEST_TIME.second or COMPLAINT_DIGEST_TIME.microsecond or COMPLAINT_DIGEST_TIME.tzinfo:
+    # A crontab fires on the minute, in TIME_ZONE: seconds or an offset would be silently dropped.
+    raise ImproperlyConfigured(
+        f"COMPLAINT_DIGEST_TIME must be hours and minutes such as 08:00, not {env.str('COMPLAINT_DIGEST_TIME')!r}."
+    )
+CELERY_BEAT_SCHEDULE["send-complaint-digests"] = {
+    "task": "complaints.tasks.send_complaint_digests",
+    "schedule": crontab(hour=COMPLAINT_DIGEST_TIME.hour, minute=COMPLAINT_DIGEST_TIME.minute),
+}
 
 # --- Messages: the outbox (core.outbox) ------------------------------------------
 # Every email, SMS and WeChat template message is a row of the outbox first, sent once its
