@@ -152,7 +152,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "subject",
         "text",
         "template_code",
-        "template_params",
+        "parameters",
         "idempotency_key",
         "status",
         "attempts",
@@ -172,6 +172,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("text"))
     def text(self, message: OutboxMessage) -> str:
         return _("(a one-time code: not shown)") if message.is_secret else message.body
+
+    @admin.display(description=_("template parameters"))
+    def parameters(self, message: OutboxMessage):
+        # A one-time code's template carries the code too.
+        return _("(a one-time code: not shown)") if message.is_secret else message.template_params
 
     @admin.display(description=_("last error"))
     def error(self, message: OutboxMessage) -> str:

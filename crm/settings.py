@@ -444,6 +444,28 @@ SMS_PROVIDER = env.str("SMS_PROVIDER", default="core.outbox.providers.FileSmsPro
 SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms")
 WECHAT_PROVIDER = env.str("WECHAT_PROVIDER", default="core.outbox.providers.FileWechatProvider")
 WECHAT_FILE_PATH = env.path("WECHAT_FILE_PATH", default=VAR_DIR / "wechat")
+
+
+def _json_setting(name: str) -> dict:
+    try:
+        return env.json(name, default={})
+    except ValueError as error:  # json's decode error
+        raise ImproperlyConfigured(f"{name} must be JSON: {error}") from None
+
+
+# The real gateways (README "Text messages and WeChat"): Tencent Cloud SMS
+# (SMS_PROVIDER=core.outbox.tencent_sms.TencentSmsProvider) and WeChat template messages
+# (WECHAT_PROVIDER=core.outbox.wechat.WechatTemplateProvider). Both send approved templates only:
+# *_TEMPLATES map our template codes to theirs (core.outbox.templates). Checked at start-up, when chosen.
+SMS_TENCENT_SECRET_ID = env.str("SMS_TENCENT_SECRET_ID", default="")
+SMS_TENCENT_SECRET_KEY = env.str("SMS_TENCENT_SECRET_KEY", default="")
+SMS_TENCENT_SDK_APP_ID = env.str("SMS_TENCENT_SDK_APP_ID", default="")
+SMS_TENCENT_REGION = env.str("SMS_TENCENT_REGION", default="ap-guangzhou")
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="")  # 短信签名, as approved
+SMS_TEMPLATES = _json_setting("SMS_TEMPLATES")
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="")
+WECHAT_TEMPLATES = _json_setting("WECHAT_TEMPLATES")
 # Messages per second per channel, across every worker (counted in CACHES' default: Redis in
 # production); 0 for no limit. Set them to what the provider's account allows.
 OUTBOX_PER_SECOND = {

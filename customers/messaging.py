@@ -16,6 +16,9 @@ from core.outbox import OutgoingMessage
 
 from .models import ContactChannel, Customer
 
+# The channels whose gateways send registered templates (China's SMS carriers, WeChat).
+TEMPLATE_CHANNELS = ("sms", "wechat")
+
 
 def owner_address(customer: Customer) -> tuple[str, str] | None:
     """(outbox channel, address) for this customer, or None when there is no way to reach them.
@@ -44,12 +47,14 @@ def owner_message(
     template_params: dict | None = None,
 ) -> OutgoingMessage | None:
     """The message to this customer on their channel, for core.outbox.messages_enqueue (None: no way
-    to reach them). `text` is the whole message (the SMS, the email's body); `subject` heads an email;
-    a WeChat template message carries `template_code` and `template_params` (the kind by default)."""
+    to reach them). `text` is the whole message (the email's body, what the file providers write);
+    `subject` heads an email. SMS and WeChat carry `template_code` (the kind by default) and
+    `template_params` too: their gateways send approved templates only (core.outbox.templates)."""
     address = owner_address(customer)
     if address is None:
         return None
     channel, recipient = address
+    templated = channel in TEMPLATE_CHANNELS
     return OutgoingMessage(
         channel=channel,
         recipient=recipient,
@@ -57,6 +62,6 @@ def owner_message(
         idempotency_key=idempotency_key,
         subject=subject if channel == "email" else "",
         body=text,
-        template_code=(template_code or kind) if channel == "wechat" else "",
-        template_params=(template_params or {}) if channel == "wechat" else {},
+        template_code=(template_code or kind) if templated else "",
+        template_params=(template_params or {}) if templated else {},
     )

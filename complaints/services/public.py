@@ -88,6 +88,8 @@ def public_code_send(
                 "If you did not ask for it, ignore this message."
             )
             % {"code": code, "minutes": PUBLIC_CODE_LIFETIME.seconds // 60},
+            template_code="public_code",
+            template_params={"code": code, "minutes": str(PUBLIC_CODE_LIFETIME.seconds // 60)},
             is_secret=True,
             now=now,
         )

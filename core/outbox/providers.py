@@ -4,8 +4,10 @@
     SMS_PROVIDER     core.outbox.providers.FileSmsProvider (JSON lines under SMS_FILE_PATH)
     WECHAT_PROVIDER  core.outbox.providers.FileWechatProvider (JSON lines under WECHAT_FILE_PATH)
 
-A real gateway (Aliyun or Tencent Cloud SMS, the WeChat official account's template messages) is a
-subclass of Provider in a module of its own, named in the setting. Its `send(message)`:
+A real gateway is a subclass of Provider in a module of its own, named in the setting: Tencent Cloud
+SMS (core.outbox.tencent_sms.TencentSmsProvider) and the WeChat official account's template messages
+(core.outbox.wechat.WechatTemplateProvider) are here; both send our templates mapped to theirs
+(core.outbox.templates). Its `send(message)`:
 
 - gets an OutboxMessage: `recipient` (address, mobile number or openid), `subject`, `body`,
   `template_code` and `template_params` (template channels), `idempotency_key`;
@@ -18,6 +20,8 @@ subclass of Provider in a module of its own, named in the setting. Its `send(mes
   Any other exception counts as temporary.
 
 `open()` and `close()` bracket each batch (one SMTP connection for a batch of emails).
+`check_settings()` refuses, at start-up, settings with which the provider could send nothing
+(core.apps runs it for the three providers the settings name, and only for those).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -58,6 +63,10 @@ class PermanentSendError(SendError):
 class Provider:
     channel = ""
 
+    @classmethod
+    def check_settings(cls) -> None:
+        """Raise ImproperlyConfigured when the settings cannot work (a gateway's missing key)."""
+
     def open(self) -> None:
         """Before a batch."""
 
@@ -71,6 +80,22 @@ class Provider:
 def provider_for(channel: str) -> Provider:
     """A fresh provider of the class the channel's setting names (EMAIL_PROVIDER, SMS_PROVIDER …)."""
     return import_string(getattr(settings, f"{channel.upper()}_PROVIDER"))()
+
+
+CHANNELS = ("email", "sms", "wechat")
+
+
+def providers_check() -> None:
+    """At start-up: each channel's provider class exists, and accepts the settings it needs."""
+    for channel in CHANNELS:
+        name = f"{channel.upper()}_PROVIDER"
+        try:
+            provider_class = import_string(getattr(settings, name))
+        except ImportError as error:
+            raise ImproperlyConfigured(f"{name}: {error}") from error
+        check = getattr(provider_class, "check_settings", None)
+        if check is not None:
+            check()
 
 
 # --- email ------------------------------------------------------------------------------------------

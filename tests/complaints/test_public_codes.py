@@ -95,6 +95,30 @@ def test_a_gateway_hiccup_leaves_the_code_in_the_outbox_to_be_retried(client, se
     assert message.status == "pending" and message.attempts == 1 and "busy" in message.last_error
 
 
+def test_the_code_is_a_template_parameter_for_gateways_that_send_only_templates(client, settings):
+    settings.SMS_PROVIDER = "tests.complaints.test_public_codes.TemplateGateway"
+    TemplateGateway.sent.clear()
+    ask_code(client)
+    ((template_code, params, text),) = TemplateGateway.sent
+    assert template_code == "public_code" and params["minutes"] == "10"
+    assert params["code"] in text and re.fullmatch(r"\d{6}", params["code"])
+    assert OutboxMessage.objects.get().template_params == {}  # erased with the text once sent
+
+
+class TemplateGateway:
+    sent = []
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+    def send(self, message):
+        self.sent.append((message.template_code, dict(message.template_params), message.body))
+        return "1"
+
+
 class BusyGateway:
     def open(self):
         pass

@@ -57,3 +57,22 @@ def test_the_message_carries_what_its_channel_needs():
     customer.preferred_channel, customer.email = "email", EMAIL
     message = owner_message(customer, kind="k", idempotency_key="k", subject="交房提醒", text="明天交房")
     assert (message.channel, message.subject, message.template_code) == ("email", "交房提醒", "")
+
+
+def test_a_text_message_carries_its_template_too_for_gateways_that_send_only_templates():
+    customer = CustomerFactory(preferred_channel="sms")
+    CustomerPhoneFactory(customer=customer, number=PHONE, is_primary=True)
+    message = owner_message(
+        customer,
+        kind="handover_reminder",
+        idempotency_key="k",
+        subject="交房提醒",
+        text="明天交房",
+        template_params={"unit": "3-1-502"},
+    )
+    assert (message.channel, message.body, message.template_code, message.template_params) == (
+        "sms",
+        "明天交房",  # what the file and console providers write
+        "handover_reminder",
+        {"unit": "3-1-502"},
+    )

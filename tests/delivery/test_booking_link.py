@@ -45,6 +45,18 @@ def test_an_agent_sends_the_owner_their_link_by_sms(
     assert (message.kind, message.status) == ("handover_booking_link", "sent")
 
 
+def test_the_link_carries_its_template_and_parameters_for_an_sms_or_wechat_gateway(agent, handover, owner):
+    services.handover_booking_link_send(by=agent, handover=handover, link="https://crm.example.com/b/")
+    message = OutboxMessage.objects.get()
+    assert message.template_code == "handover_booking_link"
+    assert message.template_params == {
+        "name": owner.name,
+        "project": handover.project.name,
+        "unit": "3-1-502",
+        "link": "https://crm.example.com/b/",
+    }
+
+
 def test_an_owner_who_chose_email_gets_it_by_email(agent, handover, owner):
     owner.preferred_channel, owner.email = "email", "zhangwei@example.com"
     owner.save()

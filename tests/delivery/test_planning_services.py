@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from core.models import OutboxMessage
 from customers.models import Contract, HouseholdMember
 from customers.services import ConcurrentEditError
 from delivery.models import Appointment, AppointmentSlot, Handover, HandoverBatch, ReadinessItem
@@ -836,3 +837,18 @@ def test_two_reminder_sweeps_at_once_remind_each_owner_exactly_once(project, own
     assert sum(results) == 20, results
     assert Notification.objects.filter(recipient=agent).count() == 20
     assert Notification.objects.filter(recipient=supervisor).count() == 20
+
+
+def test_the_owners_reminder_by_sms_carries_its_template_and_parameters(batch, handover, agent, owner):
+    services.appointment_book(by=agent, handover=handover, slot=make_slot(batch, batch.starts_on, hour=9))
+    services.appointment_reminders_send(now=at(batch.starts_on - DAY, 12))
+    message = OutboxMessage.objects.get(kind="handover_reminder")
+    assert (message.channel, message.template_code) == ("sms", "handover_reminder")
+    assert message.template_params == {
+        "name": owner.name,
+        "project": batch.project.name,
+        "unit": handover.unit.code,
+        "date": f"{batch.starts_on:%Y-%m-%d}",
+        "window": "09:00-10:00",
+        "site": batch.site,
+    }
