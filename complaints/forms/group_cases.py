@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Department
+from accounts.models import Department, User
+from core.validators import validate_single_line_text
 
-from ..models import (
-    Complaint,
-    GroupCase,
-    ImprovementItem,
-    RootCause,
-)
-from ._common import BLANK, VersionedForm, _StyledForm
+from .. import selectors
+from ..models import Complaint, GroupCase, ImprovementItem, RootCause
+from ..services import CASE_OWNER_ROLES
+from ._common import BLANK, FastSelect, VersionedForm, _StyledForm
 
 
 class ImprovementForm(VersionedForm):
@@ -60,7 +60,9 @@ class GroupCaseJoinForm(VersionedForm):
 
     def __init__(self, *args, complaint, **kwargs):
         super().__init__(*args, **kwargs)
-        cases = GroupCase.objects.filter(project_id=complaint.project_id, status=GroupCase.Status.OPEN)
+        cases = GroupCase.objects.filter(
+            project_id=complaint.project_id, status__in=GroupCase.Status.joinable()
+        )
         field = self.fields["group_case"]
         field.queryset = cases  # a post checks its choice against it
         self.offers_nothing = False  # the page hides the action when there is nothing to join
@@ -68,3 +70,101 @@ class GroupCaseJoinForm(VersionedForm):
             open_cases = list(cases.only("id", "number", "title"))
             field.choices = [BLANK, *((case.pk, f"{case.number} · {case.title}") for case in open_cases)]
             self.offers_nothing = not open_cases
+
+
+# --- a group case's page --------------------------------------------------------------------------
+
+
+class GroupCaseFilterForm(_StyledForm):
+    """The filters above the case list; the projects from the cached reference data."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All")), *GroupCase.Status.choices], required=False
+    )
+    crisis = forms.ChoiceField(
+        label=_("Crisis"),
+        choices=[("", _("Any")), ("yes", _("Crisis only")), ("no", _("No crisis"))],
+        required=False,
+    )
+    project = forms.TypedChoiceField(
+        label=_("Project"), coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [BLANK, *selectors.visible_projects(user)]
+
+    def selector_filters(self) -> dict:
+        data = self.cleaned_data
+        crisis = {"yes": True, "no": False}.get(data.get("crisis") or "")
+        return {"status": data.get("status") or None, "crisis": crisis, "project": data.get("project")}
+
+
+class CaseOwnerForm(VersionedForm):
+    owner = forms.ModelChoiceField(label=_("Case owner"), queryset=User.objects.none())
+
+    def __init__(self, *args, case: GroupCase, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The supervisors and heads working on the case's project: the service refuses anyone else.
+        self.fields["owner"].queryset = (
+            User.objects.working_on(case.project)
+            .filter(role__in=CASE_OWNER_ROLES)
+            .order_by("display_name", "username")
+        )
+
+
+class CasePlanForm(VersionedForm):
+    plan = forms.CharField(
+        label=_("Handling plan"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("How the cause is handled for every owner: who does what, by when."),
+    )
+
+
+class CaseMessageForm(_StyledForm):
+    """One message to every member's owner. The key is drawn when the page shows the form: the same
+    form posted twice (a double click, the browser's resend) names the same message, sent once. It
+    changes no field of the case, so it carries no version."""
+
+    key = forms.UUIDField(widget=forms.HiddenInput)
+    subject = forms.CharField(label=_("Subject"), max_length=200, validators=[validate_single_line_text])
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The whole message, as each owner receives it: by SMS, email or WeChat, as they chose."),
+    )
+
+    def __init__(self, *args, initial=None, **kwargs):
+        super().__init__(*args, initial={"key": uuid.uuid4(), **(initial or {})}, **kwargs)
+
+
+class CaseCrisisForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Why it is a crisis"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The city company's heads and the group administrators are told at once."),
+    )
+
+
+class CaseCrisisClearForm(VersionedForm):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CaseResolveForm(VersionedForm):
+    resolution = forms.CharField(label=_("How it was solved"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CaseReportForm(VersionedForm):
+    cause = forms.CharField(label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}))
+    handling = forms.CharField(label=_("Handling"), widget=forms.Textarea(attrs={"rows": 3}))
+    lessons = forms.CharField(label=_("Lessons"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CaseCloseForm(VersionedForm):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CaseReopenForm(VersionedForm):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
