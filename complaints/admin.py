@@ -109,10 +109,12 @@ class ComplaintAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 @admin.register(GroupCase)
 class GroupCaseAdmin(ReadOnlyAdmin, ScopedAdmin):
-    list_display = ("number", "title", "project", "building", "category", "status", "handler", "created_at")
-    list_filter = ("status", "project")
+    list_display = (
+        "number", "title", "project", "building", "category", "status", "is_crisis", "owner", "created_at",
+    )  # fmt: skip
+    list_filter = ("status", "is_crisis", "project")
     search_fields = ("number", "title")
-    list_select_related = ("project", "building", "category", "category__parent", "handler")
+    list_select_related = ("project", "building", "category", "category__parent", "owner")
 
     def scope_queryset(self, request, queryset):
         scope = request.user.scope

@@ -19,7 +19,7 @@ from properties.filters import visible_queryset
 from properties.models import Project
 
 from . import selectors
-from .models import Channel, Complaint, ComplaintType, ImprovementItem, Severity, Status, WorkOrder
+from .models import Channel, Complaint, ComplaintType, GroupCase, ImprovementItem, Severity, Status, WorkOrder
 from .selectors import sla_condition, with_current_due
 
 OPEN = "open"
@@ -125,6 +125,16 @@ class ImprovementItemFilter(filters.FilterSet):
     class Meta:
         model = ImprovementItem
         fields = ["status", "department", "project"]
+
+
+class GroupCaseFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=GroupCase.Status.choices, label=_("status"))
+    crisis = filters.BooleanFilter(field_name="is_crisis", label=_("crisis"))
+    project = filters.ModelChoiceFilter(queryset=visible_queryset(Project), label=_("project"))
+
+    class Meta:
+        model = GroupCase
+        fields = ["status", "crisis", "project"]
 
 
 class NotificationFilter(filters.FilterSet):

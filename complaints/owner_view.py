@@ -56,6 +56,7 @@ INTERNAL_KINDS = frozenset(
         Kind.RECLASSIFIED,  # severity and category are the desk's words, not the owner's
         Kind.WORK_ORDER_WARNING,
         Kind.WORK_ORDER_ESCALATED,
+        Kind.GROUP_MESSAGE,  # the owner has the message itself; the case behind it is the desk's
     }
 )
 

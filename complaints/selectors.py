@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
@@ -15,7 +15,16 @@ from customers.selectors import primary_phone_number
 from properties import selectors as property_selectors
 from properties.selectors import cached_reference, forget_cached, forget_on_change
 
-from .models import Category, Complaint, ComplaintEvent, SlaAlert, WorkOrder, current_due_expression
+from .models import (
+    Category,
+    Complaint,
+    ComplaintEvent,
+    GroupCase,
+    GroupCaseEvent,
+    SlaAlert,
+    WorkOrder,
+    current_due_expression,
+)
 
 BOARD_FILTERS = (
     "project",
@@ -490,4 +499,50 @@ def unmatched_complaint_matches(*, user, complaint: Complaint) -> QuerySet:
         .defer("id_number")
         .annotate(primary_phone_number=primary_phone_number())
         .order_by("-id")
+    )
+
+
+# --- group cases (群诉) --------------------------------------------------------------------------------
+
+
+def group_case_list(
+    *, user, status: str | None = None, crisis: bool | None = None, project: int | None = None
+) -> QuerySet[GroupCase]:
+    """The cases the user may see, each with its number of complaints (a subquery per row of the page,
+    on the complaints' group_case index), newest first for keyset paging."""
+    cases = GroupCase.objects.visible_to(user)
+    if status:
+        cases = cases.filter(status=status)
+    if crisis is not None:
+        cases = cases.filter(is_crisis=crisis)
+    if project:
+        cases = cases.filter(project_id=project)
+    members = (
+        Complaint.objects.filter(group_case_id=OuterRef("pk"))
+        .order_by()
+        .values("group_case_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return cases.select_related("project", "category", "owner").annotate(complaint_count=Subquery(members))
+
+
+def group_case_detail(*, user, pk: int) -> GroupCase:
+    """The case page's case: its facts, report and timeline in a fixed number of queries. Raises
+    DoesNotExist outside the scope."""
+    return (
+        GroupCase.objects.visible_to(user)
+        .select_related("project", "building", "category", "owner", "plan_agreed_by", "report__author")
+        .prefetch_related(Prefetch("events", queryset=GroupCaseEvent.objects.select_related("actor")))
+        .get(pk=pk)
+    )
+
+
+def group_case_complaints(*, user, case: GroupCase) -> QuerySet[Complaint]:
+    """The case's complaints the user may see (department staff: their department's), for keyset paging."""
+    return (
+        Complaint.objects.visible_to(user)
+        .filter(group_case=case)
+        .select_related("customer", "unit", "handler")
+        .defer("description")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, detail, group_cases, intake, work_orders
+from .views import board, cases, detail, group_cases, intake, work_orders
 
 app_name = "complaints"
 
@@ -16,7 +16,10 @@ urlpatterns = [
     path("work-orders/<int:pk>/", work_orders.work_order_detail, name="work-order"),
     path("work-orders/<int:pk>/<slug:action>/", work_orders.work_order_action, name="work-order-action"),
     path("supervisor/", group_cases.supervisor, name="supervisor"),
+    path("group-cases/", cases.group_case_list, name="group-cases"),
     path("group-cases/new/", group_cases.group_case_create, name="group-case-create"),
+    path("group-cases/<int:pk>/", cases.group_case_detail, name="group-case"),
+    path("group-cases/<int:pk>/<slug:action>/", cases.group_case_action, name="group-case-action"),
     path("improvements/", group_cases.improvements, name="improvements"),
     path("improvements/from-selection/", board.improvement_from_selection, name="improvement-from-selection"),
     path("improvements/<int:pk>/status/", group_cases.improvement_status, name="improvement-status"),

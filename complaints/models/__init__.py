@@ -6,7 +6,7 @@ service in complaints.services. Deadlines live on the row (`*_due_at`); the SLA 
 the complaint's current target, through a partial index over open complaints.
 
 One module per concept: choices, categories (and SLA policies), complaints (with their timeline,
-alerts, attachments, return visits and reports), work_orders, group_cases (and improvement items),
+alerts, attachments, return visits and reports), work_orders, group_cases (their timeline, messages and reports, and improvement items),
 public (phone codes). This package re-exports them all.
 """
 
@@ -24,7 +24,15 @@ from .complaints import (
     attachment_path,
     current_due_expression,
 )
-from .group_cases import GroupCase, GroupCaseQuerySet, ImprovementItem, ImprovementItemQuerySet
+from .group_cases import (
+    GroupCase,
+    GroupCaseEvent,
+    GroupCaseMessage,
+    GroupCaseQuerySet,
+    GroupCaseReport,
+    ImprovementItem,
+    ImprovementItemQuerySet,
+)
 from .public import PublicPhoneCode
 from .work_orders import WorkOrder, WorkOrderAlert, WorkOrderNote, WorkOrderQuerySet
 
@@ -38,7 +46,10 @@ __all__ = [
     "ComplaintQuerySet",
     "ComplaintType",
     "GroupCase",
+    "GroupCaseEvent",
+    "GroupCaseMessage",
     "GroupCaseQuerySet",
+    "GroupCaseReport",
     "ImprovementItem",
     "ImprovementItemQuerySet",
     "MajorComplaintReport",

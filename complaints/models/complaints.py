@@ -270,6 +270,7 @@ class ComplaintEvent(models.Model):
         RECLASSIFIED = "reclassified", _("Type, category or severity changed")
         WORK_ORDER_WARNING = "work_order_warning", _("Work order due soon")
         WORK_ORDER_ESCALATED = "work_order_escalated", _("Work order escalated")
+        GROUP_MESSAGE = "group_message", _("Group case message to the owners")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")

@@ -44,7 +44,23 @@ ACTION_ROLES: dict[str, set[str]] = {
     "note": _HANDLERS,
     # Accepting, reporting progress on and completing a work order one can see (contractors: their own).
     "work_order": _HANDLERS | {Role.CONTRACTOR},
+    # A group case (群诉) as a whole is the supervisors' and the city company heads' to manage: its
+    # owner, plan, messages to the owners, crisis flag, path to closed and report. Agents, department
+    # staff and read-only managers see the cases of their scope; contractors none.
+    # (services.rules.CASE_TRANSITIONS: the statuses each leaves from.)
+    "case_owner": _SUPERVISORS,
+    "case_plan": _SUPERVISORS,
+    "case_message": _SUPERVISORS,
+    "case_crisis": _SUPERVISORS,
+    "case_crisis_clear": _SUPERVISORS,
+    "case_resolve": _SUPERVISORS,
+    "case_report": _SUPERVISORS,
+    "case_close": _SUPERVISORS,
+    "case_reopen": _SUPERVISORS,
 }
+# Who may own a group case (answer for it as a whole): the supervisors and heads who manage cases, not
+# the group administrators (they see every city, own none of its cases).
+CASE_OWNER_ROLES = {Role.CITY_HEAD, Role.CS_SUPERVISOR}
 # The path: which statuses each transition leaves from (services.rules adds what else must hold).
 TRANSITIONS: dict[str, set[str]] = {
     "dispatch": {Status.RECEIVED, Status.DISPATCHED, Status.REOPENED},
@@ -79,6 +95,20 @@ def _require_status(complaint: Complaint, action: str) -> None:
 
 def _in_scope(user: User, project_id: int) -> bool:
     return user.scope.is_unrestricted or project_id in user.scope.project_ids
+
+
+def case_owner_refusal(owner: User, project_id: int) -> ValidationError | None:
+    """Why `owner` may not own a case of this project (None: they may)."""
+    if owner.is_active and owner.role in CASE_OWNER_ROLES and _in_scope(owner, project_id):
+        return None
+    return ValidationError(
+        {
+            "owner": _(
+                "The case owner must be an active customer-service supervisor or city company head "
+                "working on this project."
+            )
+        }
+    )
 
 
 def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:

@@ -1,4 +1,8 @@
-"""Group cases (群诉), complaints of one cause handled together, and improvement items (缺陷反馈)."""
+"""Group cases (群诉), complaints of one cause handled together: making one and linking complaints to
+it (its handling is services.case_handling); and improvement items (缺陷反馈).
+
+Lock order: the case row, then its complaints in id order. Every service that touches both takes
+them so (case_handling too), so two of them never wait on each other crosswise."""
 
 from __future__ import annotations
 
@@ -14,9 +18,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from .. import sla
-from ..models import Category, Complaint, ComplaintEvent, GroupCase, ImprovementItem, Severity
-from ._common import _event, _in_scope, _lock, _require, _save
-from .rules import require_state
+from ..models import Category, Complaint, ComplaintEvent, GroupCase, GroupCaseEvent, ImprovementItem, Severity
+from ._common import _event, _in_scope, _lock, _require, _save, case_owner_refusal
+from .rules import require_case_state, require_state
 
 
 @transaction.atomic
@@ -26,9 +30,10 @@ def group_case_create(
     title: str,
     complaints: Iterable[Complaint],
     category: Category | None = None,
-    handler: User | None = None,
+    owner: User | None = None,
 ) -> GroupCase:
-    """群诉: link complaints with one cause into a case handled together; they become group severity."""
+    """群诉: link complaints with one cause into a case handled together; they become group severity.
+    The case starts open, with its owner when one is given."""
     _require(by, "group")
     complaints = list(complaints)
     if len(complaints) < 2:
@@ -38,31 +43,61 @@ def group_case_create(
         raise ValidationError({"complaints": _("The complaints of a group case belong to one project.")})
     if not all(_in_scope(by, pid) for pid in projects):
         raise PermissionDenied(_("This project is outside your city companies and projects."))
+    project_id = projects.pop()
+    if owner is not None and (refusal := case_owner_refusal(owner, project_id)):
+        raise refusal
     buildings = {c.unit.building_id for c in complaints if c.unit_id}
     case = GroupCase.objects.create(
         title=(title or "").strip() or complaints[0].title,
-        project_id=projects.pop(),
+        project_id=project_id,
         building_id=buildings.pop() if len(buildings) == 1 else None,
         category=category or complaints[0].category,
-        handler=handler,
+        owner=owner,
     )
     case.number = f"QS-{case.pk:06d}"
     GroupCase.objects.filter(pk=case.pk).update(number=case.number)
-    group_case_link(case=case, by=by, complaints=complaints)
+    joined = _link(case, by, complaints)
+    GroupCaseEvent.objects.create(
+        case=case,
+        actor=by,
+        kind=GroupCaseEvent.Kind.CREATED,
+        note=" ".join(c.number for c in joined),
+        data={"complaints": [c.pk for c in joined], "owner": owner.pk if owner else None},
+    )
     return case
 
 
 @transaction.atomic
 def group_case_link(*, case: GroupCase, by: User, complaints: Iterable[Complaint]) -> int:
-    """Link open complaints of the case's project to it; each is locked (in id order, so two
-    supervisors linking overlapping sets cannot deadlock) and checked as complaint_join_group_case()
-    checks one."""
+    """Link open complaints of the case's project to it; the case is locked, then each complaint (in
+    id order, so two supervisors linking overlapping sets cannot deadlock), and checked as
+    complaint_join_group_case() checks one."""
     _require(by, "group")
-    count = 0
-    for complaint in sorted(complaints, key=lambda c: c.pk):
-        _join_group_case(_lock(complaint, None), case, by)
-        count += 1
-    return count
+    case = _lock_case_for_joining(case)
+    joined = _link(case, by, complaints)
+    _joined_event(case, by, joined)
+    return len(joined)
+
+
+def _link(case: GroupCase, by: User, complaints: Iterable[Complaint]) -> list[Complaint]:
+    return [_join_group_case(_lock(c, None), case, by) for c in sorted(complaints, key=lambda c: c.pk)]
+
+
+def _lock_case_for_joining(case: GroupCase) -> GroupCase:
+    """The case, locked before its complaints (the module's lock order), for its status: a case being
+    closed meanwhile takes no complaint."""
+    return GroupCase.objects.select_for_update().get(pk=case.pk)
+
+
+def _joined_event(case: GroupCase, by: User, joined: list[Complaint]) -> None:
+    if joined:
+        GroupCaseEvent.objects.create(
+            case=case,
+            actor=by,
+            kind=GroupCaseEvent.Kind.JOINED,
+            note=" ".join(c.number for c in joined),
+            data={"complaints": [c.pk for c in joined]},
+        )
 
 
 @transaction.atomic
@@ -72,15 +107,17 @@ def complaint_join_group_case(
     """One more owner calls about a cause already handled as a group case (群诉): their complaint
     joins it and takes the group severity."""
     _require(by, "group")
-    return _join_group_case(_lock(complaint, expected_version), group_case, by)
+    case = _lock_case_for_joining(group_case)
+    joined = _join_group_case(_lock(complaint, expected_version), case, by)
+    _joined_event(case, by, [joined])
+    return joined
 
 
 def _join_group_case(complaint: Complaint, case: GroupCase, by: User) -> Complaint:
-    """`complaint` is the row _lock() read FOR UPDATE."""
+    """`complaint` is the row _lock() read FOR UPDATE, `case` the one read FOR UPDATE before it."""
     if not _in_scope(by, case.project_id):
         raise PermissionDenied(_("This project is outside your city companies and projects."))
-    if case.status != GroupCase.Status.OPEN:
-        raise ValidationError({"group_case": _("This group case is closed.")})
+    require_case_state(case, "case_join")
     if complaint.project_id != case.project_id:
         raise ValidationError({"complaints": _("The complaints of a group case belong to one project.")})
     require_state(complaint, "group")

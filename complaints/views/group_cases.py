@@ -55,7 +55,7 @@ def group_case_create(request):
         _("Group case %(number)s created with %(count)d complaints.")
         % {"number": case.number, "count": len(complaints)},
     )
-    return redirect("complaints:detail", pk=complaints[0].pk)
+    return redirect("complaints:group-case", pk=case.pk)
 
 
 def _numbers_from(request) -> dict:

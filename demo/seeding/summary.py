@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from accounts.models import Role
-from complaints.models import Complaint, Status
+from complaints.models import Complaint, GroupCase, Status
 from customers.models import Contract, Customer, CustomerPhone, HouseholdMember, Stage
 from delivery.models import Appointment, Defect, Handover, HandoverBatch
 from properties.models import Building, CityCompany, Phase, Project, Unit
@@ -44,6 +44,12 @@ def print_summary(cmd) -> None:
         + ", ".join(f"{Status(s).label}: {n}" for s, n in sorted(by_status.items()))
         + ")"
     )
+    case = GroupCase.objects.filter(is_crisis=True).order_by("pk").first()
+    if case is not None:
+        write(
+            f"A group case (群诉) flagged as a crisis: {case.number}, /complaints/group-cases/{case.pk}/ "
+            "(as supervisor: plan, write to all owners; as cityhead: declare the crisis over)"
+        )
     defects = Counter(Defect.objects.values_list("status", flat=True))
     write(
         f"Handover: {HandoverBatch.objects.count()} batches, {Appointment.objects.count()} appointments, "

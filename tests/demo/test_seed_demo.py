@@ -285,7 +285,7 @@ def test_finding_10_3_every_seeded_actor_works_on_the_records_project():
     assert not outside(WorkOrderNote.objects.values_list("work_order__complaint__project_id", "author_id"))
     assert not outside(ReturnVisit.objects.values_list("complaint__project_id", "visited_by_id"))
     assert not outside(MajorComplaintReport.objects.values_list("complaint__project_id", "author_id"))
-    assert not outside(GroupCase.objects.values_list("project_id", "handler_id"))
+    assert not outside(GroupCase.objects.values_list("project_id", "owner_id"))
     assert not outside(
         ImprovementItem.objects.filter(project__isnull=False).values_list("project_id", "owner_id")
     )

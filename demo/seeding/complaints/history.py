@@ -1,5 +1,6 @@
 """A year of complaints: ~count of them over the last 12 months in every status, one group case
-(群诉) of neighbours with the same garage leak, and the improvement items drawn from closed ones.
+(群诉) of neighbours with the same garage leak (being handled: an owner, a plan, a message to the
+owners, flagged as a crisis), and the improvement items drawn from closed ones.
 
 Idempotent: demo complaints are numbered TS-<month>-D<index> (the group's G<index>) and only
 missing indices are written; every random draw happens even for a row that exists, so the rest
@@ -10,19 +11,27 @@ from __future__ import annotations
 
 import datetime
 import functools
+import uuid
 
-from django.utils import timezone
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from accounts.models import Department
+from accounts.models import Department, User
 from complaints.models import (
     Complaint,
     ComplaintEvent,
     GroupCase,
+    GroupCaseEvent,
+    GroupCaseMessage,
     ImprovementItem,
     RootCause,
     Severity,
     Status,
 )
+from customers.messaging import owner_address
+from notifications.models import Notification
 
 from ..batches import bulk_write
 from .follow_up import write_rows
@@ -106,31 +115,130 @@ def seed_complaints(cmd, plan, *, count: int, seed: int) -> None:
     write_rows(seeder, functools.partial(bulk_write, cmd))
 
     if group_members and not GroupCase.objects.filter(number=GROUP_CASE_NUMBER).exists():
-        first = group_members[0]
-        case = GroupCase.objects.create(
-            number=GROUP_CASE_NUMBER,
-            title="四季花城地下车库渗漏群诉",
-            project=first.project,
-            building=first.unit.building if first.unit_id else None,
-            category=leak,
-            handler=seeder.users.get("supervisor"),
-            notes="多位业主反映同一车库顶板渗漏，统一排查、统一答复",
-        )
-        Complaint.objects.filter(pk__in=[c.pk for c in group_members]).update(group_case=case)
-        ComplaintEvent.objects.bulk_create(
-            [
-                ComplaintEvent(
-                    complaint=c,
-                    kind=ComplaintEvent.Kind.GROUPED,
-                    note=case.title,
-                    data={"group_case": case.number},
-                )
-                for c in group_members
-            ]
-        )
+        _seed_group_case(seeder, group_members, leak)
         cmd.created["group cases"] += 1
 
     _seed_improvements(cmd, seeder)
+
+
+GROUP_CASE_PLAN = (
+    "1. 工程部联合总包今日起对B2层顶板渗漏点逐一排查，3日内出具原因报告；\n"
+    "2. 一周内完成顶板防水修复，修复期间受影响车位免费调配至B1层；\n"
+    "3. 车辆受损的业主由物业登记，按定损结果统一协商补偿；\n"
+    "4. 客服主管每两天向全体业主统一通报进度。"
+)
+GROUP_CASE_MESSAGE = (
+    "尊敬的业主：关于地下车库B2层渗漏，我们已组织工程部与总包逐点排查，"
+    "修复期间可免费使用B1层临时车位，车辆受损请联系物业登记。进度将每两天通报。"
+)
+
+
+def _seed_group_case(seeder: ComplaintSeeder, members: list[Complaint], leak) -> None:
+    """The showcase case as a supervisor would have run it this week: owned, planned, the owners
+    written to, and flagged as a crisis when they planned to go to the press (the heads told)."""
+    first, supervisor = members[0], seeder.users.get("supervisor")
+    opened = max(c.received_at for c in members) + datetime.timedelta(minutes=20)
+
+    def at(minutes: int) -> datetime.datetime:
+        return opened + datetime.timedelta(minutes=minutes)
+
+    case = GroupCase.objects.create(
+        number=GROUP_CASE_NUMBER,
+        title="四季花城地下车库渗漏群诉",
+        project=first.project,
+        building=first.unit.building if first.unit_id else None,
+        category=leak,
+        status=GroupCase.Status.HANDLING,
+        owner=supervisor,
+        notes="多位业主反映同一车库顶板渗漏，统一排查、统一答复",
+        plan=GROUP_CASE_PLAN,
+        plan_agreed_by=supervisor,
+        plan_agreed_at=at(180),
+        is_crisis=True,
+        crisis_reason="业主在微信群组织维权，计划联系本地媒体曝光",
+        crisis_flagged_at=at(60),
+        version=5,
+    )
+    Complaint.objects.filter(pk__in=[c.pk for c in members]).update(group_case=case)
+    ComplaintEvent.objects.bulk_create(
+        ComplaintEvent(
+            complaint=c, kind=ComplaintEvent.Kind.GROUPED, note=case.title, data={"group_case": case.number}
+        )
+        for c in members
+    )
+    # Who could be written to: each owner's preferred channel, as the desk's message found them.
+    owners = {
+        c.pk: c.customer
+        for c in Complaint.objects.filter(group_case=case)
+        .select_related("customer")
+        .prefetch_related("customer__phones")
+    }
+    unreachable = [c.number for c in members if owners[c.pk] is None or owner_address(owners[c.pk]) is None]
+    message = GroupCaseMessage.objects.create(
+        case=case,
+        key=uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{GROUP_CASE_NUMBER}:message-1"),
+        subject="地下车库B2层渗漏处理进展",
+        text=GROUP_CASE_MESSAGE,
+        sent_by=supervisor,
+        created_at=at(210),
+        queued=len({owners[c.pk].pk for c in members if c.number not in unreachable}),
+        unreachable=unreachable,
+    )
+    Kind = GroupCaseEvent.Kind
+    GroupCaseEvent.objects.bulk_create(
+        GroupCaseEvent(case=case, actor=actor, kind=kind, note=note, data=data, created_at=at(minutes))
+        for minutes, actor, kind, note, data in (
+            (
+                0,
+                supervisor,
+                Kind.CREATED,
+                " ".join(c.number for c in members),
+                {"complaints": [c.pk for c in members]},
+            ),
+            (
+                10,
+                supervisor,
+                Kind.OWNER_ASSIGNED,
+                str(supervisor or ""),
+                {"owner": supervisor.pk if supervisor else None},
+            ),
+            (60, supervisor, Kind.CRISIS_FLAGGED, case.crisis_reason, {}),
+            (180, supervisor, Kind.PLAN_AGREED, GROUP_CASE_PLAN, {}),
+            (
+                210,
+                supervisor,
+                Kind.MESSAGE_SENT,
+                message.subject,
+                {"message": message.pk, "queued": message.queued, "unreachable": unreachable},
+            ),
+        )
+    )
+    ComplaintEvent.objects.bulk_create(
+        ComplaintEvent(
+            complaint=c,
+            actor=supervisor,
+            kind=ComplaintEvent.Kind.GROUP_MESSAGE,
+            note=message.subject,
+            created_at=message.created_at,
+            data={"group_case": case.number, "message": message.pk, "reached": c.number not in unreachable},
+        )
+        for c in members
+    )
+    heads = [seeder.users.get("admin"), *User.objects.filter(username="cityhead")]
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Crisis: group case %(number)s %(title)s") % {"number": case.number, "title": case.title}
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=head,
+            kind="group_case_crisis",
+            title=title,
+            body=case.crisis_reason,
+            link=reverse("complaints:group-case", args=[case.pk]),
+            created_at=case.crisis_flagged_at,
+        )
+        for head in heads
+        if head is not None
+    )
 
 
 def _seed_improvements(cmd, seeder: ComplaintSeeder) -> None:

@@ -1,0 +1,92 @@
+"""The SLA board's filters and its bulk assignment."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, User
+
+from .. import selectors
+from ..models import (
+    Channel,
+    Complaint,
+    ComplaintType,
+    Severity,
+    Status,
+)
+from ..services import ACTION_ROLES
+from ._common import BLANK, FastSelect, _StyledForm, category_choices, colleagues
+
+
+class BoardFilterForm(_StyledForm):
+    """The filters above the SLA board; choices limited to what the user may see. Every choice list
+    comes from the cached reference data (complaints.selectors): no query to show or check them."""
+
+    project = forms.TypedChoiceField(
+        label=_("Project"), coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
+    category = forms.TypedChoiceField(
+        label=_("Category"), coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=[BLANK, *Severity.choices], required=False, widget=FastSelect
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[BLANK, *Channel.choices], required=False, widget=FastSelect
+    )
+    handler = forms.TypedChoiceField(
+        label=_("Handler"), coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("open", _("All open")), *Status.choices],
+        required=False,
+        widget=FastSelect,
+    )
+    complaint_type = forms.ChoiceField(
+        label=_("Type"), choices=[BLANK, *ComplaintType.choices], required=False, widget=FastSelect
+    )
+    mine_only = forms.BooleanField(label=_("Mine only"), required=False)
+    sla = forms.ChoiceField(
+        choices=[BLANK, *((s, s) for s in ("on_time", "warning", "breached", "paused"))],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, user, handler_choices: list | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [BLANK, *selectors.visible_projects(user)]
+        self.fields["category"].choices = category_choices(include_parents=True)
+        if handler_choices is None:
+            handler_choices = selectors.colleague_choices(user, ACTION_ROLES["respond"])
+        self.fields["handler"].choices = [BLANK, *handler_choices]
+
+    def selector_filters(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "project": data.get("project"),
+            "category": data.get("category"),
+            "severity": data.get("severity") or None,
+            "channel": data.get("channel") or None,
+            "handler": data.get("handler"),
+            "status": data.get("status") or "open",
+            "complaint_type": data.get("complaint_type") or None,
+            "mine_only": data.get("mine_only") or False,
+            "sla": data.get("sla") or None,
+        }
+
+
+class BulkAssignForm(_StyledForm):
+    complaints = forms.ModelMultipleChoiceField(queryset=Complaint.objects.none())
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none(), widget=FastSelect)
+    department = forms.ChoiceField(
+        label=_("Department"), choices=[BLANK, *Department.choices], widget=FastSelect
+    )
+
+    def __init__(self, *args, user, handler_choices: list | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["complaints"].queryset = Complaint.objects.visible_to(user).open()
+        self.fields["handler"].queryset = colleagues(user, ACTION_ROLES["respond"])  # checks the choice
+        if handler_choices is not None:  # shown from the cache (complaints.selectors.colleague_choices)
+            self.fields["handler"].choices = [BLANK, *handler_choices]
