@@ -29,7 +29,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ("parent", "default_department", "is_active")
     search_fields = ("code", "name")
     list_select_related = ("parent",)
-    fields = ("parent", "code", "name", "default_department", "sort_order", "is_active")
+    fields = ("parent", "code", "name", "default_department", "work_order_hours", "sort_order", "is_active")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "parent":

@@ -35,9 +35,15 @@ from notifications.models import Notification
 from .models import ComplaintEvent, WorkOrder, WorkOrderAlert
 
 
-def default_due_at(issued_at: datetime.datetime) -> datetime.datetime:
-    """The due time of a work order issued without one."""
-    return issued_at + datetime.timedelta(hours=settings.WORK_ORDER_DEFAULT_HOURS)
+def default_due_at(issued_at: datetime.datetime, category=None) -> datetime.datetime:
+    """The due time of a work order issued without one: the complaint category's hours (or its
+    parent's) when set, else WORK_ORDER_DEFAULT_HOURS."""
+    hours = None
+    if category is not None:
+        hours = category.work_order_hours
+        if hours is None and category.parent_id:
+            hours = category.parent.work_order_hours
+    return issued_at + datetime.timedelta(hours=hours or settings.WORK_ORDER_DEFAULT_HOURS)
 
 
 def offsets() -> dict[int, datetime.timedelta]:

@@ -29,6 +29,15 @@ class Category(models.Model):
     default_department = models.CharField(
         _("default department"), max_length=20, choices=Department.choices, blank=True
     )
+    work_order_hours = models.PositiveSmallIntegerField(
+        _("work orders due within (hours)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A work order issued without a due time is due this many hours later. Empty: the parent's, else the default setting."
+        ),
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -47,7 +47,7 @@ def work_order_create(
     expected_version: int | None = None,
 ) -> WorkOrder:
     """派单: a task with its own deadline for a department or a contractor; without a due time it is due
-    WORK_ORDER_DEFAULT_HOURS later. The deadline warns and escalates (complaints.work_order_deadlines)."""
+    its category's work-order hours later (else WORK_ORDER_DEFAULT_HOURS). The deadline warns and escalates (complaints.work_order_deadlines)."""
     _require(by, "create_work_order")
     complaint = _lock(complaint, expected_version)
     _require_status(complaint, "create_work_order")
@@ -74,7 +74,7 @@ def work_order_create(
         contractor=contractor,
         assignee=assignee,
         description=description.strip(),
-        due_at=due_at or work_order_deadlines.default_due_at(now),
+        due_at=due_at or work_order_deadlines.default_due_at(now, complaint.category),
         issued_by=by,
     )
     work_order_deadlines.start_clock(work_order, start=now)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Department, Role
 from complaints import services, tasks, work_order_deadlines
-from complaints.models import ComplaintEvent, WorkOrder, WorkOrderAlert
+from complaints.models import Category, Complaint, ComplaintEvent, WorkOrder, WorkOrderAlert
 from core import escalation
 from crm.celery import app as celery_app
 from notifications.models import Notification
@@ -124,6 +124,36 @@ def test_a_work_order_without_a_due_time_is_due_after_the_default_hours(clock, i
     # The warning at 75 % of the time: 18 hours.
     assert order.next_check_at == at(2026, 11, 3, 4, 0)
     assert not order.warned and order.escalation_level == 0
+
+
+@pytest.mark.django_db
+def test_a_work_order_is_due_after_its_categorys_hours_else_its_parents(
+    clock, planned, agent, firm, settings
+):
+    settings.WORK_ORDER_DEFAULT_HOURS = 24
+    complaint = planned()
+    category = complaint.category
+    category.work_order_hours = 6
+    category.save()
+    order = services.work_order_create(complaint=complaint, by=agent, description="补漏", contractor=firm)
+    assert order.due_at == at(2026, 11, 2, 16, 0)
+
+    child = Category.objects.create(parent=category, code="leak-roof", name="屋面渗漏")
+    complaint = planned()
+    Complaint.objects.filter(pk=complaint.pk).update(category=child)
+    complaint.refresh_from_db()
+    order = services.work_order_create(complaint=complaint, by=agent, description="补漏", contractor=firm)
+    assert order.due_at == at(2026, 11, 2, 16, 0)  # the child has none: its parent's
+
+    Category.objects.filter(pk=category.pk).update(work_order_hours=None)
+    order = services.work_order_create(complaint=planned(), by=agent, description="补漏", contractor=firm)
+    assert order.due_at == at(2026, 11, 3, 10, 0)  # neither has any: the setting's
+
+
+def test_the_category_admin_edits_the_work_order_hours():
+    from django.contrib import admin
+
+    assert "work_order_hours" in admin.site._registry[Category].fields
 
 
 @pytest.mark.django_db
