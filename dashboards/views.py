@@ -1,4 +1,4 @@
-"""The home page: a dashboard of what the logged-in user looks after."""
+"""The home page (the user's work queue) and the dashboards (figures over what the user looks after)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,24 @@ from core.rows import row_url
 from customers.models import Stage
 from properties.models import Project
 
+from .queues import OVERSEEING_ROLES, work_queue
 from .selectors import dashboard_figures
 
 
 @login_required
 def home(request):
+    user = request.user
+    return render(
+        request,
+        "home.html",
+        {"queues": work_queue(user), "may_see_dashboards": user.role in OVERSEEING_ROLES},
+    )
+
+
+@login_required
+def dashboards(request):
+    """Units and sold units per project, customers per lifecycle stage: counted per scope and kept
+    (dashboards.selectors.dashboard_figures)."""
     user = request.user
     projects = list(
         Project.objects.visible_to(user).select_related("city_company").order_by("city_company__name", "name")
@@ -30,7 +43,7 @@ def home(request):
         stage_counts = [(stage, figures.stage_counts[stage.value]) for stage in Stage]
     return render(
         request,
-        "home.html",
+        "dashboards/figures.html",
         {
             "projects": projects,
             "stage_counts": stage_counts,
