@@ -1,7 +1,8 @@
 """The pages that must hold at 1M complaints, each requested in-process with django.test.Client (no
 network, no web server): the time is the whole Django request (middleware, view, queries, template).
 The board, the API, the customer 360, an owner's own cases on the public pages, search, complaint
-creation (by service and by API), the other keyset lists, the supervisor page and the home dashboard."""
+creation (by service and by API), the other keyset lists, the supervisor page, the home
+work queue and the dashboards page."""
 
 from __future__ import annotations
 
@@ -154,16 +155,31 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
             "supervisor /complaints/supervisor/", "page", get(head, "/complaints/supervisor/"), **timed
         )
     )
+    # The home page is each role's work queue now: a few bounded, indexed reads per role.
     rows.append(measure_wanted("home dashboard / (city head)", "page", get(head, "/"), **timed))
     rows.append(measure_wanted("home dashboard / (group admin)", "page", get(admin, "/"), **timed))
-    # The dashboard's counts are kept per scope (DASHBOARD_CACHE_SECONDS): the rows above read them
-    # kept; these count anew, as the first view after they expire does.
+    rows.append(measure_wanted("home work queue / (agent)", "page", get(agent, "/"), **timed))
+    # The figures moved to /dashboards/; its counts are kept per scope (DASHBOARD_CACHE_SECONDS): the
+    # first rows read them kept; the others count anew, as the first view after they expire does.
     rows.append(
-        measure_wanted("home dashboard counted anew (city head)", "page", get(head, "/?refresh=1"), **timed)
+        measure_wanted("dashboards page /dashboards/ (city head)", "page", get(head, "/dashboards/"), **timed)
     )
     rows.append(
         measure_wanted(
-            "home dashboard counted anew (group admin)", "page", get(admin, "/?refresh=1"), **timed
+            "dashboards page /dashboards/ (group admin)", "page", get(admin, "/dashboards/"), **timed
+        )
+    )
+    rows.append(
+        measure_wanted(
+            "dashboards page counted anew (city head)", "page", get(head, "/dashboards/?refresh=1"), **timed
+        )
+    )
+    rows.append(
+        measure_wanted(
+            "dashboards page counted anew (group admin)",
+            "page",
+            get(admin, "/dashboards/?refresh=1"),
+            **timed,
         )
     )
 

@@ -390,7 +390,7 @@ REVEAL_BURST_ALERT = env.str("REVEAL_BURST_ALERT", default="10/10m")
 # --- Complaints --------------------------------------------------------------
 # A group case (群诉) is proposed when N open complaints of one category come from one
 # building or project within M days.
-# The home dashboard's counts (units, sold units, customers by stage) are kept this long per scope.
+# The dashboards page's counts (units, sold units, customers by stage) are kept this long per scope.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 GROUP_CASE_MIN_COMPLAINTS = env.int("GROUP_CASE_MIN_COMPLAINTS", default=3)
 GROUP_CASE_WINDOW_DAYS = env.int("GROUP_CASE_WINDOW_DAYS", default=7)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DashboardsConfig(AppConfig):
-    """The home page now, the manager dashboards next: figures read from every app, owned by none."""
+    """The home page (each role's work queue) and the dashboards: read from every app, owned by none."""
 
     name = "dashboards"
     verbose_name = _("Dashboards")

@@ -1,4 +1,4 @@
-"""Reads for the home dashboard: aggregates over every unit and customer a user looks after."""
+"""Reads for the dashboards page: aggregates over every unit and customer a user looks after."""
 
 from __future__ import annotations
 

@@ -211,3 +211,12 @@ def test_run_benchmarks_restores_debug(bench_db):
 def test_percentile_picks_the_95th_value():
     assert bench_timing._percentile([float(v) for v in range(1, 101)], 0.95) == 95.0
     assert bench_timing._percentile([3.0], 0.95) == 3.0
+
+
+def test_the_home_work_queue_and_the_dashboards_page_are_measured(bench_db):
+    result = bench_run.run_benchmarks(requests=1, warmup=0, sweep_count=5, only="dashboard")
+    result["rows"] += bench_run.run_benchmarks(requests=1, warmup=0, sweep_count=5, only="work queue")["rows"]
+    names = [row["name"] for row in result["rows"]]
+    assert "home work queue / (agent)" in names and "dashboards page counted anew (group admin)" in names
+    for row in result["rows"]:
+        assert row["note"] == "" and row["queries"] > 0, row
