@@ -214,3 +214,13 @@ def test_the_home_page_is_a_constant_number_of_queries_per_role(
     assert response.status_code == 200
     assert response.context["queues"]
     assert all(len(queue.rows) <= QUEUE_ROWS for queue in response.context["queues"])
+
+
+def test_the_work_queue_reads_in_chinese(client, supervisor, settings, new_complaint):
+    settings.LANGUAGE_CODE = "zh-hans"
+    new_complaint(due_in=-HOUR)
+    client.force_login(supervisor)
+    html = client.get(reverse("home")).content.decode()
+    for text in ("已超时投诉", "待分派投诉", "查看全部", "看板"):
+        assert text in html, text
+    assert "看板" in client.get(reverse("dashboards")).content.decode()
