@@ -99,6 +99,19 @@ def test_group_admin_edits_the_category_tree(client, group_admin_user, leak):
     assert (leak.name, leak.default_department, leak.is_active) == ("渗漏水", "maintenance", False)
 
 
+def test_group_admin_sets_a_categorys_work_order_hours(client, group_admin_user, leak):
+    client.force_login(group_admin_user)
+    url = reverse("admin:complaints_category_change", args=[leak.pk])
+    form = {"parent": leak.parent_id, "code": "leak", "name": "渗漏", "sort_order": 0, "is_active": "on"}
+
+    assert client.post(url, {**form, "work_order_hours": "12"}).status_code == 302
+    assert Category.objects.get(pk=leak.pk).work_order_hours == 12
+    assert client.post(url, {**form, "work_order_hours": ""}).status_code == 302  # back to the default
+    assert Category.objects.get(pk=leak.pk).work_order_hours is None
+    response = client.post(url, {**form, "work_order_hours": "0"})
+    assert response.status_code == 200 and "work_order_hours" in response.context["adminform"].form.errors
+
+
 def test_a_city_head_may_read_but_not_edit_categories_and_policies(client, city_head_admin, leak):
     client.force_login(city_head_admin)
 
