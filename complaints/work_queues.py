@@ -24,8 +24,8 @@ def _open_by_due(user) -> QuerySet[Complaint]:
 
 
 def my_open_complaints(*, user, limit: int) -> list[Complaint]:
-    """The complaints the user handles, nearest due time first (clocks paused or met last); the resolved
-    ones wait for a return visit instead (my_callbacks)."""
+    """The complaints the user handles in the board's order (nearest due time of the target measured
+    now first); the resolved ones wait for a return visit instead (my_callbacks)."""
     complaints = _open_by_due(user).filter(handler=user).exclude(status=Status.RESOLVED)
     return list(complaints.order_by("current_due", "id")[:limit])
 
