@@ -107,6 +107,8 @@ def _job_or_404(request: HttpRequest, pk: int) -> ImportJob:
 @require_GET
 def import_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
+    # The bar starts where the job is, also mid-transaction (shown only, never saved).
+    job.progress_done, job.progress_total, _percent = import_jobs.import_job_progress(job)
     report = job.report or {}
     result = ImportResult.from_report(report) if "rows" in report else None
     context = {

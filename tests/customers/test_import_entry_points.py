@@ -125,3 +125,15 @@ def test_a_5000_row_file_checks_and_imports_in_jobs_with_visible_progress(
     writing = [percent for _status, done, _total, percent in importing if done > 5000]
     assert writing and writing[-1] == 100 and any(50 < percent < 100 for percent in writing)
     assert client.get(response.url).status_code == 200
+
+
+def test_the_job_page_and_its_poll_show_the_progress_kept_in_the_cache(client, city_head):
+    job = ImportJob.objects.create(
+        created_by=city_head, file_name="units.xlsx", token="b" * 32, status=Status.IMPORTING
+    )
+    import_jobs._progress_writer(job.pk)(7500, 10000)
+    ImportJob.objects.filter(pk=job.pk).update(progress_done=0, progress_total=0)  # as if uncommitted
+    client.force_login(city_head)
+    assert "75%" in client.get(reverse("customers:import-job", args=[job.pk])).content.decode()
+    status = client.get(reverse("customers:import-job-status", args=[job.pk])).json()
+    assert (status["done"], status["total"], status["percent"]) == (7500, 10000, 75)
