@@ -8,14 +8,19 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.escalation import register_sweep_task
+        from core.exports import register_exporter
         from core.media import register_upload_folder
         from core.menu import register_menu_entry
 
-        from . import menu, tasks, uploads  # noqa: F401 - tasks: registered in every process
+        from . import exports, menu, tasks, uploads  # noqa: F401 - tasks: registered in every process
 
         register_sweep_task("complaints.tasks.sweep_sla")
         register_sweep_task("complaints.tasks.sweep_work_order_deadlines")
         register_menu_entry(order=30, entry=menu.complaints_menu)
+        register_exporter("complaints-board", exports.BOARD_EXPORTER)
+        register_exporter("work-orders", exports.WORK_ORDER_EXPORTER)
+        register_exporter("supervisor", exports.SUPERVISOR_EXPORTER)
+        register_exporter("improvements", exports.IMPROVEMENT_EXPORTER)
 
         register_upload_folder(
             "complaints",

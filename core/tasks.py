@@ -1,9 +1,10 @@
-"""The kernel's Celery entry points: the shared deadline sweep that every clocked thing joins, and
-the outbox's senders."""
+"""The kernel's Celery entry points: the shared deadline sweep that every clocked thing joins,
+the outbox's senders, and the big Excel exports."""
 
 from celery import current_app, shared_task
 
 from .escalation import SWEEP_TASKS
+from .exports import export_job_run, exports_expire
 from .models import OutboxMessage
 from .outbox import outbox_drain
 
@@ -32,3 +33,14 @@ def drain_outbox(channel: str | None = None) -> int:
     if result.more:
         drain_outbox.delay(channel)
     return result.sent
+
+
+@shared_task(time_limit=900, soft_time_limit=870, acks_late=True)
+def run_export_job(job_id: int) -> str | None:
+    """Write one big Excel export (core.exports); a second delivery finds it claimed and stops."""
+    return export_job_run(job_id=job_id)
+
+
+@shared_task(time_limit=110, soft_time_limit=100, acks_late=True, ignore_result=True)
+def expire_exports() -> int:
+    return exports_expire()

@@ -365,6 +365,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.tasks.expire_stale_imports",
         "schedule": 3600,
     },
+    "expire-exports": {"task": "core.tasks.expire_exports", "schedule": 3600},  # core.exports
     "deactivate-departed-staff": {
         # The regulation: accounts closed within one working day of leaving.
         "task": "accounts.tasks.deactivate_departed_staff",
@@ -372,7 +373,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Excel import ------------------------------------------------------------
+# --- Excel import and export --------------------------------------------------
+# Exports (core.exports): up to EXPORT_INLINE_ROWS download at once, more run as a job (≤ EXPORT_MAX_ROWS).
+EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=2000)
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)
+EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=24)  # a finished export's file, then deleted
 # An upload larger than this is refused before it is read; a workbook whose parts unpack to more
 # than IMPORT_MAX_UNPACKED_BYTES (a zip bomb) before it is parsed; more data rows than
 # IMPORT_MAX_ROWS stop the reading. A checked upload not confirmed within IMPORT_STALE_HOURS expires.

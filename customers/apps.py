@@ -7,10 +7,12 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from core.exports import register_exporter
         from core.menu import register_menu_entry
 
         # tasks: registers the Celery tasks in every process, web included (import_jobs enqueues by name).
-        from . import menu, tasks  # noqa: F401
+        from . import exports, menu, tasks  # noqa: F401
 
         register_menu_entry(order=10, entry=menu.customers_menu)
         register_menu_entry(order=50, entry=menu.property_menu)
+        register_exporter("customers", exports.CUSTOMER_EXPORTER)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
@@ -116,6 +117,7 @@ def import_job_run(*, job_id: int) -> str | None:
     )
     if not claimed:
         return None
+    cache.delete(_progress_key(job.pk))  # the check's, when the import starts
     dry_run = running == Status.CHECKING
     report: dict
     try:
@@ -144,12 +146,20 @@ def import_job_run(*, job_id: int) -> str | None:
     ImportJob.objects.filter(pk=job.pk, status=running).update(
         status=status, report=report, finished_at=finished, updated_at=finished
     )
+    cache.delete(_progress_key(job.pk))
     if status != Status.CHECKED:
         _delete_file(job)
     return status
 
 
+def _progress_key(job_id: int) -> str:
+    return f"import-job-progress:{job_id}"
+
+
 def _progress_writer(job_id: int):
+    """Progress goes to the row and to the cache. The import writes in one transaction, and the row's
+    progress written inside it stays invisible to the page polling it until the commit: the cache
+    (Redis, shared by the workers and the web) shows it meanwhile."""
     last = 0.0
 
     def write(done: int, total: int) -> None:
@@ -158,11 +168,22 @@ def _progress_writer(job_id: int):
         if done < total and moment - last < PROGRESS_EVERY_SECONDS:
             return
         last = moment
+        cache.set(_progress_key(job_id), (done, total), timeout=int(RUNNING_GIVE_UP.total_seconds()))
         ImportJob.objects.filter(pk=job_id).update(
             progress_done=done, progress_total=total, updated_at=timezone.now()
         )
 
     return write
+
+
+def import_job_progress(job: ImportJob) -> tuple[int, int, int]:
+    """(done, total, percent) of a job, the furthest of what its row and the cache say."""
+    done, total = job.progress_done, job.progress_total
+    cached = cache.get(_progress_key(job.pk)) if job.is_running else None
+    if cached and cached[0] * max(total, 1) >= done * cached[1]:  # the cache is as far or further
+        done, total = cached
+    percent = min(100, 100 * done // total) if total else 0
+    return done, total, percent
 
 
 def import_jobs_expire_stale(*, now=None) -> int:

@@ -107,6 +107,8 @@ def _job_or_404(request: HttpRequest, pk: int) -> ImportJob:
 @require_GET
 def import_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
+    # The bar starts where the job is, also mid-transaction (shown only, never saved).
+    job.progress_done, job.progress_total, _percent = import_jobs.import_job_progress(job)
     report = job.report or {}
     result = ImportResult.from_report(report) if "rows" in report else None
     context = {
@@ -123,14 +125,15 @@ def import_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
     """What the job page polls while the job runs."""
     job = _job_or_404(request, pk)
+    done, total, percent = import_jobs.import_job_progress(job)
     response = JsonResponse(
         {
             "status": job.status,
             "status_label": job.get_status_display(),
             "running": job.is_running,
-            "done": job.progress_done,
-            "total": job.progress_total,
-            "percent": job.percent,
+            "done": done,
+            "total": total,
+            "percent": percent,
         }
     )
     response["Cache-Control"] = "no-store"

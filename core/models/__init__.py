@@ -1,6 +1,8 @@
-"""The kernel's tables: the working calendar's overrides and the outbox of messages to people."""
+"""The kernel's tables: the working calendar's overrides, the outbox of messages to people, and
+big Excel exports."""
 
 from .calendar import CalendarDay, may_manage_calendar
+from .exports import ExportJob
 from .outbox import OutboxMessage
 
-__all__ = ["CalendarDay", "OutboxMessage", "may_manage_calendar"]
+__all__ = ["CalendarDay", "ExportJob", "OutboxMessage", "may_manage_calendar"]
