@@ -10,12 +10,16 @@ class ComplaintsConfig(AppConfig):
         from core.escalation import register_sweep_task
         from core.media import register_upload_folder
         from core.menu import register_menu_entry
+        from core.search import register_search_provider
 
-        from . import menu, tasks, uploads  # noqa: F401 - tasks: registered in every process
+        from . import menu, search, tasks, uploads  # noqa: F401 - tasks: registered in every process
 
         register_sweep_task("complaints.tasks.sweep_sla")
         register_sweep_task("complaints.tasks.sweep_work_order_deadlines")
         register_menu_entry(order=30, entry=menu.complaints_menu)
+        register_search_provider(
+            "complaints", order=10, find_number=search.number_url, search_words=search.search_words
+        )
 
         register_upload_folder(
             "complaints",
