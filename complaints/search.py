@@ -14,7 +14,6 @@ from core.paging import PAGE_SIZE, BrokenCursor, cursor_id
 from core.rows import local_text
 from core.search import SearchHit, SearchSection
 
-from . import selectors
 from .models import Complaint, Status, WorkOrder
 
 COMPLAINT_NUMBER = re.compile(r"TS-\d{6}-\d{6,}", re.IGNORECASE)
@@ -61,11 +60,9 @@ def _older(complaints: QuerySet[Complaint], before: int | None, limit: int) -> l
         complaints = complaints.filter(id__lt=before)
     # Newest first on the primary key: a common word fills the page from the newest rows; a rare one
     # is found through the trigram index.
-    return list(
-        complaints.order_by("-id").only("id", "number", "title", "status", "project_id", "received_at")[
-            :limit
-        ]
-    )
+    columns = ("id", "number", "title", "status", "received_at", "project__name")
+    # The project's name comes in the same query (no cached reference list to load on a cold cache).
+    return list(complaints.order_by("-id").select_related("project").only(*columns)[:limit])
 
 
 def complaint_text_search(
@@ -101,7 +98,6 @@ def search_words(user, text: str, cursor: str | None) -> SearchSection | None:
     if len(text.strip()) < MIN_WORD_LENGTH:
         return None
     complaints, next_cursor = complaint_text_search(user=user, text=text, cursor=cursor)
-    projects = selectors.projects()
     statuses = dict(Status.choices)
     hits = [
         SearchHit(
@@ -112,7 +108,7 @@ def search_words(user, text: str, cursor: str | None) -> SearchSection | None:
                 part
                 for part in (
                     str(statuses.get(complaint.status, complaint.status)),
-                    projects.get(complaint.project_id, ("", None))[0],
+                    complaint.project.name,
                     local_text(complaint.received_at, "%Y-%m-%d"),
                 )
                 if part

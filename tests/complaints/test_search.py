@@ -190,3 +190,25 @@ def test_the_board_filters_by_number_or_words(client, agent, make_complaint, dja
         make_complaint(title=f"渗水 {n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("complaints:board"), {"q": "渗水"})
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_trigram_indexes_serve_icontains(agent, make_complaint):
+    """The migration made pg_trgm's GIN indexes, and `icontains` (UPPER(col) LIKE) can use them."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite falls back to LIKE")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'complaints_complaint'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {"complaint_title_trgm", "complaint_description_trgm"} <= names
+    make_complaint(title="卫生间天花板渗水")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        queryset = Complaint.objects.filter(title__icontains="天花板渗水")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "complaint_title_trgm" in plan
+    assert list(queryset) and queryset.get().title == "卫生间天花板渗水"
