@@ -34,6 +34,7 @@ class SearchSection:
     title: str
     hits: list[SearchHit] = field(default_factory=list)
     next_cursor: str | None = None
+    note: str = ""  # a limit of the search the user should know about
 
 
 NumberFinder = Callable[[object, str], str | None]

@@ -212,3 +212,19 @@ def test_on_postgresql_the_trigram_indexes_serve_icontains(agent, make_complaint
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "complaint_title_trgm" in plan
     assert list(queryset) and queryset.get().title == "卫生间天花板渗水"
+
+
+def test_a_two_character_word_is_looked_for_in_the_newest_complaints_only(agent, make_complaint, monkeypatch):
+    """No trigram serves '%渗水%': a rare two-character word must not read every complaint at 1M."""
+    from complaints import search
+
+    old = make_complaint(title="渗水 旧")
+    for n in range(3):
+        make_complaint(title=f"其他 {n}")
+    newest = make_complaint(title="渗水 新")
+    monkeypatch.setattr(search, "SHORT_WORD_WINDOW", 3)
+
+    rows, _cursor = complaint_text_search(user=agent, text="渗水")
+    assert [row.pk for row in rows] == [newest.pk]
+    rows, _cursor = complaint_text_search(user=agent, text="渗水 旧")  # three characters or more: all
+    assert [row.pk for row in rows] == [old.pk]
