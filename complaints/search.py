@@ -25,7 +25,7 @@ TITLE_PHASE, DESCRIPTION_PHASE = "t", "d"
 # would read every complaint. Such words are looked for among the newest complaints only (by id, a
 # range of the primary key); three characters or more search them all through the trigram indexes.
 SHORT_WORD_LENGTH = 3
-SHORT_WORD_WINDOW = 50_000
+SHORT_WORD_WINDOW = 10_000
 
 
 def complaint_number_url(user, text: str) -> str | None:
