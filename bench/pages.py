@@ -104,6 +104,24 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
         rows.append(
             measure_wanted(f"search: {label}", "search", post(agent, "/search/", {"q": text}), **timed)
         )
+    # Numbers open their record (a redirect); words search complaint subjects and descriptions
+    # (complaints/search.py, trigram indexes on PostgreSQL).
+    from complaints.models import Complaint
+
+    newest_number = (
+        Complaint.objects.visible_to(fx.agent).order_by("-id").values_list("number", flat=True).first()
+    )
+    if newest_number:
+        rows.append(
+            measure_wanted(
+                "search: complaint number", "search", post(agent, "/search/", {"q": newest_number}), **timed
+            )
+        )
+    else:
+        rows.append(Row("search: complaint number", "search", note="n/a: no complaint in the agent's scope"))
+    rows.append(
+        measure_wanted("search: words 渗水", "search", post(agent, "/search/", {"q": "渗水"}), **timed)
+    )
 
     created: list[int] = []
     complaint_input = dict(

@@ -11,8 +11,9 @@ class ComplaintsConfig(AppConfig):
         from core.exports import register_exporter
         from core.media import register_upload_folder
         from core.menu import register_menu_entry
+        from core.search import register_search_provider
 
-        from . import exports, menu, tasks, uploads  # noqa: F401 - tasks: registered in every process
+        from . import exports, menu, search, tasks, uploads  # noqa: F401 - tasks: registered in every process
 
         register_sweep_task("complaints.tasks.sweep_sla")
         register_sweep_task("complaints.tasks.sweep_work_order_deadlines")
@@ -21,6 +22,9 @@ class ComplaintsConfig(AppConfig):
         register_exporter("work-orders", exports.WORK_ORDER_EXPORTER)
         register_exporter("supervisor", exports.SUPERVISOR_EXPORTER)
         register_exporter("improvements", exports.IMPROVEMENT_EXPORTER)
+        register_search_provider(
+            "complaints", order=10, find_number=search.number_url, search_words=search.search_words
+        )
 
         register_upload_folder(
             "complaints",

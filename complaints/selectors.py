@@ -259,9 +259,16 @@ def complaints_matching(*, user, filters: dict | None = None) -> QuerySet[Compla
     if filters.get("sla"):
         complaints = with_current_due(complaints).filter(sla_condition(filters["sla"], timezone.now()))
     if filters.get("q"):
-        text = filters["q"].strip()
-        complaints = complaints.filter(Q(number=text) | Q(title__contains=text))
+        complaints = complaints.filter(text_condition(filters["q"]))
     return complaints
+
+
+def text_condition(text: str) -> Q:
+    """A complaint numbered `text`, or whose subject or description holds it (the board's `q` and the
+    global search's words). `icontains` is UPPER(…) LIKE, served on PostgreSQL by the trigram indexes of
+    the complaint_text_search migration (Chinese substrings included); SQLite scans with LIKE."""
+    text = text.strip()
+    return Q(number=text.upper()) | Q(title__icontains=text) | Q(description__icontains=text)
 
 
 def sla_condition(state: str, now: datetime.datetime) -> Q:

@@ -18,7 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import PersonalDataAccess, PersonalField, Role
 from accounts.services import RevealLimitReached, personal_data_reveal
-from core.paging import broken_link, newest_first_page
+from core.paging import BrokenCursor, broken_link, newest_first_page
+from core.search import number_url as record_number_url
+from core.search import provider_keys as search_provider_keys
+from core.search import word_sections
 
 from . import selectors, services
 from .forms import (
@@ -41,6 +44,8 @@ SEARCH_KIND_LABELS = {
     "unit": gettext_lazy("unit"),
     "name": pgettext_lazy("person", "name"),
 }
+# Texts the customer search reads as a phone, an ID or a unit are not searched as words in complaints.
+NOT_WORDS = {"phone", "phone_tail", "id_number", "unit"}
 # The "6+2" service steps (服务6+2步法) and the step each lifecycle stage has reached.
 SERVICE_STEPS = (
     ("1", "温馨牵手", gettext_lazy("Warm handshake")),
@@ -90,11 +95,22 @@ def search(request):
     the empty search box, whatever `?q=` it carries."""
     _require_customer_access(request.user)
     form = SearchForm(request.POST if request.method == "POST" else None)
-    text, query, customers, units = "", None, [], []
+    text, query, customers, units, sections = "", None, [], [], []
     if form.is_valid():
         text = form.cleaned_data["q"].strip()
+        # A complaint, work-order or defect number the user may see opens it (core.search: the apps
+        # above register their finders); any other text, out-of-scope numbers included, is searched.
+        url = record_number_url(request.user, text)
+        if url:
+            return redirect(url)
         query, customers = selectors.customer_search(user=request.user, text=text)
         units = selectors.unit_search(user=request.user, text=text)
+        if query is None or query.kind not in NOT_WORDS:
+            cursors = {key: request.POST.get(f"{key}_after") or None for key in search_provider_keys()}
+            try:
+                sections = word_sections(request.user, text, cursors)
+            except BrokenCursor:
+                return broken_link(request)
     return render(
         request,
         "customers/search.html",
@@ -104,6 +120,8 @@ def search(request):
             "query_kind": SEARCH_KIND_LABELS.get(query.kind) if query else None,
             "customers": customers,
             "units": units,
+            "sections": sections,
+            "found_records": any(section.hits for section in sections),
         },
         # An empty box is no error; unreadable text (a control character, too long) is.
         status=400 if form.errors and form.data.get("q", "").strip() else 200,

@@ -10,11 +10,13 @@ class DeliveryConfig(AppConfig):
         from core.escalation import register_sweep_task
         from core.media import register_upload_folder
         from core.menu import register_menu_entry
+        from core.search import register_search_provider
 
-        from . import menu, tasks, uploads  # noqa: F401 - tasks: registered in every process
+        from . import menu, search, tasks, uploads  # noqa: F401 - tasks: registered in every process
 
         register_sweep_task("delivery.tasks.sweep_defect_deadlines")
         register_menu_entry(order=40, entry=menu.delivery_menu)
+        register_search_provider("delivery", order=20, find_number=search.defect_number_url)
 
         register_upload_folder("defects", uploads.may_read_defect_photo)
         register_upload_folder("handover_signatures", uploads.may_read_signature)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
+from core.validators import validate_single_line_text
 
 from .. import selectors
 from ..models import (
@@ -48,6 +49,10 @@ class BoardFilterForm(_StyledForm):
         label=_("Type"), choices=[BLANK, *ComplaintType.choices], required=False, widget=FastSelect
     )
     mine_only = forms.BooleanField(label=_("Mine only"), required=False)
+    # A number or words of the subject or description (complaints.selectors.text_condition).
+    q = forms.CharField(
+        label=_("Number or words"), max_length=100, required=False, validators=[validate_single_line_text]
+    )
     sla = forms.ChoiceField(
         choices=[BLANK, *((s, s) for s in ("on_time", "warning", "breached", "paused"))],
         required=False,
@@ -74,6 +79,7 @@ class BoardFilterForm(_StyledForm):
             "complaint_type": data.get("complaint_type") or None,
             "mine_only": data.get("mine_only") or False,
             "sla": data.get("sla") or None,
+            "q": (data.get("q") or "").strip() or None,
         }
 
 

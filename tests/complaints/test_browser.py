@@ -109,3 +109,24 @@ def test_hotline_call_to_dispatch_to_board(
     expect(row.locator("[data-sla]")).to_have_attribute("data-sla", "on_time")
     expect(boss.locator("[data-testid=counter-on_time] .crm-stat-value")).to_have_text("1")
     _screenshot(boss, "sla-board")
+
+
+def test_the_search_box_opens_a_complaint_by_its_number_and_finds_it_by_words(
+    transactional_db, live_server, browser, agent, make_complaint
+):
+    """Issue 13: `TS-…` in the global search box opens the complaint; `渗水` lists it."""
+    from playwright.sync_api import expect
+
+    complaint = make_complaint(title="卫生间天花板渗水")
+    page = _logged_in_page(browser, live_server, "agent")
+
+    page.fill("#global-search", complaint.number.lower())
+    page.press("#global-search", "Enter")
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    expect(page.locator("body")).to_contain_text(complaint.number)
+
+    page.fill("#global-search", "渗水")
+    page.press("#global-search", "Enter")
+    page.wait_for_url("**/search/**")
+    page.get_by_role("link", name=f"{complaint.number}卫生间天花板渗水").click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
