@@ -21,12 +21,17 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Off unless set: a production machine that forgets the variable must not run in development mode.
-# The demo (run.py demo), the tests (pyproject's pytest env) and CI set DEBUG=1 themselves.
+# The tests (pyproject's pytest env) and CI set DEBUG=1 themselves.
 DEBUG = env.bool("DEBUG", default=False)
+# The laptop demo (run.py demo sets DEMO=1) runs with DEBUG off, so that a 404 or a 500 shows the
+# CRM's own page and not Django's debug page listing every URL; it keeps what DEBUG gives a laptop:
+# the public development keys, plain http, static files read from the source folders.
+DEMO = env.bool("DEMO", default=False)
+DEVELOPMENT = DEBUG or DEMO
 
 # --- Secrets ----------------------------------------------------------------------
 # The development values below are public (they are in this file): with DEBUG off they, or a
-# missing value, stop the start. Rotation: the old value moves to the *_FALLBACKS list, then
+# missing value, stop the start (except in the demo). Rotation: the old value moves to the *_FALLBACKS list, then
 # `manage.py reencrypt_personal_data` rewrites what was made with it (README, "Rotating keys").
 _DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
 _DEV_FIELD_ENCRYPTION_SALT = "crm-field-encryption-dev-salt"
@@ -35,7 +40,7 @@ _DEV_VALUES = {_DEV_SECRET_KEY, _DEV_FIELD_ENCRYPTION_SALT}
 
 def _production_secrets(name: str, values: list[str], *, required: bool = True) -> list[str]:
     values = [value for value in values if value]
-    if DEBUG:
+    if DEVELOPMENT:
         return values
     if required and not values:
         raise ImproperlyConfigured(f"{name} must be set when DEBUG is off.")
@@ -47,7 +52,7 @@ def _production_secrets(name: str, values: list[str], *, required: bool = True) 
 
 
 SECRET_KEY = _production_secrets(
-    "SECRET_KEY", [env.str("SECRET_KEY", default="") or (_DEV_SECRET_KEY if DEBUG else "")]
+    "SECRET_KEY", [env.str("SECRET_KEY", default="") or (_DEV_SECRET_KEY if DEVELOPMENT else "")]
 )[0]
 # Old keys still accepted for signatures, and for decrypting ID numbers until they are re-encrypted.
 SECRET_KEY_FALLBACKS = _production_secrets(
@@ -57,12 +62,12 @@ SECRET_KEY_FALLBACKS = _production_secrets(
 # with SECRET_KEY and the first salt, and decrypts with every SECRET_KEY(_FALLBACKS) × salt pair.
 SALT_KEY = _production_secrets(
     "FIELD_ENCRYPTION_SALT",
-    env.list("FIELD_ENCRYPTION_SALT", default=[]) or ([_DEV_FIELD_ENCRYPTION_SALT] if DEBUG else []),
+    env.list("FIELD_ENCRYPTION_SALT", default=[]) or ([_DEV_FIELD_ENCRYPTION_SALT] if DEVELOPMENT else []),
 )
 # Key of the HMAC stored beside encrypted ID numbers so that exact search works. Searches also try
 # the fallbacks until reencrypt_personal_data has rewritten every hash with the current key.
 PII_HASH_KEY = _production_secrets(
-    "PII_HASH_KEY", [env.str("PII_HASH_KEY", default="") or (SECRET_KEY if DEBUG else "")]
+    "PII_HASH_KEY", [env.str("PII_HASH_KEY", default="") or (SECRET_KEY if DEVELOPMENT else "")]
 )[0]
 PII_HASH_KEY_FALLBACKS = _production_secrets(
     "PII_HASH_KEY_FALLBACKS", env.list("PII_HASH_KEY_FALLBACKS", default=[]), required=False
@@ -215,11 +220,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if DEVELOPMENT
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = DEVELOPMENT
+# Files served at the site's root: /favicon.ico, which browsers ask for on every site.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -268,15 +275,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="crm@localhost")
 
 # --- HTTPS and the proxy in front -----------------------------------------------
 # With DEBUG off: HTTPS only, HSTS for a year, secure cookies (each can be switched off for a
-# plain-http trial); the laptop demo (DEBUG on) speaks plain http.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# plain-http trial); the laptop (DEBUG on or the demo) speaks plain http.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEVELOPMENT)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check asks gunicorn over http
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEVELOPMENT else 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 # Preload lets anyone submit the domain to the browsers' lists: the domain owner's decision.
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEVELOPMENT)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEVELOPMENT)
 # Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto
 # are believed (core.middleware.TrustedProxyMiddleware). Without any, REMOTE_ADDR is the client,
 # whatever the headers say: rate limits, the login lockout and the access log all read REMOTE_ADDR.
@@ -586,10 +593,22 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+
+def _without_traceback_for_403(record) -> bool:
+    """A refused request is a line in the log, not a traceback: it is the permission check working."""
+    if getattr(record, "status_code", None) == 403:
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "no_403_traceback": {"()": "django.utils.log.CallbackFilter", "callback": _without_traceback_for_403}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_403_traceback"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
