@@ -21,11 +21,9 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Off unless set: a production machine that forgets the variable must not run in development mode.
-# The tests (pyproject's pytest env) and CI set DEBUG=1 themselves.
+# The tests and CI set DEBUG=1. The demo (run.py demo sets DEMO=1) runs with DEBUG off (the CRM's own
+# 404 and 500 pages) but with the development keys, plain http and static files from the sources.
 DEBUG = env.bool("DEBUG", default=False)
-# The laptop demo (run.py demo sets DEMO=1) runs with DEBUG off, so that a 404 or a 500 shows the
-# CRM's own page and not Django's debug page listing every URL; it keeps what DEBUG gives a laptop:
-# the public development keys, plain http, static files read from the source folders.
 DEMO = env.bool("DEMO", default=False)
 DEVELOPMENT = DEBUG or DEMO
 
@@ -225,8 +223,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEVELOPMENT
-# Files served at the site's root: /favicon.ico, which browsers ask for on every site.
-WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"  # served at /: the favicon every browser asks for
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -593,21 +590,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-
-def _without_traceback_for_403(record) -> bool:
-    """A refused request is a line in the log, not a traceback: it is the permission check working."""
-    if getattr(record, "status_code", None) == 403:
-        record.exc_info = None
-        record.exc_text = None
-    return True
-
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {
-        "no_403_traceback": {"()": "django.utils.log.CallbackFilter", "callback": _without_traceback_for_403}
-    },
+    "filters": {"no_403_traceback": {"()": "core.logfilters.NoTracebackFor403"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_403_traceback"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
