@@ -317,3 +317,26 @@ def test_finding_10_3_the_demo_contractor_sees_its_companys_work_in_its_projects
     assert set(Complaint.objects.visible_to(contractor).values_list("project_id", flat=True)) <= mine
     assert set(Defect.objects.visible_to(contractor).values_list("project_id", flat=True)) <= mine
     assert Defect.objects.visible_to(contractor).exists()
+
+
+def test_issue_13_a_few_open_complaints_are_breached_by_days_not_months():
+    import datetime
+
+    from django.utils import timezone
+
+    seed(complaints=200)
+
+    now = timezone.now()
+    open_ = [
+        c
+        for c in Complaint.objects.open().exclude(sla_policy__name="演示 Demo (3 min)")
+        if c.current_due_at is not None
+    ]
+    breached = [now - c.current_due_at for c in open_ if c.current_due_at < now]
+    assert len(open_) > 20
+    assert len(breached) < 0.1 * len(open_)
+    assert max(breached, default=datetime.timedelta(0)) < datetime.timedelta(days=30)
+    # A breached complaint was warned first, at the warning's moment, before its due time.
+    for complaint in Complaint.objects.filter(escalation_level__gt=0):
+        warning = complaint.sla_alerts.get(level=0, round=complaint.reopen_count, target=complaint.sla_target)
+        assert warning.fired_at < complaint.current_due_at
