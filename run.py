@@ -127,8 +127,9 @@ def signal_group(process: subprocess.Popen, signum: int) -> None:
 
 
 def command_demo(options: argparse.Namespace) -> int:
-    # The demo runs in development mode: its public development keys, static files from runserver.
-    os.environ.setdefault("DEBUG", "1")
+    # The demo runs with DEBUG off (the CRM's own 404 and 500 pages) but keeps the public development
+    # keys, plain http and static files served by WhiteNoise from the source folders (crm.settings, DEMO).
+    os.environ.setdefault("DEMO", "1")
     python = ensure_venv()
     say("Applying database migrations…")
     manage(python, "migrate", "--noinput")

@@ -318,8 +318,14 @@ def _recipients(
     return recipients
 
 
-def _alert_text(complaint: Complaint, target: str, level: int) -> str:
+def _alert_text(complaint: Complaint, target: str, level: int, *, late: bool = False) -> str:
     target_label = SlaTarget(target).label
+    if level == 0 and late:
+        # Its moment passed between two sweeps: it still fires, before the escalation, and says so.
+        return _("SLA warning (late): %(number)s %(target)s is already due") % {
+            "number": complaint.number,
+            "target": target_label,
+        }
     if level == 0:
         return _("SLA warning: %(number)s %(target)s is due soon") % {
             "number": complaint.number,
@@ -413,12 +419,13 @@ class ComplaintSlaSweep(DeadlineSweep):
                     ComplaintEvent(
                         complaint=complaint,
                         kind=ComplaintEvent.Kind.SLA_WARNING if level == 0 else ComplaintEvent.Kind.ESCALATED,
-                        note=_alert_text(complaint, complaint.sla_target, level),
+                        note=_alert_text(complaint, complaint.sla_target, level, late=step.late_warning),
                         created_at=now,
                         data={
                             "target": complaint.sla_target,
                             "level": level,
                             "due_at": due.isoformat() if due else None,
+                            "late": level == 0 and step.late_warning,
                         },
                     )
                 )
@@ -434,7 +441,7 @@ class ComplaintSlaSweep(DeadlineSweep):
                         Notification(
                             recipient_id=user_id,
                             kind="sla_warning" if level == 0 else f"sla_escalation_{level}",
-                            title=_alert_text(complaint, complaint.sla_target, level),
+                            title=_alert_text(complaint, complaint.sla_target, level, late=step.late_warning),
                             body=complaint.title,
                             link=link,
                             created_at=now,
@@ -454,7 +461,7 @@ def _alert_emails(steps: list[Step], recipients: dict[tuple[int, int], set[int]]
         for step in steps:
             complaint = step.row
             for level in step.levels:
-                subject = _alert_text(complaint, complaint.sla_target, level)
+                subject = _alert_text(complaint, complaint.sla_target, level, late=step.late_warning)
                 step_key = f"sla-alert.{complaint.pk}.{complaint.sla_target}.{complaint.reopen_count}.{level}"
                 messages.extend(
                     OutgoingMessage(

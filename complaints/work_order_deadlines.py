@@ -97,7 +97,10 @@ def work_order_deadline_state(work_order: WorkOrder, now: datetime.datetime | No
     return "warning" if work_order.warned else "on_time"
 
 
-def _alert_text(work_order: WorkOrder, level: int) -> str:
+def _alert_text(work_order: WorkOrder, level: int, *, late: bool = False) -> str:
+    if level == 0 and late:
+        # Its moment passed between two sweeps: it still fires, before the escalation, and says so.
+        return _("Work order %(number)s warning (late): it is already due") % {"number": work_order.number}
     if level == 0:
         return _("Work order %(number)s is due soon") % {"number": work_order.number}
     return _("Work order escalation level %(level)s: %(number)s is overdue") % {
@@ -240,7 +243,7 @@ class WorkOrderEscalationSweep(DeadlineSweep):
             order = step.row
             link = reverse("complaints:work-order", args=[order.pk])
             for level in step.levels:
-                text = _alert_text(order, level)
+                text = _alert_text(order, level, late=step.late_warning)
                 events.append(
                     ComplaintEvent(
                         complaint_id=order.complaint_id,
@@ -249,7 +252,12 @@ class WorkOrderEscalationSweep(DeadlineSweep):
                         else ComplaintEvent.Kind.WORK_ORDER_ESCALATED,
                         note=text,
                         created_at=now,
-                        data={"work_order": order.number, "level": level, "due_at": order.due_at.isoformat()},
+                        data={
+                            "work_order": order.number,
+                            "level": level,
+                            "due_at": order.due_at.isoformat(),
+                            "late": level == 0 and step.late_warning,
+                        },
                     )
                 )
                 notifications.extend(

@@ -6,8 +6,8 @@ A clocked row carries its due time, whether its warning has fired, its escalatio
 1. claims a batch of due rows with SELECT … FOR UPDATE SKIP LOCKED, so overlapping sweeps
    never hold the same row;
 2. plans each row's steps: a warning before the due time, then levels 1–3 at the due time
-   plus each level's offset (every level whose time has come fires, none skipped, even after
-   an outage);
+   plus each level's offset (every step whose time has come fires, in order, none skipped, even
+   after an outage: a warning whose time passed unswept fires first, marked late);
 3. writes the new state, then inserts one alert row per step under a unique constraint: a
    batch that loses a race rolls back whole and the next sweep redoes it, so each step fires
    exactly once;
@@ -53,6 +53,9 @@ class Step:
     warned: bool
     new_level: int
     next_check: datetime.datetime | None
+    # The warning fires at or after the due time (its moment passed between two sweeps): its text
+    # must not say "due soon".
+    late_warning: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -64,14 +67,21 @@ def plan_step(
     level: int,
     offsets: dict[int, datetime.timedelta],
     now: datetime.datetime,
+    warns: bool = True,
 ) -> Step:
-    """What fires now for a row due at `due`, currently at `level`; `offsets[n]` is level n's delay after due."""
+    """What fires now for a row due at `due`, currently at `level`; `offsets[n]` is level n's delay after due.
+
+    `warns`: whether the row has a warning step at all (a policy may warn at 100 % of the time, i.e. never).
+    A row not yet warned nor escalated gets its warning first, even when the due time has passed
+    since (marked late), then every level whose time has come: each step once, in order.
+    """
     levels: list[int] = []
     new_level = level
-    if due is not None and now < due:
-        if not warned:
-            levels.append(WARNING)
-    elif due is not None:
+    late_warning = False
+    if due is not None and warns and not warned and level == 0:
+        levels.append(WARNING)
+        late_warning = now >= due
+    if due is not None and now >= due:
         for candidate in ESCALATION_LEVELS:
             if candidate > level and now >= due + offsets[candidate]:
                 levels.append(candidate)
@@ -79,7 +89,7 @@ def plan_step(
     next_check = None
     if due is not None and new_level < ESCALATION_LEVELS[-1]:
         next_check = due + offsets[new_level + 1]
-    return Step(row, levels, bool(levels) or warned, new_level, next_check)
+    return Step(row, levels, bool(levels) or warned, new_level, next_check, late_warning=late_warning)
 
 
 class DeadlineSweep:

@@ -12,6 +12,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from crm.env_values import clock_time, json_setting
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
@@ -21,12 +23,15 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Off unless set: a production machine that forgets the variable must not run in development mode.
-# The demo (run.py demo), the tests (pyproject's pytest env) and CI set DEBUG=1 themselves.
+# The tests and CI set DEBUG=1. The demo (run.py demo sets DEMO=1) runs with DEBUG off (the CRM's own
+# 404 and 500 pages) but with the development keys, plain http and static files from the sources.
 DEBUG = env.bool("DEBUG", default=False)
+DEMO = env.bool("DEMO", default=False)
+DEVELOPMENT = DEBUG or DEMO
 
 # --- Secrets ----------------------------------------------------------------------
 # The development values below are public (they are in this file): with DEBUG off they, or a
-# missing value, stop the start. Rotation: the old value moves to the *_FALLBACKS list, then
+# missing value, stop the start (except in the demo). Rotation: the old value moves to the *_FALLBACKS list, then
 # `manage.py reencrypt_personal_data` rewrites what was made with it (README, "Rotating keys").
 _DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
 _DEV_FIELD_ENCRYPTION_SALT = "crm-field-encryption-dev-salt"
@@ -35,7 +40,7 @@ _DEV_VALUES = {_DEV_SECRET_KEY, _DEV_FIELD_ENCRYPTION_SALT}
 
 def _production_secrets(name: str, values: list[str], *, required: bool = True) -> list[str]:
     values = [value for value in values if value]
-    if DEBUG:
+    if DEVELOPMENT:
         return values
     if required and not values:
         raise ImproperlyConfigured(f"{name} must be set when DEBUG is off.")
@@ -47,7 +52,7 @@ def _production_secrets(name: str, values: list[str], *, required: bool = True) 
 
 
 SECRET_KEY = _production_secrets(
-    "SECRET_KEY", [env.str("SECRET_KEY", default="") or (_DEV_SECRET_KEY if DEBUG else "")]
+    "SECRET_KEY", [env.str("SECRET_KEY", default="") or (_DEV_SECRET_KEY if DEVELOPMENT else "")]
 )[0]
 # Old keys still accepted for signatures, and for decrypting ID numbers until they are re-encrypted.
 SECRET_KEY_FALLBACKS = _production_secrets(
@@ -57,12 +62,12 @@ SECRET_KEY_FALLBACKS = _production_secrets(
 # with SECRET_KEY and the first salt, and decrypts with every SECRET_KEY(_FALLBACKS) × salt pair.
 SALT_KEY = _production_secrets(
     "FIELD_ENCRYPTION_SALT",
-    env.list("FIELD_ENCRYPTION_SALT", default=[]) or ([_DEV_FIELD_ENCRYPTION_SALT] if DEBUG else []),
+    env.list("FIELD_ENCRYPTION_SALT", default=[]) or ([_DEV_FIELD_ENCRYPTION_SALT] if DEVELOPMENT else []),
 )
 # Key of the HMAC stored beside encrypted ID numbers so that exact search works. Searches also try
 # the fallbacks until reencrypt_personal_data has rewritten every hash with the current key.
 PII_HASH_KEY = _production_secrets(
-    "PII_HASH_KEY", [env.str("PII_HASH_KEY", default="") or (SECRET_KEY if DEBUG else "")]
+    "PII_HASH_KEY", [env.str("PII_HASH_KEY", default="") or (SECRET_KEY if DEVELOPMENT else "")]
 )[0]
 PII_HASH_KEY_FALLBACKS = _production_secrets(
     "PII_HASH_KEY_FALLBACKS", env.list("PII_HASH_KEY_FALLBACKS", default=[]), required=False
@@ -187,20 +192,12 @@ USE_I18N = True
 USE_TZ = True
 
 
-def _clock_time(name: str, default: str) -> datetime.time:
-    value = env.str(name, default=default)
-    try:
-        return datetime.time.fromisoformat(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a time of day such as 09:00, not {value!r}.") from None
-
-
 # Working hours for SLA deadlines in working time (core.workcalendar): ONE continuous window per
 # working day, in TIME_ZONE local time; a lunch break is not modelled. Working days come from the
 # Chinese statutory calendar (chinesecalendar package) and the admin's Calendar days overrides.
 SLA_BUSINESS_HOURS = (
-    _clock_time("SLA_BUSINESS_DAY_START", "09:00"),
-    _clock_time("SLA_BUSINESS_DAY_END", "18:00"),
+    clock_time(env, "SLA_BUSINESS_DAY_START", "09:00"),
+    clock_time(env, "SLA_BUSINESS_DAY_END", "18:00"),
 )
 if SLA_BUSINESS_HOURS[0] >= SLA_BUSINESS_HOURS[1]:
     raise ImproperlyConfigured("SLA_BUSINESS_DAY_START must be earlier than SLA_BUSINESS_DAY_END.")
@@ -215,11 +212,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if DEVELOPMENT
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = DEVELOPMENT
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"  # served at /: the favicon every browser asks for
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -268,15 +266,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="crm@localhost")
 
 # --- HTTPS and the proxy in front -----------------------------------------------
 # With DEBUG off: HTTPS only, HSTS for a year, secure cookies (each can be switched off for a
-# plain-http trial); the laptop demo (DEBUG on) speaks plain http.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# plain-http trial); the laptop (DEBUG on or the demo) speaks plain http.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEVELOPMENT)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check asks gunicorn over http
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEVELOPMENT else 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 # Preload lets anyone submit the domain to the browsers' lists: the domain owner's decision.
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEVELOPMENT)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEVELOPMENT)
 # Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto
 # are believed (core.middleware.TrustedProxyMiddleware). Without any, REMOTE_ADDR is the client,
 # whatever the headers say: rate limits, the login lockout and the access log all read REMOTE_ADDR.
@@ -429,7 +427,7 @@ if not 0 <= WORK_ORDER_ESCALATION_2_AFTER_HOURS <= WORK_ORDER_ESCALATION_3_AFTER
 # managers get yesterday's new, breached and escalated complaints and the open major and group ones,
 # by email, every day at COMPLAINT_DIGEST_TIME (HH:MM, TIME_ZONE local time: beat's crontab runs in
 # CELERY_TIMEZONE, which is TIME_ZONE).
-COMPLAINT_DIGEST_TIME = _clock_time("COMPLAINT_DIGEST_TIME", "08:00")
+COMPLAINT_DIGEST_TIME = clock_time(env, "COMPLAINT_DIGEST_TIME", "08:00")
 if COMPLAINT_DIGEST_TIME.second or COMPLAINT_DIGEST_TIME.microsecond or COMPLAINT_DIGEST_TIME.tzinfo:
     # A crontab fires on the minute, in TIME_ZONE: seconds or an offset would be silently dropped.
     raise ImproperlyConfigured(
@@ -451,13 +449,6 @@ WECHAT_PROVIDER = env.str("WECHAT_PROVIDER", default="core.outbox.providers.File
 WECHAT_FILE_PATH = env.path("WECHAT_FILE_PATH", default=VAR_DIR / "wechat")
 
 
-def _json_setting(name: str) -> dict:
-    try:
-        return env.json(name, default={})
-    except ValueError as error:  # json's decode error
-        raise ImproperlyConfigured(f"{name} must be JSON: {error}") from None
-
-
 # The real gateways (README "Text messages and WeChat"): Tencent Cloud SMS
 # (SMS_PROVIDER=core.outbox.tencent_sms.TencentSmsProvider) and WeChat template messages
 # (WECHAT_PROVIDER=core.outbox.wechat.WechatTemplateProvider). Both send approved templates only:
@@ -467,10 +458,10 @@ SMS_TENCENT_SECRET_KEY = env.str("SMS_TENCENT_SECRET_KEY", default="")
 SMS_TENCENT_SDK_APP_ID = env.str("SMS_TENCENT_SDK_APP_ID", default="")
 SMS_TENCENT_REGION = env.str("SMS_TENCENT_REGION", default="ap-guangzhou")
 SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="")  # 短信签名, as approved
-SMS_TEMPLATES = _json_setting("SMS_TEMPLATES")
+SMS_TEMPLATES = json_setting(env, "SMS_TEMPLATES")
 WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
 WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="")
-WECHAT_TEMPLATES = _json_setting("WECHAT_TEMPLATES")
+WECHAT_TEMPLATES = json_setting(env, "WECHAT_TEMPLATES")
 # Messages per second per channel, across every worker (counted in CACHES' default: Redis in
 # production); 0 for no limit. Set them to what the provider's account allows.
 OUTBOX_PER_SECOND = {
@@ -594,7 +585,8 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_403_traceback": {"()": "core.logfilters.NoTracebackFor403"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_403_traceback"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

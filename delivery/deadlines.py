@@ -83,7 +83,10 @@ def defect_deadline_state(defect: Defect, now: datetime.datetime | None = None) 
     return "warning" if defect.warned else "on_time"
 
 
-def _alert_text(defect: Defect, level: int) -> str:
+def _alert_text(defect: Defect, level: int, *, late: bool = False) -> str:
+    if level == 0 and late:
+        # Its moment passed between two sweeps: it still fires, before the escalation, and says so.
+        return _("Rectification warning (late): defect %(number)s is already due") % {"number": defect.number}
     if level == 0:
         return _("Rectification due soon: defect %(number)s") % {"number": defect.number}
     return _("Rectification escalation level %(level)s: defect %(number)s is overdue") % {
@@ -216,14 +219,18 @@ class DefectEscalationSweep(DeadlineSweep):
             defect = step.row
             link = reverse("delivery:defect-detail", args=[defect.pk])
             for level in step.levels:
-                text = _alert_text(defect, level)
+                text = _alert_text(defect, level, late=step.late_warning)
                 events.append(
                     DefectEvent(
                         defect=defect,
                         kind=DefectEvent.Kind.WARNING if level == 0 else DefectEvent.Kind.ESCALATED,
                         note=text,
                         created_at=now,
-                        data={"level": level, "due_at": defect.due_at.isoformat() if defect.due_at else None},
+                        data={
+                            "level": level,
+                            "due_at": defect.due_at.isoformat() if defect.due_at else None,
+                            "late": level == 0 and step.late_warning,
+                        },
                     )
                 )
                 notifications.extend(

@@ -8,8 +8,11 @@ app itself can reach:
   contractor), as the delivery engineer;
 - the defects then move along: one with a progress report, some fixed, verified and accepted at
   the owner's re-inspection (复验), one rejected by the owner and back with the contractor;
-- two are overdue: their clock is restarted five weeks ago and the sweep escalates them, so the
-  bell, the lists and the defect pages show warnings and escalation levels;
+- the moved ones are then dated back as they happened: found at the inspection days ago, issued
+  hours later, fixed days after that (so the average rectification time is a real figure);
+- two are overdue: found and issued about two weeks ago, their clock past due; the sweep runs at
+  each of their steps' moments, so the warning and the escalations are spread in time as the
+  bell, the lists and the defect pages show them;
 - a unit already handed over gets a defect reported by the owner within the warranty, turned
   into a repair request (报修) on the complaint desk.
 
@@ -28,7 +31,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from delivery import deadlines
-from delivery.models import Defect, Handover, RectificationOrder
+from delivery.models import Defect, DefectEvent, Handover, RectificationOrder
 from delivery.services import rectification as services
 from delivery.services.defects import defect_record
 
@@ -181,15 +184,76 @@ def _issue_and_move(cmd) -> None:
             by=_user("agent", defect.project_id), defect=defect, reason=OWNER_REJECTION
         )
         moved += 1
+    now = timezone.now()
+    for index, defect in enumerate(issued[:moved]):  # as it happened: found, issued, fixed days ago
+        _date_back(defect, found=now - datetime.timedelta(days=6 + 2 * index, hours=3), now=now)
     overdue = [d for d in (next(plan, None), next(plan, None)) if d is not None]
-    started = timezone.now() - datetime.timedelta(days=35)
-    for defect in overdue:  # the clock started five weeks ago: past due and escalated
-        fields = deadlines.start_clock(defect, start=started)
+    for index, defect in enumerate(overdue):  # found and issued about two weeks ago: now past due
+        found = now - datetime.timedelta(days=12 + 3 * index, hours=5)
+        _date_back(defect, found=found, now=now)
+        defect.refresh_from_db()
+        fields = deadlines.start_clock(defect, start=found + ISSUED_AFTER)
         defect.save(update_fields=fields)
         moved += 1
     cmd.created["defects moved along"] += moved
     if overdue:
-        cmd.created["rectification escalations"] += deadlines.defect_escalation_sweep()
+        cmd.created["rectification escalations"] += _sweep_at_each_moment(overdue, now)
+
+
+ISSUED_AFTER = datetime.timedelta(hours=4)  # from the inspection to the rectification order
+
+
+def _date_back(defect: Defect, *, found: datetime.datetime, now: datetime.datetime) -> None:
+    """Move a defect's history, made just now by the services, back to when it would have happened:
+    found at `found`, issued a few hours later, each later step a day or so after the one before."""
+    issued = found + ISSUED_AFTER
+    span = (now - issued) / 4  # fixed, verified and accepted spread over the time since the order
+    moments = {
+        "found_at": found,
+        "clock_started_at": issued,
+        "fixed_at": issued + span * 2,
+        "verified_at": issued + span * 3,
+        "accepted_at": issued + span * 3.5,
+    }
+    defect.refresh_from_db()
+    changes = {field: at for field, at in moments.items() if getattr(defect, field) is not None}
+    if defect.status in deadlines.CLOCKED_STATUSES:
+        # Still with the contractor: its clock (the order's, or the rework's) keeps running from now.
+        changes.pop("clock_started_at", None)
+    elif defect.clock_started_at is not None:  # done: its due time was counted from the order
+        deadlines.start_clock(defect, start=issued)
+        changes["due_at"] = defect.due_at
+    Defect.objects.filter(pk=defect.pk).update(**changes)
+    Kind = DefectEvent.Kind
+    by_kind = {
+        Kind.CREATED: found,
+        Kind.ASSIGNED: issued,
+        Kind.PROGRESS: issued + span,
+        Kind.FIXED: moments["fixed_at"],
+        Kind.VERIFIED: moments["verified_at"],
+        Kind.ACCEPTED: moments["accepted_at"],
+        Kind.OWNER_REJECTED: moments["accepted_at"],
+    }
+    for kind, at in by_kind.items():
+        DefectEvent.objects.filter(defect=defect, kind=kind).update(created_at=at)
+
+
+def _sweep_at_each_moment(defects: list[Defect], now: datetime.datetime) -> int:
+    """Run the sweep at each step's moment up to now: the warning and each level fire when they were
+    due, as beat would have fired them, not all at the seed's minute."""
+    moments = set()
+    for defect in defects:
+        policy = deadlines.policy_for(defect.severity)
+        warn = deadlines.warning_at(defect, policy)
+        moments.update(
+            at
+            for at in (warn, *(defect.due_at + delay for delay in deadlines.offsets(policy).values()))
+            if at is not None and at <= now
+        )
+    fired = sum(
+        deadlines.defect_escalation_sweep(now=at + datetime.timedelta(minutes=1)) for at in sorted(moments)
+    )
+    return fired + deadlines.defect_escalation_sweep(now=now)
 
 
 def _warranty_repair(cmd) -> None:

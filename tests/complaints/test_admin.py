@@ -159,7 +159,7 @@ def test_sla_alerts_are_read_only_and_scoped(client, make_complaint, city_head_a
     from django.utils import timezone
 
     complaint = make_complaint()
-    sla.sla_sweep(now=timezone.now() + datetime.timedelta(days=1, minutes=1))
+    sla.sla_sweep(now=timezone.now() + datetime.timedelta(hours=19))  # the warning (at 75 % of a day)
     alert = SlaAlert.objects.get(complaint=complaint)
 
     client.force_login(city_head_admin)

@@ -76,11 +76,14 @@ def test_a_stricter_policy_breaches_at_once_and_the_next_sweep_escalates_once(
     clock.move_to(at(2026, 11, 2, 15, 0))  # five hours on: a major complaint was due at 14:00
     reclassify(complaint, supervisor, severity="major")
     assert sla.sla_state(fresh(complaint)).label == "breached"
-    assert sla.sla_sweep() == 1
+    assert sla.sla_sweep() == 2  # the warning, late (issue 13: never skipped), then level 1
     assert sla.sla_sweep() == 0
     complaint = fresh(complaint)
     assert complaint.escalation_level == 1
-    assert list(SlaAlert.objects.values_list("target", "level")) == [(SlaTarget.FIRST_RESPONSE, 1)]
+    assert sorted(SlaAlert.objects.values_list("target", "level")) == [
+        (SlaTarget.FIRST_RESPONSE, 0),
+        (SlaTarget.FIRST_RESPONSE, 1),
+    ]
     assert complaint.events.filter(kind=ComplaintEvent.Kind.ESCALATED).count() == 1
     assert complaint.sla_next_check_at == at(2026, 11, 2, 16, 0)  # level 2, two hours after the breach
 
@@ -88,7 +91,7 @@ def test_a_stricter_policy_breaches_at_once_and_the_next_sweep_escalates_once(
 def test_steps_already_fired_are_not_fired_again_under_a_slower_policy(clock, make_complaint, supervisor):
     complaint = make_complaint(severity="major")
     clock.move_to(at(2026, 11, 2, 14, 30))
-    assert sla.sla_sweep() == 1  # level 1 at 14:00
+    assert sla.sla_sweep() == 2  # the warning (late: its moment passed unswept) and level 1 at 14:00
     complaint = reclassify(complaint, supervisor, severity="normal", reason="误判，非重大投诉")
     complaint = fresh(complaint)
     assert complaint.first_response_due_at == at(2026, 11, 3, 10, 0)
@@ -96,7 +99,7 @@ def test_steps_already_fired_are_not_fired_again_under_a_slower_policy(clock, ma
     assert complaint.sla_next_check_at == at(2026, 11, 3, 14, 0)  # level 2 of the standard policy
     clock.move_to(at(2026, 11, 3, 14, 0))
     assert sla.sla_sweep() == 1
-    assert sorted(SlaAlert.objects.values_list("level", flat=True)) == [1, 2]
+    assert sorted(SlaAlert.objects.values_list("level", flat=True)) == [0, 1, 2]
 
 
 def test_a_paused_clock_is_re_planned_and_still_moves_by_the_pause(clock, make_complaint, supervisor, agent):

@@ -73,11 +73,15 @@ def test_sweep_warns_then_escalates_each_level_once(clock, make_complaint, super
     assert ComplaintEvent.objects.filter(complaint=complaint, kind="escalated").count() == 3
 
 
-def test_sweep_after_an_outage_fires_every_missed_level(clock, make_complaint):
-    make_complaint()
+def test_sweep_after_an_outage_fires_every_missed_step_the_warning_first_marked_late(clock, make_complaint):
+    # Issue 13: the warning whose moment passed unswept is no longer skipped.
+    complaint = make_complaint()
     clock.move_to(at(2026, 11, 5, 10, 0))
-    assert sla.sla_sweep() == 3
-    assert list(SlaAlert.objects.order_by("level").values_list("level", flat=True)) == [1, 2, 3]
+    assert sla.sla_sweep() == 4
+    assert list(SlaAlert.objects.order_by("level").values_list("level", flat=True)) == [0, 1, 2, 3]
+    warning = ComplaintEvent.objects.get(complaint=complaint, kind="sla_warning")
+    assert "(late)" in warning.note and warning.data["late"] is True
+    assert Notification.objects.get(kind="sla_warning").title == warning.note
 
 
 def test_first_response_stops_the_clock_and_starts_the_plan_target(clock, make_complaint, agent):
@@ -113,8 +117,8 @@ def test_interrupted_batch_is_redone_by_the_next_sweep(clock, make_complaint, mo
         sla.sla_sweep()
     assert not SlaAlert.objects.exists()
     monkeypatch.undo()
-    assert sla.sla_sweep() == 3
-    assert SlaAlert.objects.count() == 3
+    assert sla.sla_sweep() == 6  # each: the late warning and level 1
+    assert SlaAlert.objects.count() == 6
 
 
 def test_the_sweep_queues_its_alert_emails_in_its_batch_and_the_outbox_sends_them_once_committed(
@@ -182,7 +186,7 @@ def test_sweep_is_a_constant_number_of_queries_per_batch(
     clock.move_to(at(2026, 11, 3, 10, 0))
     # policies, savepoint+select, update, savepoint+alerts, events, projects, staff, notifications, + on_commit
     with django_assert_max_num_queries(14):
-        assert sla.sla_sweep() == 20
+        assert sla.sla_sweep() == 40  # each: the late warning and level 1
 
 
 def test_most_specific_policy_wins(leak):
@@ -211,6 +215,9 @@ def test_sweep_with_emails_is_a_constant_number_of_queries_per_batch(
     supervisor.save(update_fields=["email"])
     for _ in range(count):
         make_complaint()
+    clock.move_to(at(2026, 11, 3, 4, 0))  # the warnings, on time (else they fire late with level 1)
+    sla.sla_sweep()
+    OutboxMessage.objects.all().delete()
     clock.move_to(at(2026, 11, 3, 10, 0))
     # policies; savepoint, SELECT … FOR UPDATE, UPDATE; savepoint, alerts, release; events; projects;
     # staff; notifications; the recipients' addresses; the outbox rows (one INSERT); release.

@@ -252,8 +252,8 @@ def test_a_departments_order_goes_to_its_staff_then_to_the_supervisors(
     clock, issue, agent, supervisor, city_head, engineering, maintenance
 ):
     issue(department=Department.ENGINEERING, due_at=at(2026, 11, 2, 18, 0))
-    clock.move_to(at(2026, 11, 6, 18, 0))  # every level is due: all fire at once
-    assert sweep() == 3
+    clock.move_to(at(2026, 11, 6, 18, 0))  # every step is due: all fire at once, the warning first (late)
+    assert sweep() == 4
     assert heard(1) == {agent.pk, engineering.pk}
     # No department head in the accounts: the project's customer-service supervisors stand in.
     assert heard(2) == {agent.pk, supervisor.pk}
@@ -266,7 +266,7 @@ def test_department_staff_who_cannot_open_the_order_are_not_told(clock, issue, a
     # The complaint is engineering's: maintenance staff do not see it nor its work orders.
     issue(department=Department.MAINTENANCE, due_at=at(2026, 11, 2, 18, 0))
     clock.move_to(at(2026, 11, 2, 18, 0))
-    assert sweep() == 1
+    assert sweep() == 2  # the late warning and level 1
     assert heard(1) == {agent.pk}
 
 
@@ -276,7 +276,7 @@ def test_an_assignee_who_left_is_replaced_by_their_team(clock, issue, firm, fixe
     fixer.is_active = False
     fixer.save(update_fields=["is_active"])
     clock.move_to(at(2026, 11, 2, 18, 0))
-    assert sweep() == 1
+    assert sweep() == 2  # the late warning and level 1
     assert heard(1) == {agent.pk, mate.pk}
 
 
@@ -286,12 +286,14 @@ def test_the_escalation_delays_come_from_the_settings(clock, issue, firm, settin
     settings.WORK_ORDER_ESCALATION_3_AFTER_HOURS = 4
     order = issue(contractor=firm, due_at=at(2026, 11, 2, 18, 0))
     clock.move_to(at(2026, 11, 2, 20, 0))
-    assert sweep() == 2  # levels 1 and 2 (the warning's moment passed unswept: skipped)
+    assert sweep() == 3  # the warning (its moment passed unswept: fired late, issue 13), levels 1 and 2
+    warning = ComplaintEvent.objects.get(kind=ComplaintEvent.Kind.WORK_ORDER_WARNING)
+    assert "(late)" in warning.note and warning.data["late"] is True
     order.refresh_from_db()
     assert order.escalation_level == 2 and order.next_check_at == at(2026, 11, 2, 22, 0)
     clock.move_to(at(2026, 11, 2, 22, 0))
     assert sweep() == 1
-    assert levels_fired(order) == [1, 2, 3]
+    assert levels_fired(order) == [0, 1, 2, 3]
 
 
 @pytest.mark.django_db
@@ -331,7 +333,7 @@ def test_an_interrupted_batch_is_redone_by_the_next_sweep(clock, issue, firm, mo
     assert not WorkOrderAlert.objects.exists()
     assert not WorkOrder.objects.filter(escalation_level__gt=0).exists()
     monkeypatch.undo()
-    assert sweep() == 3
+    assert sweep() == 6  # each: the late warning and level 1
 
 
 @pytest.mark.django_db
@@ -344,7 +346,7 @@ def test_the_sweep_is_a_constant_number_of_queries(
     # A savepoint, the due rows with their complaint (1), one UPDATE per (level, warned) (1 here), the
     # alerts in a savepoint (3), projects and staff (2), events and notifications (2), the release: 11.
     with django_assert_max_num_queries(12):
-        assert sweep() == 60
+        assert sweep() == 80  # each: the late warning and levels 1-3
 
 
 @pytest.mark.django_db
@@ -371,7 +373,7 @@ def test_the_celery_task_runs_the_sweep(clock, issue, firm):
     issue(contractor=firm, due_at=at(2026, 11, 2, 18, 0))
     issue(contractor=firm, due_at=at(2026, 11, 2, 18, 0))
     clock.move_to(at(2026, 11, 2, 18, 0))
-    assert tasks.sweep_work_order_deadlines.delay().result == 2
+    assert tasks.sweep_work_order_deadlines.delay().result == 4  # each: the late warning and level 1
     assert tasks.sweep_work_order_deadlines.delay().result == 0
 
 
@@ -394,8 +396,8 @@ def test_open_work_orders_get_a_clock_at_the_upgrade(clock, issue, firm):
 @pytest.mark.django_db
 def test_the_admin_reads_work_order_alerts_in_scope(client, clock, issue, firm, group_admin, other_project):
     order = issue(contractor=firm, due_at=at(2026, 11, 2, 18, 0))
-    clock.move_to(at(2026, 11, 2, 18, 0))
-    sweep()
+    clock.move_to(at(2026, 11, 2, 16, 0))
+    sweep()  # the warning
     alert = WorkOrderAlert.objects.get(work_order=order)
     client.force_login(group_admin)
     changelist = client.get(reverse("admin:complaints_workorderalert_changelist"))

@@ -27,9 +27,30 @@ def test_at_the_due_time_level_one_fires_and_level_two_is_next():
     assert (s.levels, s.new_level, s.next_check) == ([1], 1, DUE + 4 * HOUR)
 
 
-def test_after_an_outage_every_missed_level_fires_in_order_and_nothing_is_left_to_check():
+def test_after_an_outage_every_missed_step_fires_in_order_the_warning_first_and_nothing_is_left_to_check():
     s = step(DUE + 30 * HOUR)
-    assert (s.levels, s.new_level, s.next_check) == ([1, 2, 3], 3, None)
+    assert (s.levels, s.new_level, s.next_check, s.late_warning) == ([0, 1, 2, 3], 3, None, True)
+
+
+def test_a_warning_whose_time_passed_between_two_sweeps_fires_late_before_level_one():
+    s = step(DUE + HOUR)
+    assert (s.levels, s.warned, s.new_level, s.next_check) == ([0, 1], True, 1, DUE + 4 * HOUR)
+    assert s.late_warning
+
+
+def test_a_warning_on_time_is_not_marked_late():
+    assert step(DUE - HOUR).late_warning is False
+
+
+def test_a_late_warning_fires_once_the_next_sweep_fires_only_the_next_level():
+    first = step(DUE + HOUR)
+    second = step(DUE + 5 * HOUR, warned=first.warned, level=first.new_level)
+    assert (second.levels, second.late_warning) == ([2], False)
+
+
+def test_a_row_without_a_warning_step_escalates_without_one():
+    s = plan_step(object(), due=DUE, warned=False, level=0, offsets=OFFSETS, now=DUE + HOUR, warns=False)
+    assert (s.levels, s.late_warning) == ([1], False)
 
 
 def test_levels_already_fired_do_not_fire_again():

@@ -157,11 +157,15 @@ def test_warning_then_each_level_once_with_the_right_recipients(
 
 
 @pytest.mark.django_db
-def test_after_an_outage_every_missed_level_fires_at_once(clock, record):
+def test_after_an_outage_every_missed_step_fires_at_once_the_warning_first_marked_late(clock, record):
+    # Issue 13: the warning whose moment passed unswept is no longer skipped.
     defect = record(severity="critical")
     clock.move_to(at(2026, 11, 10, 10, 0))
-    assert sweep() == 3
-    assert levels_fired(defect) == [(0, 1), (0, 2), (0, 3)]
+    assert sweep() == 4
+    assert levels_fired(defect) == [(0, 0), (0, 1), (0, 2), (0, 3)]
+    warning = defect.events.get(kind=DefectEvent.Kind.WARNING)
+    assert "(late)" in warning.note and warning.data["late"] is True
+    assert defect.events.filter(kind=DefectEvent.Kind.ESCALATED, data__late=False).count() == 3
 
 
 @pytest.mark.django_db
@@ -181,7 +185,7 @@ def test_a_rework_round_fires_again(clock, record, engineer, contractor_user):
     defect = record(severity="critical")
     services.rectification_orders_issue(by=engineer, defects=[defect])
     clock.move_to(at(2026, 11, 4, 10, 0))
-    assert sweep() == 1  # level 1 of the first round (the warning was skipped: it is already due)
+    assert sweep() == 2  # the first round's warning (late: it is already due), then its level 1
     services.defect_mark_fixed(by=contractor_user, defect=Defect.objects.get(pk=defect.pk), photos=[photo()])
     services.defect_reject(by=engineer, defect=Defect.objects.get(pk=defect.pk), reason="仍开裂")
     defect.refresh_from_db()
@@ -192,7 +196,7 @@ def test_a_rework_round_fires_again(clock, record, engineer, contractor_user):
     assert sweep() == 1  # the new round's warning
     clock.move_to(at(2026, 11, 6, 10, 0))
     assert sweep() == 1  # and its level 1
-    assert levels_fired(defect) == [(0, 1), (1, 0), (1, 1)]
+    assert levels_fired(defect) == [(0, 0), (0, 1), (1, 0), (1, 1)]
 
 
 @pytest.mark.django_db
@@ -218,7 +222,7 @@ def test_an_interrupted_batch_is_redone_by_the_next_sweep(clock, record, monkeyp
     assert not DefectAlert.objects.exists()
     assert not Defect.objects.filter(escalation_level__gt=0).exists()
     monkeypatch.undo()
-    assert sweep() == 3
+    assert sweep() == 6  # each: the late warning and level 1
 
 
 @pytest.mark.django_db
@@ -229,7 +233,7 @@ def test_the_sweep_is_a_constant_number_of_queries(clock, record, django_assert_
     # policies, savepoint + select, update, savepoint + alerts, projects, staff, events, notifications,
     # then the empty second look is not needed (fewer rows than the batch): at most 12.
     with django_assert_max_num_queries(12):
-        assert sweep() == 20
+        assert sweep() == 40  # each: the late warning and level 1
 
 
 @pytest.mark.django_db
@@ -248,7 +252,7 @@ def test_the_celery_task_runs_the_sweep(clock, record):
     record(severity="critical")
     record(severity="critical")
     clock.move_to(at(2026, 11, 4, 10, 0))
-    assert tasks.sweep_defect_deadlines.delay().result == 2
+    assert tasks.sweep_defect_deadlines.delay().result == 4  # each: the late warning and level 1
     assert tasks.sweep_defect_deadlines.delay().result == 0
 
 

@@ -1,3 +1,4 @@
+import datetime
 import io
 
 import pytest
@@ -317,3 +318,47 @@ def test_finding_10_3_the_demo_contractor_sees_its_companys_work_in_its_projects
     assert set(Complaint.objects.visible_to(contractor).values_list("project_id", flat=True)) <= mine
     assert set(Defect.objects.visible_to(contractor).values_list("project_id", flat=True)) <= mine
     assert Defect.objects.visible_to(contractor).exists()
+
+
+def test_issue_13_a_few_open_complaints_are_breached_by_days_not_months():
+    import datetime
+
+    from django.utils import timezone
+
+    seed(complaints=200)
+
+    now = timezone.now()
+    open_ = [
+        c
+        for c in Complaint.objects.open().exclude(sla_policy__name="演示 Demo (3 min)")
+        if c.current_due_at is not None
+    ]
+    breached = [now - c.current_due_at for c in open_ if c.current_due_at < now]
+    assert len(open_) > 20
+    assert len(breached) < 0.1 * len(open_)
+    assert max(breached, default=datetime.timedelta(0)) < datetime.timedelta(days=30)
+    # A breached complaint was warned first, at the warning's moment, before its due time.
+    for complaint in Complaint.objects.filter(escalation_level__gt=0):
+        warning = complaint.sla_alerts.get(level=0, round=complaint.reopen_count, target=complaint.sla_target)
+        assert warning.fired_at < complaint.current_due_at
+
+
+def test_issue_13_seeded_defects_are_found_before_they_are_due_and_escalate_over_time():
+    from delivery.models import DefectAlert
+
+    # Units enough for the rectification seed to reach its two overdue defects.
+    call_command("seed_demo", units=600, customers=500, complaints=10, verbosity=0, stdout=io.StringIO())
+
+    for defect in Defect.objects.all():
+        if defect.clock_started_at is not None:
+            assert defect.found_at <= defect.clock_started_at < defect.due_at
+        for moment in (defect.fixed_at, defect.verified_at, defect.accepted_at):
+            assert moment is None or moment > defect.found_at
+    fixed = [d.fixed_at - d.found_at for d in Defect.objects.filter(fixed_at__isnull=False)]
+    assert fixed and sum(fixed, datetime.timedelta(0)) / len(fixed) > datetime.timedelta(days=1)
+    alerts = list(DefectAlert.objects.select_related("defect"))
+    assert alerts
+    assert len({alert.fired_at for alert in alerts}) > len(alerts) // 2  # spread, not all at one minute
+    for alert in alerts:
+        assert alert.fired_at > alert.defect.found_at
+        assert (alert.fired_at < alert.due_at) == (alert.level == 0)

@@ -97,6 +97,7 @@ class Command(BaseCommand):
                 issued_by=issuer,
             )
             work_order_deadlines.start_clock(order, start=issued)
+            order.warned = True  # warned in time: the bench measures the escalations (levels 1–3)
             orders.append(order)
         WorkOrder.objects.bulk_create(orders, batch_size=2000)
 

@@ -89,6 +89,9 @@ RESOLUTIONS = (
     "已书面答复业主并落实承诺",
     "已更换损坏部件，试用正常",
 )
+# A few open complaints are breached, by hours or days: the rest are drawn again, younger (build).
+BREACHED_SHARE = 0.04
+MAX_BREACH = datetime.timedelta(days=5)
 # Which statuses a complaint of a given age (days) is likely to be in.
 STATUS_BY_AGE = (
     (3, ((Status.RECEIVED, 30), (Status.DISPATCHED, 30), (Status.PLAN_AGREED, 20), (Status.IN_PROGRESS, 20))),
@@ -178,12 +181,32 @@ class ComplaintSeeder:
     def build(
         self, number: str, *, status=None, age_days=None, pair=None, category=None, severity=None, title=None
     ):
-        """One complaint and the times of its steps; every random draw happens even when the row exists."""
+        """One complaint and the times of its steps; every random draw happens even when the row exists.
+
+        A real centre keeps most open complaints within their clocks: one whose current target would be
+        breached is drawn again, younger, unless it is one of the few (BREACHED_SHARE) left breached,
+        and then by hours or days (under MAX_BREACH), never by months."""
         rng = self.rng
         if age_days is None:
             age_days = 365 * rng.random() ** 1.4  # more complaints recently
         if status is None:
             status = _pick(rng, next(w for limit, w in STATUS_BY_AGE if age_days < limit))
+        may_breach = rng.random() < BREACHED_SHARE
+        for _attempt in range(8):
+            complaint, story = self._draw(
+                number, status, age_days, pair=pair, category=category, severity=severity, title=title
+            )
+            overdue = self.now - complaint.current_due_at if complaint.current_due_at else None
+            if overdue is None or overdue <= datetime.timedelta(0) or (may_breach and overdue < MAX_BREACH):
+                break
+            age_days *= 0.5
+        self._apply_story(complaint, story)
+        self.rows.append((complaint, story))
+        return complaint
+
+    def _draw(self, number: str, status, age_days, *, pair, category, severity, title):
+        """The complaint and its story (the times of its steps), its SLA clock started; not yet kept."""
+        rng = self.rng
         pair = pair or rng.choice(self.focus if self.focus and rng.random() < 0.3 else self.owners)
         category = category or rng.choice(self.leaves)
         complaint_type = _pick(rng, TYPE_WEIGHTS)
@@ -245,11 +268,10 @@ class ComplaintSeeder:
             department=category.default_department or category.parent.default_department,
         )
         complaint.sla_policy = self.policy(complaint_type, category, severity)
-        self._apply_story(complaint, story)
-        self.rows.append((complaint, story))
-        return complaint
+        self._set_clock(complaint, story)
+        return complaint, story
 
-    def _apply_story(self, c: Complaint, story: dict) -> None:
+    def _set_clock(self, c: Complaint, story: dict) -> None:
         at, status = story["at"], c.status
         reached = STEP_ORDER.index(STEPS_NEEDED[status])
         has = lambda step: STEP_ORDER.index(step) <= reached  # noqa: E731
@@ -271,6 +293,8 @@ class ComplaintSeeder:
         if status == Status.REOPENED:
             sla.start_clock(c, start=at["closed"], targets=("resolution",))
         sla.refresh_clock(c)
+
+    def _apply_story(self, c: Complaint, story: dict) -> None:
         story["alerts"] = self._fire_due_steps(c)
 
     def _fire_due_steps(self, c: Complaint) -> list[tuple[int, datetime.datetime]]:
@@ -280,9 +304,11 @@ class ComplaintSeeder:
         policy = sla.effective_policy(c)
         due = c.current_due_at
         fired = []
-        if self.now < due:
+        if not c.sla_warned and c.escalation_level == 0:  # the warning, at its moment (before the due time)
             fired.append((0, c.sla_next_check_at))
-            c.sla_warned, c.sla_next_check_at = True, due
+            c.sla_warned = True
+        if self.now < due:
+            c.sla_next_check_at = due
             return fired
         for level in sla.ESCALATION_LEVELS:
             moment = due + sla.escalation_offset(policy, level)
