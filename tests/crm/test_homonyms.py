@@ -28,6 +28,10 @@ def test_open_the_verb_and_open_the_status_are_two_words():
         assert translation.gettext("Open") == "未关闭"
         assert pgettext("person responsible for a task", "Owner") == "负责人"
         assert translation.gettext("Owner") == "业主"
+        assert pgettext("handover batch status", "Open") == "交付中"
+        # A defect photo's stage is when it was taken, not the customer's lifecycle stage.
+        assert pgettext("when a defect photo was taken", "Stage") == "拍摄阶段"
+        assert translation.gettext("Stage") == "客户阶段"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
