@@ -38,9 +38,35 @@ def _log_in(page, base_url: str, username: str) -> None:
     page.wait_for_selector(".crm-nav")
 
 
+def _inspection_in_progress(engineer, unit) -> str:
+    """The path of an inspection the engineer walks: the page a tablet shows in portrait at 1024×1366."""
+    import datetime
+    import importlib
+
+    from django.apps import apps
+
+    from delivery.models import Handover, HandoverBatch
+    from delivery.services.inspection import inspection_start
+
+    # The standard checklist of the data migration, which a transactional test's flush removed.
+    importlib.import_module("delivery.migrations.0002_seed_checklist_and_deadlines").seed(apps, None)
+    today = datetime.date.today()
+    batch = HandoverBatch.objects.create(
+        project=unit.building.project,
+        name="一期交付",
+        starts_on=today,
+        ends_on=today,
+        site="大堂",
+        lead=engineer,
+    )
+    handover = Handover.objects.create(batch=batch, project=batch.project, unit=unit)
+    inspection = inspection_start(by=engineer, handover=handover, kind="handover")
+    return f"/handover/inspections/{inspection.pk}/"
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_navbar_stays_on_one_line_for_the_admin_and_the_engineer(
-    transactional_db, live_server, monkeypatch, city, language
+    transactional_db, live_server, monkeypatch, city, owned_unit, language
 ):
     from accounts.models import Role
     from notifications.models import Notification
@@ -57,6 +83,7 @@ def test_the_navbar_stays_on_one_line_for_the_admin_and_the_engineer(
         role=Role.DELIVERY_ENGINEER,
         city_companies=[city],
     )
+    pages = {"admin": PAGES, "engineer": (*PAGES, _inspection_in_progress(engineer, owned_unit))}
     for user in (admin, engineer):
         Notification.objects.bulk_create(
             Notification(recipient=user, kind="sla", title=f"提醒 {n}") for n in range(120)
@@ -71,8 +98,8 @@ def test_the_navbar_stays_on_one_line_for_the_admin_and_the_engineer(
             page.wait_for_selector(f"html[lang={language}]")
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 1366 if width == 1024 else 900})
-                for path in PAGES:
-                    page.goto(f"{live_server.url}{path}")
+                for path in pages[username]:
+                    assert page.goto(f"{live_server.url}{path}").ok, path
                     where = f"{username} {language} {width}px {path}"
                     # Expanded or folded, the bar is one row: brand, search, then the menu or its toggler.
                     closed = page.evaluate(MEASURE)
