@@ -206,7 +206,7 @@ def _render_detail(request, customer: Customer, household_form=None, contract_fo
             "customer": customer,
             "stage": stage,
             "steps": [
-                {"number": n, "name": zh, "label": en, "done": i < current, "current": i == current}
+                {"number": n, "name": zh, "label": str(en), "done": i < current, "current": i == current}
                 for i, (n, zh, en) in enumerate(SERVICE_STEPS)
             ],
             "reveal_forms": _reveal_forms(user),

@@ -8,7 +8,7 @@ This package re-exports each public service, so `from complaints.services import
 and `services.complaint_create(...)` work as before the split.
 """
 
-from ._common import ACTION_ROLES, CASE_OWNER_ROLES, TRANSITIONS, may
+from ._common import ACTION_ROLES, CASE_OWNER_ROLES, READ_PAGE_ROLES, TRANSITIONS, may, may_read
 from .attachments import MAX_ATTACHMENT_BYTES, attachment_add
 from .case_handling import (
     group_case_agree_plan,
@@ -69,6 +69,7 @@ __all__ = [
     "MAX_RETURN_VISIT_ATTEMPTS",
     "PUBLIC_CODE_LIFETIME",
     "PUBLIC_CODE_MAX_ATTEMPTS",
+    "READ_PAGE_ROLES",
     "RESPONSE_METHODS",
     "SATISFIED_FROM",
     "TRANSITIONS",
@@ -106,6 +107,7 @@ __all__ = [
     "improvement_item_set_status",
     "major_report_save",
     "may",
+    "may_read",
     "public_code_check",
     "public_code_send",
     "public_complaint_submit",

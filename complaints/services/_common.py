@@ -74,8 +74,20 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+# The pages each read-only role sees besides the ones every role of the desk sees: they change nothing.
+READ_PAGE_ROLES: dict[str, set[str]] = {
+    "supervisor_view": _SUPERVISORS | {Role.READONLY_MANAGER},
+    "improvements": ACTION_ROLES["improvement"] | {Role.READONLY_MANAGER},
+}
+
+
 def may(user: User, action: str) -> bool:
     return user.is_active and user.role in ACTION_ROLES[action]
+
+
+def may_read(user: User, page: str) -> bool:
+    """Whether the user may see a page of READ_PAGE_ROLES (its writes stay checked by `may`)."""
+    return user.is_active and user.role in READ_PAGE_ROLES[page]
 
 
 def _require(user: User, action: str) -> None:

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
 from core.paging import broken_link, newest_first_page
 from customers.forms import add_service_errors
 
@@ -19,17 +18,20 @@ from ..models import Complaint, ImprovementItem
 from ._common import _board_url, _complaint_ids, _require
 
 
-def _require_supervisor(user) -> None:
-    _require(user, "group")
-
-
 @login_required
 @require_GET
 def supervisor(request):
-    _require_supervisor(request.user)
-    view = selectors.supervisor_view(user=request.user)
-    proposals = selectors.group_case_proposals(user=request.user)
-    return render(request, "complaints/supervisor.html", {"view": view, "proposals": proposals})
+    user = request.user
+    # Read-only managers see it too (the page a manager most needs), without the buttons that create.
+    if not services.may_read(user, "supervisor_view"):
+        raise PermissionDenied(_("Your role may not see the supervisor view."))
+    view = selectors.supervisor_view(user=user)
+    proposals = selectors.group_case_proposals(user=user)
+    return render(
+        request,
+        "complaints/supervisor.html",
+        {"view": view, "proposals": proposals, "may_group": services.may(user, "group")},
+    )
 
 
 @login_required
@@ -80,7 +82,7 @@ def _improvements_visible_to(user):
 @require_http_methods(["GET", "POST"])
 def improvements(request):
     user = request.user
-    if not (services.may(user, "improvement") or user.role == Role.READONLY_MANAGER):
+    if not services.may_read(user, "improvements"):
         raise PermissionDenied(_("Your role may not see improvement items."))
     may_edit = services.may(user, "improvement")
     form = (

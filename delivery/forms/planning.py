@@ -9,6 +9,7 @@ import re
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from core.forms import VersionField, VersionRequiredMixin
@@ -211,7 +212,11 @@ class UnitsAddForm(_StyledForm):
 
 class ReadinessItemForm(VersionRequiredMixin, _StyledForm):
     status = forms.ChoiceField(label=_("Status"), choices=ReadinessItem.Status.choices)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        label=pgettext_lazy("person responsible for a task", "Owner"),
+        queryset=User.objects.none(),
+        required=False,
+    )
     due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.TextInput())
     version = VersionField()
@@ -229,7 +234,11 @@ class ReadinessItemAddForm(_StyledForm):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=ReadinessItem.Kind.choices, initial=ReadinessItem.Kind.OTHER
     )
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        label=pgettext_lazy("person responsible for a task", "Owner"),
+        queryset=User.objects.none(),
+        required=False,
+    )
     due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
 
     def __init__(self, *args, staff, staff_choices=None, **kwargs):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Contractor, Department, Role
 from complaints.forms import MultipleFileField
@@ -184,7 +185,7 @@ class OwnerRejectForm(VersionedForm):
 
 class PhotosForm(VersionedForm):
     stage = forms.ChoiceField(
-        label=_("Stage"),
+        label=pgettext_lazy("when a defect photo was taken", "Stage"),
         choices=[
             (DefectPhoto.Stage.FOUND, DefectPhoto.Stage.FOUND.label),
             (DefectPhoto.Stage.REINSPECTION, DefectPhoto.Stage.REINSPECTION.label),

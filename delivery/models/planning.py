@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from properties.models import ScopedByProjectQuerySet, TimeStampedModel
 
@@ -16,7 +17,7 @@ class HandoverBatch(TimeStampedModel):
 
     class Status(models.TextChoices):
         PLANNING = "planning", _("Planning")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("handover batch status", "Open")
         CLOSED = "closed", _("Closed")
 
     project = models.ForeignKey(

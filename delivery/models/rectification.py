@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from properties.models import ScopedByProjectQuerySet, TimeStampedModel
 
@@ -302,7 +303,12 @@ class DefectPhoto(models.Model):
         Defect, on_delete=models.CASCADE, related_name="photos", verbose_name=_("defect")
     )
     image = models.FileField(_("photo"), upload_to="defects/%Y/%m/")
-    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.FOUND)
+    stage = models.CharField(
+        pgettext_lazy("when a defect photo was taken", "stage"),
+        max_length=12,
+        choices=Stage.choices,
+        default=Stage.FOUND,
+    )
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
