@@ -77,7 +77,8 @@ class UnitFactory(DjangoModelFactory):
     building = factory.SubFactory(BuildingFactory)
     project = factory.SelfAttribute("building.project")
     entrance = "1"
-    number = factory.Sequence(lambda n: f"{(n % 17) + 1}{(n % 90) + 1:02d}{n // 1530 or ''}")
+    # Rooms 03-92: never a fixture's explicit xx01/xx02 ("3-1-502"), whatever the global sequence reached.
+    number = factory.Sequence(lambda n: f"{(n % 17) + 1}{(n % 90) + 3:02d}{n // 1530 or ''}")
     floor = factory.LazyAttribute(
         lambda o: int(o.number[:-2]) if o.number[:-2].isdigit() and int(o.number[:-2]) <= 18 else 1
     )
