@@ -68,5 +68,5 @@ def test_a_real_worker_escalates_an_overdue_complaint_once_per_level(worker, age
     # The worker runs in this process: its counters tell when both messages have been handled.
     assert wait_for(lambda: worker_state.total_count.get(tasks.sweep_sla.name, 0) >= done_before + 2)
     levels = sorted(SlaAlert.objects.filter(complaint=complaint).values_list("level", flat=True))
-    assert levels == [1, 2, 3]
+    assert levels == [0, 1, 2, 3]  # the warning too, late (issue 13): never silently skipped
     assert complaint.events.filter(kind="escalated").count() == 3

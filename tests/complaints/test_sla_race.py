@@ -42,8 +42,8 @@ def due_complaints(project, leak):
 def assert_exactly_once(complaints):
     pairs = list(SlaAlert.objects.values_list("complaint_id", "level"))
     assert len(pairs) == len(set(pairs)), "an escalation level fired twice"
-    # Every level of every complaint is overdue: levels 1, 2 and 3 each exactly once.
-    assert sorted(pairs) == sorted((c.pk, level) for c in complaints for level in (1, 2, 3))
+    # Every level of every complaint is overdue: the (late) warning and levels 1-3, each exactly once.
+    assert sorted(pairs) == sorted((c.pk, level) for c in complaints for level in (0, 1, 2, 3))
     assert set(Complaint.objects.values_list("escalation_level", flat=True)) == {3}
 
 
@@ -79,5 +79,5 @@ def test_a_sweep_task_that_runs_twice_fires_nothing_twice(due_complaints):
     first = tasks.sweep_sla.delay().result
     second = tasks.sweep_sla.delay().result
 
-    assert (first, second) == (90, 0)
+    assert (first, second) == (120, 0)  # a late warning and three levels each
     assert_exactly_once(complaints)

@@ -489,7 +489,7 @@ def _due_work_orders(count, *, complaint, firm, issuer) -> list[WorkOrder]:
 def _assert_exactly_once(orders):
     pairs = list(WorkOrderAlert.objects.values_list("work_order_id", "level"))
     assert len(pairs) == len(set(pairs)), "a step fired twice"
-    assert sorted(pairs) == sorted((o.pk, level) for o in orders for level in (1, 2, 3))
+    assert sorted(pairs) == sorted((o.pk, level) for o in orders for level in (0, 1, 2, 3))
     assert set(WorkOrder.objects.values_list("escalation_level", flat=True)) == {3}
 
 
@@ -533,5 +533,5 @@ def test_a_sweep_task_that_runs_twice_fires_nothing_twice(seeded_categories, pla
         tasks.sweep_work_order_deadlines.delay().result,
         tasks.sweep_work_order_deadlines.delay().result,
     )
-    assert (first, second) == (90, 0)
+    assert (first, second) == (120, 0)  # a late warning and three levels each
     _assert_exactly_once(orders)

@@ -290,7 +290,7 @@ needs_postgres = pytest.mark.skipif(
 def _assert_exactly_once(defects):
     triples = list(DefectAlert.objects.values_list("defect_id", "round", "level"))
     assert len(triples) == len(set(triples)), "a step fired twice"
-    assert sorted(triples) == sorted((d.pk, 0, level) for d in defects for level in (1, 2, 3))
+    assert sorted(triples) == sorted((d.pk, 0, level) for d in defects for level in (0, 1, 2, 3))
     assert set(Defect.objects.values_list("escalation_level", flat=True)) == {3}
 
 
@@ -332,8 +332,9 @@ def test_a_sweep_task_that_runs_twice_fires_nothing_twice(
     seeded_checklist, project, owned_unit, contractor, agent
 ):
     defects = _due_defects(30, project=project, unit=owned_unit, contractor=contractor, reporter=agent)
+    # A late warning and three levels each.
     assert (tasks.sweep_defect_deadlines.delay().result, tasks.sweep_defect_deadlines.delay().result) == (
-        90,
+        120,
         0,
     )
     _assert_exactly_once(defects)
