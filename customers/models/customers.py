@@ -206,6 +206,8 @@ class Customer(TimeStampedModel):
         verbose_name=_("referred by"),
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Recorded when the family tells us: no more surveys, campaigns or club mailings to this person.
+    deceased_on = models.DateField(_("deceased on"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     # The dates that decide the lifecycle stage, copied from latest_active_contract() by
     # contracts.customers_refresh_contract_dates after every contract write: the stage of

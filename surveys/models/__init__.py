@@ -1,0 +1,27 @@
+"""Surveys: questionnaires (templates, versions, questions), campaigns and invitations, answers,
+opt-outs, and the follow-ups of unhappy answers."""
+
+from .campaigns import Answer, Campaign, Invitation, SurveyOptOut, new_token
+from .choices import AnswerMode, Dimension, QuestionKind, QuestionRole, Segment, Trigger
+from .follow_ups import FollowUp, FollowUpAlert
+from .templates import Question, SurveyTemplate, SurveyTemplateVersion, localized
+
+__all__ = [
+    "Answer",
+    "AnswerMode",
+    "Campaign",
+    "Dimension",
+    "FollowUp",
+    "FollowUpAlert",
+    "Invitation",
+    "Question",
+    "QuestionKind",
+    "QuestionRole",
+    "Segment",
+    "SurveyOptOut",
+    "SurveyTemplate",
+    "SurveyTemplateVersion",
+    "Trigger",
+    "localized",
+    "new_token",
+]
