@@ -1,0 +1,115 @@
+"""The desks' own settings: complaints, messages (the outbox), handover, surveys, the club.
+
+Part of the one settings module (crm/settings.py imports everything here), split off to keep each file
+readable; read from the same environment variables. Scheduled tasks go into DESK_BEAT_SCHEDULE, which
+settings adds to beat's schedule.
+"""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+from crm.env_values import clock_time, json_setting
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+env = environ.Env()  # crm/settings.py has read .env already (into the process environment)
+
+DESK_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- Complaints --------------------------------------------------------------
+# A group case (群诉) is proposed when N open complaints of one category come from one
+# building or project within M days.
+# The dashboards page's counts (units, sold units, customers by stage) are kept this long per scope.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+GROUP_CASE_MIN_COMPLAINTS = env.int("GROUP_CASE_MIN_COMPLAINTS", default=3)
+GROUP_CASE_WINDOW_DAYS = env.int("GROUP_CASE_WINDOW_DAYS", default=7)
+# Public complaint form: submissions per IP address (django-ratelimit syntax).
+PUBLIC_COMPLAINT_RATE = env.str("PUBLIC_COMPLAINT_RATE", default="5/h")
+PUBLIC_TRACK_RATE = env.str("PUBLIC_TRACK_RATE", default="20/h")
+
+# One-time codes that let the public form attach a complaint to the phone's customer record.
+PUBLIC_CODE_PHONE_RATE = env.str("PUBLIC_CODE_PHONE_RATE", default="3/h")
+PUBLIC_CODE_IP_RATE = env.str("PUBLIC_CODE_IP_RATE", default="10/h")
+# An owner who confirmed their phone with a code sees their own cases (/public/mine/) this long.
+PUBLIC_OWNER_SESSION_MINUTES = env.int("PUBLIC_OWNER_SESSION_MINUTES", default=30)
+
+# Work orders (派单): one issued without a due time is due WORK_ORDER_DEFAULT_HOURS later (clock hours).
+# Its deadline warns at WORK_ORDER_WARNING_PERCENT of the time from issue to due, escalates at the due
+# time (level 1) and the given hours after it (levels 2 and 3): complaints.work_order_deadlines.
+WORK_ORDER_DEFAULT_HOURS = env.int("WORK_ORDER_DEFAULT_HOURS", default=48)
+WORK_ORDER_WARNING_PERCENT = env.int("WORK_ORDER_WARNING_PERCENT", default=75)
+WORK_ORDER_ESCALATION_2_AFTER_HOURS = env.int("WORK_ORDER_ESCALATION_2_AFTER_HOURS", default=24)
+WORK_ORDER_ESCALATION_3_AFTER_HOURS = env.int("WORK_ORDER_ESCALATION_3_AFTER_HOURS", default=72)
+if WORK_ORDER_DEFAULT_HOURS < 1:
+    raise ImproperlyConfigured("WORK_ORDER_DEFAULT_HOURS must be at least 1.")
+if not 1 <= WORK_ORDER_WARNING_PERCENT <= 99:
+    raise ImproperlyConfigured("WORK_ORDER_WARNING_PERCENT must be between 1 and 99.")
+if not 0 <= WORK_ORDER_ESCALATION_2_AFTER_HOURS <= WORK_ORDER_ESCALATION_3_AFTER_HOURS:
+    raise ImproperlyConfigured(
+        "WORK_ORDER_ESCALATION_2_AFTER_HOURS must be 0 or more, and no more than WORK_ORDER_ESCALATION_3_AFTER_HOURS."
+    )
+
+# The daily complaint digest (complaints.digest): each city company's heads and customer-service
+# managers get yesterday's new, breached and escalated complaints and the open major and group ones,
+# by email, every day at COMPLAINT_DIGEST_TIME (HH:MM, TIME_ZONE local time: beat's crontab runs in
+# CELERY_TIMEZONE, which is TIME_ZONE).
+COMPLAINT_DIGEST_TIME = clock_time(env, "COMPLAINT_DIGEST_TIME", "08:00")
+if COMPLAINT_DIGEST_TIME.second or COMPLAINT_DIGEST_TIME.microsecond or COMPLAINT_DIGEST_TIME.tzinfo:
+    # A crontab fires on the minute, in TIME_ZONE: seconds or an offset would be silently dropped.
+    raise ImproperlyConfigured(
+        f"COMPLAINT_DIGEST_TIME must be hours and minutes such as 08:00, not {env.str('COMPLAINT_DIGEST_TIME')!r}."
+    )
+DESK_BEAT_SCHEDULE["send-complaint-digests"] = {
+    "task": "complaints.tasks.send_complaint_digests",
+    "schedule": crontab(hour=COMPLAINT_DIGEST_TIME.hour, minute=COMPLAINT_DIGEST_TIME.minute),
+}
+
+# --- Messages: the outbox (core.outbox) ------------------------------------------
+# Every email, SMS and WeChat template message is a row of the outbox first, sent once its
+# transaction commits. Each channel leaves through a provider class (core.outbox.providers says what
+# one is); the SMS and WeChat defaults write JSON lines under var/ so that the demo needs nothing.
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="core.outbox.providers.EmailProvider")
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="core.outbox.providers.FileSmsProvider")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms")
+WECHAT_PROVIDER = env.str("WECHAT_PROVIDER", default="core.outbox.providers.FileWechatProvider")
+WECHAT_FILE_PATH = env.path("WECHAT_FILE_PATH", default=VAR_DIR / "wechat")
+
+
+# The real gateways (README "Text messages and WeChat"): Tencent Cloud SMS
+# (SMS_PROVIDER=core.outbox.tencent_sms.TencentSmsProvider) and WeChat template messages
+# (WECHAT_PROVIDER=core.outbox.wechat.WechatTemplateProvider). Both send approved templates only:
+# *_TEMPLATES map our template codes to theirs (core.outbox.templates). Checked at start-up, when chosen.
+SMS_TENCENT_SECRET_ID = env.str("SMS_TENCENT_SECRET_ID", default="")
+SMS_TENCENT_SECRET_KEY = env.str("SMS_TENCENT_SECRET_KEY", default="")
+SMS_TENCENT_SDK_APP_ID = env.str("SMS_TENCENT_SDK_APP_ID", default="")
+SMS_TENCENT_REGION = env.str("SMS_TENCENT_REGION", default="ap-guangzhou")
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="")  # 短信签名, as approved
+SMS_TEMPLATES = json_setting(env, "SMS_TEMPLATES")
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="")
+WECHAT_TEMPLATES = json_setting(env, "WECHAT_TEMPLATES")
+# Messages per second per channel, across every worker (counted in CACHES' default: Redis in
+# production); 0 for no limit. Set them to what the provider's account allows.
+OUTBOX_PER_SECOND = {
+    "email": env.int("OUTBOX_EMAIL_PER_SECOND", default=50),
+    "sms": env.int("OUTBOX_SMS_PER_SECOND", default=100),
+    "wechat": env.int("OUTBOX_WECHAT_PER_SECOND", default=100),
+}
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)  # rows a sender claims at once
+# Senders started when a transaction commits messages: one per batch, up to this (0: leave them to beat).
+OUTBOX_DRAIN_PARALLEL = env.int("OUTBOX_DRAIN_PARALLEL", default=8)
+OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=60)  # then a sender hands over
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=600)  # a dead sender's rows come back
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)  # doubles after each failure …
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)  # … up to this
+if OUTBOX_LEASE_SECONDS <= 300:
+    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must exceed the sender task's time limit (300 s).")
+
+# --- Handover ----------------------------------------------------------------
+# The owner's booking link (/handover/book/<token>/): page views and bookings per IP address.
+HANDOVER_OWNER_VIEW_RATE = env.str("HANDOVER_OWNER_VIEW_RATE", default="60/h")
+HANDOVER_OWNER_BOOK_RATE = env.str("HANDOVER_OWNER_BOOK_RATE", default="10/h")
