@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import QuerySet, Subquery, Value
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -74,14 +74,17 @@ def complaint_text_search(
     *, user, text: str, cursor: str | None = None
 ) -> tuple[list[Complaint], str | None]:
     """A page of the complaints the user may see whose subject or description holds `text`: subject
-    matches first, then description-only ones, each newest first. At most two queries; keyset cursors,
+    matches first, then description-only ones, each newest first. At most three queries; keyset cursors,
     never OFFSET. Raises BrokenCursor for a cursor this function did not write."""
     phase, before = _parse_cursor(cursor)
     text = text.strip()
     visible = Complaint.objects.visible_to(user)
     if len(text) < SHORT_WORD_LENGTH:
-        newest_id = Subquery(Complaint.objects.order_by("-id").values("id")[:1])
-        visible = visible.filter(id__gt=newest_id - Value(SHORT_WORD_WINDOW))
+        # The newest id as a literal, not a subquery: the planner then sees a range of
+        # SHORT_WORD_WINDOW rows on the primary key, cheaper than the trigram index (which, finding no
+        # trigram, would return every complaint: 600 ms at 1M rows).
+        newest_id = Complaint.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        visible = visible.filter(id__gt=newest_id - SHORT_WORD_WINDOW)
     in_title = visible.filter(title__icontains=text)
     only_description = visible.filter(description__icontains=text).exclude(title__icontains=text)
     rows: list[Complaint] = []
