@@ -55,6 +55,13 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
             "board filtered project+category+open", "list", get(head, f"/complaints/?{filtered}"), **timed
         )
     )
+    # The board's text filter (complaints/search.py's words: a trigram index from three characters).
+    for label, words in (("3 characters", "卫生间渗水"), ("2 characters", "渗水")):
+        rows.append(
+            measure_wanted(
+                f"board words {label} (city head)", "list", get(head, f"/complaints/?q={quote(words)}"), **timed
+            )
+        )
     rows.append(
         measure_wanted("API /api/v1/complaints/ first page", "api", get(head, "/api/v1/complaints/"), **timed)
     )
