@@ -32,6 +32,7 @@ from .customers import (
 )
 from .households import HouseholdLink, HouseholdMember, HouseholdQuerySet, HouseholdRole
 from .imports import ImportJob
+from .value import CustomerValue, ValueClass
 
 __all__ = [
     "CONTRACT_DATE_FIELDS",
@@ -39,6 +40,7 @@ __all__ = [
     "ContactChannel",
     "Contract",
     "Customer",
+    "CustomerValue",
     "CustomerMerge",
     "CustomerPhone",
     "CustomerQuerySet",
@@ -52,6 +54,7 @@ __all__ = [
     "ImportJob",
     "ScopedByUnitQuerySet",
     "Stage",
+    "ValueClass",
     "customers_refresh_contract_dates",
     "latest_active_contract",
     "pii_hash",

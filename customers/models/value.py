@@ -1,0 +1,38 @@
+"""Each customer's value class: ABC (the customers who make about 75 % / 20 % / 5 % of the value) and
+RFM (recency, frequency, monetary scores 1–5 and a named segment).
+
+Kept here, beside the customer, so that lists, survey campaigns and club events can filter on it;
+computed by the club's scheduled task (membership), which also knows referrals and club activity.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ValueClass(models.TextChoices):
+    A = "A", _("A: the top 75 % of value")
+    B = "B", _("B: the next 20 %")
+    C = "C", _("C: the last 5 %")
+
+
+class CustomerValue(models.Model):
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, related_name="value", primary_key=True
+    )
+    value_class = models.CharField(_("value class"), max_length=1, choices=ValueClass.choices, db_index=True)
+    value_score = models.DecimalField(_("value"), max_digits=14, decimal_places=2, default=0)
+    recency = models.PositiveSmallIntegerField(_("recency (1–5)"))
+    frequency = models.PositiveSmallIntegerField(_("frequency (1–5)"))
+    monetary = models.PositiveSmallIntegerField(_("monetary (1–5)"))
+    rfm_segment = models.CharField(_("RFM segment"), max_length=20, db_index=True)
+    explanation = models.CharField(_("why"), max_length=200, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("customer value")
+        verbose_name_plural = _("customer values")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.value_class} {self.rfm_segment}"

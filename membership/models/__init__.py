@@ -1,0 +1,24 @@
+"""The club (万客会): members and consents, care tasks, the points ledger and benefits, referrals and
+purchase intentions, events and registrations."""
+
+from .events import Event, Registration, new_registration_token
+from .growth import PurchaseIntention, Referral
+from .members import CareTask, Consent, EnrolmentChannel, Interest, Member, Tier
+from .points import Benefit, PointsEntry, Redemption
+
+__all__ = [
+    "Benefit",
+    "CareTask",
+    "Consent",
+    "EnrolmentChannel",
+    "Event",
+    "Interest",
+    "Member",
+    "PointsEntry",
+    "PurchaseIntention",
+    "Redemption",
+    "Referral",
+    "Registration",
+    "Tier",
+    "new_registration_token",
+]
