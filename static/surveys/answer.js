@@ -46,6 +46,7 @@
     var pending = null;
     var timer = null;
     var inFlight = false;
+    var submitting = false;
 
     function say(text) { if (status) { status.textContent = text; } }
 
@@ -64,6 +65,7 @@
     }
 
     function send() {
+      if (submitting) { return; }
       if (inFlight) { pending = true; return; }
       inFlight = true;
       pending = false;
@@ -76,7 +78,9 @@
       }).then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
       }).then(function (result) {
-        if (result.ok) {
+        if (submitting) {
+          return; // the form's own post has the last word (and the next page)
+        } else if (result.ok) {
           showErrors({});
           say(form.getAttribute("data-saved-text"));
         } else if (result.status === 400) {
@@ -100,6 +104,10 @@
       timer = window.setTimeout(send, delay);
     }
 
+    form.addEventListener("submit", function () {
+      submitting = true;
+      window.clearTimeout(timer);
+    });
     form.addEventListener("change", function () { later(150); });
     form.addEventListener("input", function (event) {
       if (event.target.tagName === "TEXTAREA") { later(1200); }
