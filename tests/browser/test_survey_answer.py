@@ -28,7 +28,9 @@ def pick(page, code: str, value: str) -> None:
     page.locator(f'[data-testid=question-{code}] label:has(input[value="{value}"])').click()
 
 
-def test_an_owner_answers_on_a_phone_with_a_reload_in_the_middle(transactional_db, live_server, owner, project, phone_page):
+def test_an_owner_answers_on_a_phone_with_a_reload_in_the_middle(
+    transactional_db, live_server, owner, project, phone_page
+):
     from playwright.sync_api import expect
 
     invitation = InvitationFactory(customer=owner, project=project)
@@ -48,9 +50,7 @@ def test_an_owner_answers_on_a_phone_with_a_reload_in_the_middle(transactional_d
     page.get_by_test_id("question-comments").locator("textarea").fill("卫生间墙角返潮")
     page.get_by_test_id("question-comments").locator("textarea").blur()
     expect(saved).to_have_text("Saved")
-    page.wait_for_function(
-        "() => document.querySelector('[data-save-status]').textContent === 'Saved'"
-    )
+    page.wait_for_function("() => document.querySelector('[data-save-status]').textContent === 'Saved'")
     _wait_for_answers(invitation, {"overall", "leaks", "leak_rooms", "comments"})
 
     page.reload()

@@ -67,7 +67,9 @@ def test_the_page_reads_a_constant_number_of_queries(client, invitation, django_
 
 
 def test_saved_answers_come_back_on_reload(client, invitation):
-    response = client.post(save_url(invitation), {"q-overall": "4", "q-leaks": ["", "yes"], "q-leak_rooms": ["", "bathroom"]})
+    response = client.post(
+        save_url(invitation), {"q-overall": "4", "q-leaks": ["", "yes"], "q-leak_rooms": ["", "bathroom"]}
+    )
     assert response.status_code == 200 and response.json()["saved"] is True
     html = client.get(answer_url(invitation)).content.decode()
     assert 'value="bathroom" checked' in html and 'name="q-overall" value="4" checked' in html

@@ -32,7 +32,14 @@ YES_NO = [{"value": "yes", "label": "是"}, {"value": "no", "label": "否"}]
 def chain():
     return [
         make("issues", 1, QuestionKind.SINGLE, options=YES_NO),
-        make("reported", 2, QuestionKind.SINGLE, options=YES_NO, show_if_question="issues", show_if_values=["yes"]),
+        make(
+            "reported",
+            2,
+            QuestionKind.SINGLE,
+            options=YES_NO,
+            show_if_question="issues",
+            show_if_values=["yes"],
+        ),
         make("speed", 3, show_if_question="reported", show_if_values=["yes"]),
         make("overall", 4),
         make("why", 5, QuestionKind.TEXT, show_if_question="overall", show_if_values=[1, 2]),
@@ -69,7 +76,11 @@ def test_answers_to_hidden_questions_are_dropped():
 
 
 def test_the_order_is_the_questions_position_whatever_order_they_come_in():
-    assert codes(visible_questions(list(reversed(chain())), {"issues": ["yes"]})) == ["issues", "reported", "overall"]
+    assert codes(visible_questions(list(reversed(chain())), {"issues": ["yes"]})) == [
+        "issues",
+        "reported",
+        "overall",
+    ]
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -81,7 +92,9 @@ def test_choice_questions_need_options_with_unique_values():
     assert question_problems(make("q", 1, QuestionKind.MULTIPLE, options=duplicated), [])["options"] == [
         "Two options have the same value."
     ]
-    assert "options" in question_problems(make("q", 1, QuestionKind.SINGLE, options=[{"value": "a"}, "b"]), [])
+    assert "options" in question_problems(
+        make("q", 1, QuestionKind.SINGLE, options=[{"value": "a"}, "b"]), []
+    )
     assert question_problems(make("q", 1, QuestionKind.SINGLE, options=YES_NO), []) == {}
 
 
@@ -109,7 +122,9 @@ def test_a_condition_names_an_earlier_question_and_one_of_its_answers():
 
 def test_l3_questions_must_be_ratings_of_their_kind():
     assert "kind" in question_problems(make("o", 1, QuestionKind.RATING_10, role=QuestionRole.OVERALL), [])
-    assert "kind" in question_problems(make("r", 1, QuestionKind.SINGLE, options=YES_NO, role=QuestionRole.REPURCHASE), [])
+    assert "kind" in question_problems(
+        make("r", 1, QuestionKind.SINGLE, options=YES_NO, role=QuestionRole.REPURCHASE), []
+    )
     assert "kind" in question_problems(make("n", 1, QuestionKind.RATING_5, role=QuestionRole.RECOMMEND), [])
     assert question_problems(make("n", 1, QuestionKind.RATING_10, role=QuestionRole.RECOMMEND), []) == {}
 
@@ -134,8 +149,12 @@ def test_copying_a_frozen_version_makes_the_next_draft_with_the_same_questions(g
     version.refresh_from_db()
     assert version.is_frozen and not draft.is_frozen
     assert draft.number == 2 and draft.template_id == version.template_id and draft.created_by == group_admin
-    copied = list(draft.questions.values_list("code", "kind", "role", "options", "show_if_question", "show_if_values"))
-    original = list(version.questions.values_list("code", "kind", "role", "options", "show_if_question", "show_if_values"))
+    copied = list(
+        draft.questions.values_list("code", "kind", "role", "options", "show_if_question", "show_if_values")
+    )
+    original = list(
+        version.questions.values_list("code", "kind", "role", "options", "show_if_question", "show_if_values")
+    )
     assert copied == original
     assert template_version_copy(version=version).number == 3
 
@@ -145,10 +164,21 @@ def test_copying_a_frozen_version_makes_the_next_draft_with_the_same_questions(g
 
 @pytest.mark.django_db
 def test_the_default_questionnaires_ship_with_the_migrations():
-    templates = {template.code: template for template in SurveyTemplate.objects.filter(code__in=["owner-half-yearly", "after-complaint", "after-handover"])}
+    templates = {
+        template.code: template
+        for template in SurveyTemplate.objects.filter(
+            code__in=["owner-half-yearly", "after-complaint", "after-handover"]
+        )
+    }
     assert set(templates) == {"owner-half-yearly", "after-complaint", "after-handover"}
-    assert templates["after-complaint"].trigger == "complaint_closed" and templates["after-complaint"].delay_hours == 24
-    assert templates["after-handover"].trigger == "handover_signed" and templates["after-handover"].delay_hours == 72
+    assert (
+        templates["after-complaint"].trigger == "complaint_closed"
+        and templates["after-complaint"].delay_hours == 24
+    )
+    assert (
+        templates["after-handover"].trigger == "handover_signed"
+        and templates["after-handover"].delay_hours == 72
+    )
     for template in templates.values():
         version = template.versions.get()
         assert version.number == 1 and not version.is_frozen
@@ -170,9 +200,13 @@ def test_the_default_questionnaires_migration_is_idempotent_and_reversible():
     Question.objects.filter(template_version__template__code="after-handover").update(text="改过的问题")
     defaults.create_defaults(django_apps, None)  # run again: nothing duplicated, an edit kept
     assert SurveyTemplate.objects.filter(code="owner-half-yearly").count() == 1
-    assert Question.objects.filter(template_version__template__code="after-handover", text="改过的问题").exists()
+    assert Question.objects.filter(
+        template_version__template__code="after-handover", text="改过的问题"
+    ).exists()
     defaults.remove_defaults(django_apps, None)
-    assert not SurveyTemplate.objects.filter(code__in=["owner-half-yearly", "after-complaint", "after-handover"]).exists()
+    assert not SurveyTemplate.objects.filter(
+        code__in=["owner-half-yearly", "after-complaint", "after-handover"]
+    ).exists()
     defaults.create_defaults(django_apps, None)
     assert SurveyTemplate.objects.get(code="owner-half-yearly").versions.get().questions.count() == len(
         defaults.HALF_YEARLY["questions"]

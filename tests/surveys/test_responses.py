@@ -23,11 +23,16 @@ def invitation(owner, project):
 
 
 def answers_of(invitation):
-    return {answer.question.code: answer for answer in Answer.objects.filter(invitation=invitation).select_related("question")}
+    return {
+        answer.question.code: answer
+        for answer in Answer.objects.filter(invitation=invitation).select_related("question")
+    }
 
 
 def test_a_partial_save_keeps_the_answers_as_not_final_and_starts_the_survey(invitation):
-    response_save(invitation, {"overall": "4", "leaks": ["yes"], "leak_rooms": ["bathroom", "kitchen"]}, submit=False)
+    response_save(
+        invitation, {"overall": "4", "leaks": ["yes"], "leak_rooms": ["bathroom", "kitchen"]}, submit=False
+    )
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.STARTED and invitation.opened_at is not None
     assert invitation.completed_at is None

@@ -61,7 +61,9 @@ def test_the_interview_page_needs_a_login(client, invitation):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_the_interview_page_reads_a_constant_number_of_queries(client, agent, invitation, django_assert_max_num_queries):
+def test_the_interview_page_reads_a_constant_number_of_queries(
+    client, agent, invitation, django_assert_max_num_queries
+):
     client.force_login(agent)
     client.get(url(invitation))
     # 10: session, user, the user's scope (city companies, projects), the invitation with its

@@ -51,7 +51,9 @@ def test_two_submits_at_once_complete_the_survey_once(owner, project):
 
     def submit(score):
         def job():
-            response_save(Invitation.objects.get(pk=invitation.pk), {**COMPLETE, "overall": score}, submit=True)
+            response_save(
+                Invitation.objects.get(pk=invitation.pk), {**COMPLETE, "overall": score}, submit=True
+            )
 
         return job
 
