@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.admin import NoWritesMixin
+from core.admin import NoWritesMixin, ReadOnlyAdmin
 
-from .models import Question, SurveyTemplate, SurveyTemplateVersion
+from .models import Question, SurveyOptOut, SurveyTemplate, SurveyTemplateVersion
 from .services.questionnaires import questions_problems, template_version_copy
 
 QUESTION_FIELDS = (
@@ -242,3 +242,15 @@ class SurveyTemplateVersionAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:surveys_surveytemplateversion_change", args=[draft.pk]))
+
+
+@admin.register(SurveyOptOut)
+class SurveyOptOutAdmin(ReadOnlyAdmin):
+    """Who asked for no more surveys, when and how: written by the opt-out link (and agents), never here.
+    Only the group admin (the whole estate) has this page."""
+
+    list_display = ("created_at", "customer", "source", "invitation", "recorded_by")
+    list_filter = ("source",)
+    list_select_related = ("customer", "recorded_by")
+    fields = list_display
+    show_full_result_count = False

@@ -52,8 +52,8 @@ RECOMMEND = q(
     "recommend",
     "rating_10",
     "loyalty",
-    "您有多大可能向亲友推荐我们的楼盘？（0 分表示完全不可能，10 分表示非常可能）",
-    "How likely are you to recommend our projects to family and friends? (0 = not at all likely, 10 = extremely likely)",
+    "您有多大可能向亲友推荐我们的楼盘？",
+    "How likely are you to recommend our projects to family and friends?",
     role="recommend",
 )
 

@@ -135,3 +135,12 @@ def test_an_agent_has_no_questionnaire_admin(client, agent):
     agent.save()
     client.force_login(agent)
     assert client.get(reverse("admin:surveys_surveytemplate_changelist")).status_code == 403
+
+
+def test_the_group_admin_reads_the_opt_outs(admin_client, owner):
+    from surveys.services.responses import survey_opt_out
+    from tests.surveys.factories import InvitationFactory
+
+    survey_opt_out(InvitationFactory(customer=owner))
+    page = admin_client.get(reverse("admin:surveys_surveyoptout_changelist"))
+    assert page.status_code == 200 and "link" in page.content.decode()
