@@ -50,6 +50,14 @@ DELIVERY_MODELS = (
 )
 DELIVERY_SETUP = ("checklisttemplate", "checklistitem", "rectificationpolicy", "floorplan")
 DELIVERY_VIEW = dict.fromkeys(DELIVERY_MODELS + DELIVERY_SETUP, VIEW)
+# The group admin writes the questionnaires (surveys.admin; a version is deleted only while a draft)
+# and reads the opt-outs.
+SURVEYS_SETUP = {
+    "surveytemplate": EDIT,
+    "surveytemplateversion": ALL,
+    "question": ALL,
+    "surveyoptout": VIEW,
+}
 
 # app label → model → actions. Deleting customers and contracts is left to the group admin:
 # they are history (on_delete=PROTECT), and the reveal log is never edited by anyone.
@@ -61,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "complaints": {**COMPLAINTS_VIEW, **dict.fromkeys(COMPLAINT_SETUP, EDIT)},
         "delivery": {**DELIVERY_VIEW, **dict.fromkeys(DELIVERY_SETUP, ALL)},
         "notifications": {"notification": VIEW},
+        "surveys": SURVEYS_SETUP,
         # The outbox is read-only; "change" is the right to resend failed messages (core.admin).
         "core": {"outboxmessage": ("view", "change")},
     },

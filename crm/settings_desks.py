@@ -113,3 +113,9 @@ if OUTBOX_LEASE_SECONDS <= 300:
 # The owner's booking link (/handover/book/<token>/): page views and bookings per IP address.
 HANDOVER_OWNER_VIEW_RATE = env.str("HANDOVER_OWNER_VIEW_RATE", default="60/h")
 HANDOVER_OWNER_BOOK_RATE = env.str("HANDOVER_OWNER_BOOK_RATE", default="10/h")
+
+# --- Surveys -----------------------------------------------------------------
+# The owner's answer page (/s/<token>/), per IP address (django-ratelimit syntax): page views, and the
+# page's autosaves (one per answer given, so a long survey makes a few dozen).
+SURVEY_PUBLIC_PAGE_RATE = env.str("SURVEY_PUBLIC_PAGE_RATE", default="120/h")
+SURVEY_PUBLIC_SAVE_RATE = env.str("SURVEY_PUBLIC_SAVE_RATE", default="600/h")

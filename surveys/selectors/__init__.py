@@ -1,0 +1,1 @@
+"""Surveys' reads, one module per concept (import from the module: surveys.selectors.answering)."""

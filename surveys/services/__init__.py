@@ -1,0 +1,1 @@
+"""Surveys' writes, one module per concept (import from the module: surveys.services.responses)."""

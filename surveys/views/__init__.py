@@ -1,0 +1,1 @@
+"""Surveys' staff pages, one module per concept."""
