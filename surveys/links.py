@@ -1,0 +1,15 @@
+"""The owner's links in a survey message: the answer page and the opt-out page (public, no login)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+
+def answer_url(invitation) -> str:
+    """SITE_URL + /s/<token>/ (survey_public:answer)."""
+    return f"{settings.SITE_URL}/s/{invitation.token}/"
+
+
+def opt_out_url(invitation) -> str:
+    """SITE_URL + /s/<token>/opt-out/ (survey_public:opt_out)."""
+    return f"{settings.SITE_URL}/s/{invitation.token}/opt-out/"
