@@ -14,7 +14,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
@@ -79,7 +79,7 @@ def transactional_invitation_schedule(
         return None
     template = version.template
     campaign = standing_campaign(version)
-    stage = customer.stage(event_at.date())
+    stage = customer.stage(timezone.localdate(event_at))
     invitation = Invitation(
         campaign=campaign,
         customer=customer,
