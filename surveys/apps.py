@@ -15,6 +15,6 @@ class SurveysConfig(AppConfig):
         from . import menu, signals, tasks  # noqa: F401 - tasks: registered in every process
 
         register_sweep_task("surveys.tasks.sweep_surveys")
-        register_menu_entry(order=60, entry=menu.surveys_menu)
+        register_menu_entry(order=45, entry=menu.surveys_menu)
         complaint_closed.connect(signals.on_complaint_closed, dispatch_uid="surveys.complaint_closed")
         handover_signed.connect(signals.on_handover_signed, dispatch_uid="surveys.handover_signed")
