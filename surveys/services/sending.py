@@ -121,15 +121,18 @@ def invitations_send(invitations: Iterable[Invitation], *, now: datetime.datetim
 # --- the campaign's send job ------------------------------------------------------------------------
 
 
-def campaign_select(campaign_id: int, *, now: datetime.datetime | None = None) -> int:
+def campaign_select(
+    campaign_id: int, *, now: datetime.datetime | None = None, limit: int | None = None
+) -> int:
     """Step 1: the recipients become scheduled invitations, all in one transaction; idempotent (a
-    campaign already selected is left as it is). Returns send_total."""
+    campaign already selected is left as it is). Returns send_total. `limit` keeps the first
+    recipients by customer id (the benchmark's fixed size; campaigns sample instead)."""
     now = now or timezone.now()
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
         if campaign.status != Campaign.Status.SENDING or campaign.send_total:
             return campaign.send_total
-        recipients = campaign_recipients(campaign, now=now)
+        recipients = campaign_recipients(campaign, now=now)[:limit]
         rows = (
             Invitation(
                 campaign_id=campaign.pk,
