@@ -19,7 +19,8 @@ setup:
 
 # Scale benchmark (bench/run.py). DATABASE_URL picks the PostgreSQL database; it defaults to
 # postgres://postgres@127.0.0.1:5432/crm_bench. BENCH_COMPLAINTS sizes bench-data (default 1M);
-# BENCH_REQUESTS (default 30), BENCH_SWEEP (default 10000) and BENCH_OUTBOX (default 10000) tune bench.
+# BENCH_REQUESTS (default 30), BENCH_SWEEP (default 10000), BENCH_OUTBOX (default 10000) and
+# BENCH_SURVEY_SEND (default 100000: the survey campaign's invitations) tune bench.
 BENCH_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/crm_bench)
 # The bench runs on development settings (DEBUG is off unless set); bench/run.py measures with DEBUG off.
 bench-data bench: export DEBUG ?= 1

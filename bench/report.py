@@ -81,7 +81,7 @@ def format_table(result: dict) -> str:
         if row["note"].startswith("n/a"):
             lines.append(f"{row['name']:46} {row['note']}")
             continue
-        if row["kind"] in ("sweep", "outbox"):  # measured as a rate
+        if row["kind"] in ("sweep", "outbox", "survey_send"):  # measured as a rate
             rate = f"{row['per_second']:,.0f}/s" if row["per_second"] else "—"
             flag = "  OVER" if row["over_target"] else ""
             lines.append(

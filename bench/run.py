@@ -7,7 +7,8 @@
 DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/crm_bench. BENCH_REQUESTS (default 30)
 sets the measured requests per path (after 3 warm-up ones); BENCH_SWEEP (default 10000) the number
 of complaints (work orders) due at once for the SLA (work-order) sweep; BENCH_OUTBOX (default 10000) the
-messages queued at once for the outbox's senders (BENCH_OUTBOX_SENDERS, default 4).
+messages queued at once for the outbox's senders (BENCH_OUTBOX_SENDERS, default 4); BENCH_SURVEY_SEND
+(default 100000) the invitations of the survey campaign sent (bench/surveys.py).
 
 Each path is requested in-process with django.test.Client (no network, no web server): the time is
 the whole Django request (middleware, view, queries, template). One more request runs under
@@ -35,6 +36,7 @@ from bench.fixtures import find_fixtures  # noqa: E402
 from bench.outbox import measure_outbox  # noqa: E402
 from bench.pages import measure_pages  # noqa: E402
 from bench.report import format_table, machine_info, row_counts, save  # noqa: E402
+from bench.surveys import measure_survey_send  # noqa: E402
 from bench.sweep import measure_sweep  # noqa: E402
 from bench.timing import Rows  # noqa: E402
 
@@ -56,6 +58,7 @@ def run_benchmarks(
     sweep_count: int = 10_000,
     outbox_count: int = 10_000,
     outbox_senders: int = 4,
+    survey_count: int = 100_000,
     warmup: int = 3,
     only: str | None = None,
 ) -> dict:
@@ -71,6 +74,7 @@ def run_benchmarks(
             sweep_count=sweep_count,
             outbox_count=outbox_count,
             outbox_senders=outbox_senders,
+            survey_count=survey_count,
             warmup=warmup,
             only=only,
         )
@@ -85,6 +89,7 @@ def _run_all(
     outbox_count: int,
     outbox_senders: int,
     warmup: int,
+    survey_count: int = 100_000,
     only: str | None = None,
 ) -> dict:
     fx = find_fixtures()
@@ -92,6 +97,7 @@ def _run_all(
     measure_pages(rows, fx, requests=requests, warmup=warmup)
     measure_sweep(rows, count=sweep_count)
     measure_outbox(rows, count=outbox_count, senders=outbox_senders)
+    measure_survey_send(rows, count=survey_count)
     return {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "requests_per_path": requests,
@@ -115,11 +121,13 @@ def main(argv: list[str] | None = None) -> None:
     sweep = int(os.environ.get("BENCH_SWEEP", "10000"))
     outbox = int(os.environ.get("BENCH_OUTBOX", "10000"))
     senders = int(os.environ.get("BENCH_OUTBOX_SENDERS", "4"))
+    surveys = int(os.environ.get("BENCH_SURVEY_SEND", "100000"))
     result = run_benchmarks(
         requests=requests,
         sweep_count=sweep,
         outbox_count=outbox,
         outbox_senders=senders,
+        survey_count=surveys,
         only=options.only,
     )
     print(format_table(result))

@@ -119,3 +119,19 @@ HANDOVER_OWNER_BOOK_RATE = env.str("HANDOVER_OWNER_BOOK_RATE", default="10/h")
 # page's autosaves (one per answer given, so a long survey makes a few dozen).
 SURVEY_PUBLIC_PAGE_RATE = env.str("SURVEY_PUBLIC_PAGE_RATE", default="120/h")
 SURVEY_PUBLIC_SAVE_RATE = env.str("SURVEY_PUBLIC_SAVE_RATE", default="600/h")
+# A campaign's send job (surveys.tasks.send_campaign): invitations written and messages enqueued per
+# batch, one transaction each; a job runs for at most SURVEY_SEND_JOB_SECONDS and then hands over to
+# a fresh one (under Celery's time limit). A campaign left "sending" with no progress for
+# SURVEY_SEND_STALL_MINUTES (its worker died) is taken up again by the sweep.
+SURVEY_SEND_BATCH = env.int("SURVEY_SEND_BATCH", default=500)
+SURVEY_SEND_JOB_SECONDS = env.int("SURVEY_SEND_JOB_SECONDS", default=180)
+SURVEY_SEND_STALL_MINUTES = env.int("SURVEY_SEND_STALL_MINUTES", default=10)
+# Transactional surveys (after a complaint is closed, after a handover sign-off): how long their link
+# stays open after it is sent. Their delay after the event is the template's own `delay_hours`.
+SURVEY_TRANSACTIONAL_EXPIRY_DAYS = env.int("SURVEY_TRANSACTIONAL_EXPIRY_DAYS", default=14)
+# Reminders and scheduled invitations handled per sweep run (beat's sweep_deadlines runs it).
+SURVEY_SWEEP_BATCH = env.int("SURVEY_SWEEP_BATCH", default=2000)
+if SURVEY_SEND_BATCH < 1 or SURVEY_SWEEP_BATCH < 1:
+    raise ImproperlyConfigured("SURVEY_SEND_BATCH and SURVEY_SWEEP_BATCH must be at least 1.")
+if not 10 <= SURVEY_SEND_JOB_SECONDS <= 240:
+    raise ImproperlyConfigured("SURVEY_SEND_JOB_SECONDS must be between 10 and 240 (Celery's soft limit).")

@@ -120,6 +120,10 @@ class CustomerForm(VersionRequiredMixin, forms.Form):
             help_text=_("The number shown on the referrer's customer page."),
         )
         self.fields["birth_date"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.fields["deceased_on"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.fields["deceased_on"].help_text = _(
+            "Recorded when the family tells us: no more surveys or mailings."
+        )
         self.fields["notes"].widget = forms.Textarea(attrs={"rows": 3})
         self.fields["id_number"].widget.attrs["autocomplete"] = "off"
         for slot in range(PHONE_SLOTS):
@@ -161,7 +165,14 @@ class CustomerForm(VersionRequiredMixin, forms.Form):
     def origin_fields(self):
         return [
             self[name]
-            for name in ("city_company", "registered_project", "acquisition_channel", "referrer", "notes")
+            for name in (
+                "city_company",
+                "registered_project",
+                "acquisition_channel",
+                "referrer",
+                "deceased_on",
+                "notes",
+            )
         ]
 
     def _clean_phone_slot(self, slot: int) -> str:

@@ -49,6 +49,7 @@ CUSTOMER_FIELDS = (
     "acquisition_channel",
     "referrer",
     "notes",
+    "deceased_on",
 )
 
 

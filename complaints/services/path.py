@@ -28,6 +28,7 @@ from ..models import (
     Status,
     WorkOrder,
 )
+from ..signals import complaint_closed
 from ._common import _event, _in_scope, _lock, _notify, _require, _save
 from .rules import require_actor, require_state
 
@@ -248,6 +249,8 @@ def complaint_close(
     complaint.closed_at = timezone.now()
     _save(complaint, ["root_cause", "status", "closed_at", *sla.refresh_clock(complaint)])
     _event(complaint, by, ComplaintEvent.Kind.CLOSED, note, root_cause=root_cause)
+    # In this transaction: what the apps above do about a close (a satisfaction survey) commits with it.
+    complaint_closed.send(sender=Complaint, complaint=complaint, by=by)
     return complaint
 
 

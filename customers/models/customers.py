@@ -260,6 +260,8 @@ class Customer(TimeStampedModel):
                     errors["id_number"] = error.messages
         if self.birth_date and self.birth_date > timezone.localdate():
             errors["birth_date"] = _("The birth date is in the future.")
+        if self.deceased_on and self.deceased_on > timezone.localdate():
+            errors["deceased_on"] = _("The date of death is in the future.")
         if self.referrer_id and self.referrer_id == self.pk:
             errors["referrer"] = _("A customer cannot refer themselves.")
         if (

@@ -37,6 +37,7 @@ from ..models import (
     Inspection,
     InspectionCheck,
 )
+from ..signals import handover_signed
 from .defects import handover_refresh_status, in_scope, require_role
 
 # Who inspects with the owner and hands the unit over: the handover team and the front line.
@@ -405,4 +406,6 @@ def handover_sign_off(
     Appointment.objects.filter(handover=handover, status__in=Appointment.ACTIVE).update(
         status=Appointment.Status.DONE, done_at=now, version=F("version") + 1, updated_at=now
     )
+    # In this transaction: what the apps above do about a handover (a satisfaction survey) commits with it.
+    handover_signed.send(sender=Handover, handover=handover, contract=contract, by=by)
     return handover

@@ -88,7 +88,13 @@ def questionnaire(**template_kwargs) -> SurveyTemplateVersion:
     ]
     for position, (code, kind, dimension, role, extra) in enumerate(rows, start=1):
         QuestionFactory(
-            template_version=version, position=position, code=code, kind=kind, dimension=dimension, role=role, **extra
+            template_version=version,
+            position=position,
+            code=code,
+            kind=kind,
+            dimension=dimension,
+            role=role,
+            **extra,
         )
     return version
 
@@ -112,3 +118,24 @@ class InvitationFactory(DjangoModelFactory):
     city_company = factory.LazyAttribute(lambda o: o.customer.city_company)
     trigger_key = factory.Sequence(lambda n: f"test:{n}")
     status = Invitation.Status.SENT
+
+
+def owner_home(project, *, signed, handed=None, building=None, phone=True, **customer_fields):
+    """An owner whose only contract (signed on `signed`, handed over on `handed`) is on a new unit of
+    `building` (a new building of `project` by default); with a mobile unless phone=False."""
+    from tests.factories import BuildingFactory, ContractFactory, CustomerPhoneFactory, UnitFactory
+
+    building = building or BuildingFactory(project=project)
+    customer = CustomerFactory(city_company=project.city_company, **customer_fields)
+    if phone:
+        CustomerPhoneFactory(customer=customer)
+    ContractFactory(
+        unit=UnitFactory(building=building),
+        primary_buyer=customer,
+        subscribed_on=None,
+        signed_on=signed,
+        handed_over_on=handed,
+        contractual_handover_on=None,
+    )
+    customer.refresh_from_db()
+    return customer
