@@ -18,9 +18,8 @@ from complaints import services as complaint_services
 from complaints.models import Category
 from delivery.models import Handover, HandoverBatch
 from delivery.services.inspection import handover_sign_off
-from surveys.models import Campaign, Invitation, SurveyOptOut, Trigger
+from surveys.models import Campaign, Invitation, SurveyOptOut, SurveyTemplate, Trigger
 from surveys.services import sending
-from tests.surveys.factories import questionnaire
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +32,26 @@ def leak(db):
     return Category.objects.get(code="leak")
 
 
+def shipped_version(code: str, delay_hours: int):
+    """The questionnaire the data migration ships for this event (surveys 0002), with a known delay."""
+    template = SurveyTemplate.objects.get(code=code)
+    template.delay_hours = delay_hours
+    template.save(update_fields=["delay_hours"])
+    return template.versions.get(number=1)
+
+
 @pytest.fixture
 def after_complaint(db):
-    return questionnaire(code="after-complaint", trigger=Trigger.COMPLAINT_CLOSED, delay_hours=24)
+    version = shipped_version("after-complaint", 24)
+    assert version.template.trigger == Trigger.COMPLAINT_CLOSED
+    return version
 
 
 @pytest.fixture
 def after_handover(db):
-    return questionnaire(code="after-handover", trigger=Trigger.HANDOVER_SIGNED, delay_hours=48)
+    version = shipped_version("after-handover", 48)
+    assert version.template.trigger == Trigger.HANDOVER_SIGNED
+    return version
 
 
 def closed_complaint(agent, supervisor, owner, owned_unit, leak):
