@@ -1,0 +1,1 @@
+"""Reads of surveys, one module per concept."""

@@ -1,0 +1,1 @@
+"""Writes of surveys, one module per concept (import them from their module)."""
