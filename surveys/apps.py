@@ -13,5 +13,7 @@ class SurveysConfig(AppConfig):
         from .services import follow_ups
 
         # The closed loop: a completed survey with a low answer opens a follow-up, on a clock.
-        signals.response_completed.connect(follow_ups.on_response_completed, dispatch_uid="surveys.follow_up_open")
+        signals.response_completed.connect(
+            follow_ups.on_response_completed, dispatch_uid="surveys.follow_up_open"
+        )
         register_sweep_task("surveys.tasks.sweep_follow_up_deadlines")

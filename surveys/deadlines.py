@@ -51,7 +51,9 @@ def start_clock(follow_up: FollowUp, *, start: datetime.datetime) -> list[str]:
     follow_up.due_at = add_working_time(start, allowed)
     follow_up.warned = False
     follow_up.escalation_level = 0
-    follow_up.next_check_at = add_working_time(start, allowed * settings.SURVEY_FOLLOW_UP_WARNING_PERCENT / 100)
+    follow_up.next_check_at = add_working_time(
+        start, allowed * settings.SURVEY_FOLLOW_UP_WARNING_PERCENT / 100
+    )
     return ["due_at", "warned", "escalation_level", "next_check_at"]
 
 
@@ -118,7 +120,12 @@ def _recipients(follow_ups: list[FollowUp]) -> dict[int, dict[int, set[int]]]:
             (Role.CS_SUPERVISOR, city_id), set()
         )
         own = ({follow_up.assignee_id} & active) or people(Role.CS_AGENT) | people(Role.CS_SUPERVISOR)
-        result[follow_up.pk] = {0: own, 1: own, 2: supervisors, 3: by_city.get((Role.CITY_HEAD, city_id), set())}
+        result[follow_up.pk] = {
+            0: own,
+            1: own,
+            2: supervisors,
+            3: by_city.get((Role.CITY_HEAD, city_id), set()),
+        }
     return result
 
 
@@ -165,10 +172,16 @@ class FollowUpEscalationSweep(DeadlineSweep):
             groups.setdefault((step.new_level, step.warned), []).append(step.row.pk)
         for (level, warned), pks in groups.items():
             next_check = None if level >= ESCALATION_LEVELS[-1] else F("due_at") + self.offsets[level + 1]
-            FollowUp.objects.filter(pk__in=pks).update(escalation_level=level, warned=warned, next_check_at=next_check)
+            FollowUp.objects.filter(pk__in=pks).update(
+                escalation_level=level, warned=warned, next_check_at=next_check
+            )
 
     def alerts(self, steps: list[Step], now: datetime.datetime) -> list[FollowUpAlert]:
-        return [FollowUpAlert(follow_up=step.row, level=level, fired_at=now) for step in steps for level in step.levels]
+        return [
+            FollowUpAlert(follow_up=step.row, level=level, fired_at=now)
+            for step in steps
+            for level in step.levels
+        ]
 
     def after(self, steps: list[Step], now: datetime.datetime) -> None:
         recipients = _recipients([s.row for s in steps])

@@ -27,8 +27,12 @@ def answer_text(answer: Answer) -> str:
     if question.is_numeric:
         return "" if answer.score is None else f"{answer.score} / {question.top_score}"
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-        labels = {o.get("value"): localized(o.get("label", ""), o.get("label_en", "")) for o in question.options}
-        return pgettext("list separator", ", ").join(labels.get(value, str(value)) for value in answer.choices)
+        labels = {
+            o.get("value"): localized(o.get("label", ""), o.get("label_en", "")) for o in question.options
+        }
+        return pgettext("list separator", ", ").join(
+            labels.get(value, str(value)) for value in answer.choices
+        )
     return answer.text
 
 
@@ -69,7 +73,9 @@ def answer_lines(answers: list[Answer]) -> list[AnswerLine]:
     return [AnswerLine(a.question.display_text, answer_text(a), is_low(a)) for a in answers]
 
 
-def follow_up_list(*, user, status: str = "open", project_id: int | None = None, overdue: bool = False) -> QuerySet:
+def follow_up_list(
+    *, user, status: str = "open", project_id: int | None = None, overdue: bool = False
+) -> QuerySet:
     """The follow-ups the user may see, filtered, for keyset paging on (due_at, id)."""
     follow_ups = (
         FollowUp.objects.visible_to(user)

@@ -97,7 +97,9 @@ def follow_up_open(*, invitation: Invitation, now: datetime.datetime | None = No
     )
     deadlines.start_clock(follow_up, start=invitation.completed_at or now)
     try:
-        with transaction.atomic():  # a savepoint: a racing opener's row wins, the caller's transaction lives on
+        with (
+            transaction.atomic()
+        ):  # a savepoint: a racing opener's row wins, the caller's transaction lives on
             follow_up.save()
     except IntegrityError:
         return FollowUp.objects.get(invitation=invitation)
@@ -116,7 +118,13 @@ def _notify_team(follow_up: FollowUp) -> None:
     link = reverse("surveys:follow_up", args=[follow_up.pk])
     Notification.objects.bulk_create(
         [
-            Notification(recipient_id=user_id, kind="survey_follow_up", title=title[:200], body=follow_up.reason, link=link)
+            Notification(
+                recipient_id=user_id,
+                kind="survey_follow_up",
+                title=title[:200],
+                body=follow_up.reason,
+                link=link,
+            )
             for user_id in sorted(recipients)
         ]
     )
@@ -169,7 +177,9 @@ def follow_up_record(*, follow_up: FollowUp, by: User, outcome: str, note: str, 
 def default_category(follow_up: FollowUp, answers=None) -> Category | None:
     """The category a raised complaint starts in: from the lowest answer's dimension, else the first one."""
     answers = answers if answers is not None else final_answers(follow_up.invitation)
-    low = sorted((a for a in answers if is_low(a)), key=lambda answer: answer.score / answer.question.top_score)
+    low = sorted(
+        (a for a in answers if is_low(a)), key=lambda answer: answer.score / answer.question.top_score
+    )
     active = Category.objects.filter(is_active=True)
     for answer in low:
         code = CATEGORY_BY_DIMENSION.get(answer.question.dimension)
@@ -192,14 +202,20 @@ def complaint_description(follow_up: FollowUp, answers) -> str:
 
 
 @transaction.atomic
-def follow_up_raise_complaint(*, follow_up: FollowUp, by: User, category: Category | None = None) -> Complaint:
+def follow_up_raise_complaint(
+    *, follow_up: FollowUp, by: User, category: Category | None = None
+) -> Complaint:
     """One click: a complaint for the customer in the follow-up's project with the survey's answers
     attached, linked on the follow-up. A second time is refused (the row lock serialises double clicks)."""
     locked = _lock(follow_up, by, None)
     if locked.complaint_id:
         raise ValidationError(
             _("A complaint was already raised from this follow-up: %(number)s.")
-            % {"number": Complaint.objects.filter(pk=locked.complaint_id).values_list("number", flat=True).first()}
+            % {
+                "number": Complaint.objects.filter(pk=locked.complaint_id)
+                .values_list("number", flat=True)
+                .first()
+            }
         )
     invitation = Invitation.objects.select_related("campaign", "unit").get(pk=locked.invitation_id)
     locked.invitation = invitation
@@ -208,7 +224,9 @@ def follow_up_raise_complaint(*, follow_up: FollowUp, by: User, category: Catego
     if category is None:
         raise ValidationError({"category": _("Choose a category.")})
     project = locked.project or locked.customer.registered_project
-    unit = invitation.unit if invitation.unit and project and invitation.unit.project_id == project.pk else None
+    unit = (
+        invitation.unit if invitation.unit and project and invitation.unit.project_id == project.pk else None
+    )
     with override(settings.LANGUAGE_CODE):
         title = _("Survey follow-up: %(reason)s") % {"reason": locked.reason}
     complaint = complaint_create(

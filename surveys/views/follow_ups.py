@@ -66,7 +66,9 @@ def follow_up_list_view(request):
     if page is None:
         return broken_link(request)
     _label_rows(page, timezone.now())
-    return render(request, "surveys/follow_up_list.html", {"form": form, **pager_context(request, paginator, page)})
+    return render(
+        request, "surveys/follow_up_list.html", {"form": form, **pager_context(request, paginator, page)}
+    )
 
 
 def _follow_up_or_404(user, pk: int) -> FollowUp:
@@ -77,7 +79,9 @@ def _follow_up_or_404(user, pk: int) -> FollowUp:
         raise Http404 from error
 
 
-def _render_detail(request, follow_up: FollowUp, *, outcome_form=None, complaint_form=None, status: int = 200):
+def _render_detail(
+    request, follow_up: FollowUp, *, outcome_form=None, complaint_form=None, status: int = 200
+):
     user = request.user
     may_handle = may_handle_follow_ups(user)
     answers = final_answers(follow_up.invitation)

@@ -186,7 +186,8 @@ def test_a_stale_version_is_a_conflict_not_a_silent_overwrite(clock, answered, a
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("outcome", "note", "field"), [("", "说了", "outcome"), ("open", "说了", "outcome"), ("resolved", "  ", "note")]
+    ("outcome", "note", "field"),
+    [("", "说了", "outcome"), ("open", "说了", "outcome"), ("resolved", "  ", "note")],
 )
 def test_an_outcome_needs_a_closing_status_and_a_note(clock, answered, agent, outcome, note, field):
     follow_up = complete(answered(quality=1))

@@ -129,7 +129,9 @@ def test_after_an_outage_every_step_fires_once_in_order(clock, follow_up):
 
 @pytest.mark.django_db
 def test_a_closed_follow_up_stops_its_clock(clock, follow_up, agent):
-    services.follow_up_record(follow_up=follow_up, by=agent, outcome="unreachable", note="三次未接", version=1)
+    services.follow_up_record(
+        follow_up=follow_up, by=agent, outcome="unreachable", note="三次未接", version=1
+    )
     clock.move_to(at(2026, 11, 20, 10, 0))
     assert sweep() == 0
     assert not FollowUpAlert.objects.exists()
@@ -190,7 +192,9 @@ def test_two_threads_sweeping_the_same_follow_ups_fire_each_level_exactly_once(o
     def run():
         try:
             start.wait()
-            deadlines.follow_up_escalation_sweep(now=now, batch_size=10)  # small batches: the threads interleave
+            deadlines.follow_up_escalation_sweep(
+                now=now, batch_size=10
+            )  # small batches: the threads interleave
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
