@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from complaints import selectors as complaint_selectors
+from complaints.forms import category_choices
 from complaints.models import Category
 from core.forms import VersionField, VersionRequiredMixin
 from customers.forms import style_widgets
@@ -31,8 +33,10 @@ class FollowUpFilterForm(forms.Form):
 class FollowUpOutcomeForm(VersionRequiredMixin, forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
-        choices=[(value, label) for value, label in FollowUp.Status.choices if value in OUTCOMES],
-        widget=forms.RadioSelect,
+        choices=[
+            ("", "---------"),
+            *((value, label) for value, label in FollowUp.Status.choices if value in OUTCOMES),
+        ],
     )
     note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     version = VersionField()
@@ -40,13 +44,19 @@ class FollowUpOutcomeForm(VersionRequiredMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_widgets(self)
-        self.fields["outcome"].widget.attrs["class"] = "form-check-input"
 
 
 class RaiseComplaintForm(forms.Form):
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related("parent")
+        # The complaint desk's grouped tree, from its cache (no query).
+        self.fields["category"].choices = category_choices(include_parents=True)
         style_widgets(self)
+
+    def clean_category(self) -> Category:
+        category = complaint_selectors.category(self.cleaned_data["category"])
+        if category is None or not category.is_active:
+            raise forms.ValidationError(_("Choose a category."))
+        return category
