@@ -135,3 +135,27 @@ if SURVEY_SEND_BATCH < 1 or SURVEY_SWEEP_BATCH < 1:
     raise ImproperlyConfigured("SURVEY_SEND_BATCH and SURVEY_SWEEP_BATCH must be at least 1.")
 if not 10 <= SURVEY_SEND_JOB_SECONDS <= 240:
     raise ImproperlyConfigured("SURVEY_SEND_JOB_SECONDS must be between 10 and 240 (Celery's soft limit).")
+# The closed loop (surveys.services.follow_ups): a completed survey with a 0–10 score (the
+# recommend question) at or below SURVEY_FOLLOW_UP_RECOMMEND_MAX, or a 1–5 rating at or below
+# SURVEY_FOLLOW_UP_RATING_MAX, opens one follow-up due SURVEY_FOLLOW_UP_HOURS working hours later
+# (core.workcalendar). It warns at SURVEY_FOLLOW_UP_WARNING_PERCENT of that time, escalates at the
+# due time (level 1) and the given clock hours after it (levels 2 and 3): surveys.deadlines.
+SURVEY_FOLLOW_UP_RECOMMEND_MAX = env.int("SURVEY_FOLLOW_UP_RECOMMEND_MAX", default=6)
+SURVEY_FOLLOW_UP_RATING_MAX = env.int("SURVEY_FOLLOW_UP_RATING_MAX", default=2)
+SURVEY_FOLLOW_UP_HOURS = env.int("SURVEY_FOLLOW_UP_HOURS", default=18)
+SURVEY_FOLLOW_UP_WARNING_PERCENT = env.int("SURVEY_FOLLOW_UP_WARNING_PERCENT", default=75)
+SURVEY_FOLLOW_UP_ESCALATION_2_AFTER_HOURS = env.int("SURVEY_FOLLOW_UP_ESCALATION_2_AFTER_HOURS", default=24)
+SURVEY_FOLLOW_UP_ESCALATION_3_AFTER_HOURS = env.int("SURVEY_FOLLOW_UP_ESCALATION_3_AFTER_HOURS", default=72)
+if not -1 <= SURVEY_FOLLOW_UP_RECOMMEND_MAX <= 10 or not 0 <= SURVEY_FOLLOW_UP_RATING_MAX <= 5:
+    raise ImproperlyConfigured(
+        "SURVEY_FOLLOW_UP_RECOMMEND_MAX must be -1 (never) to 10, SURVEY_FOLLOW_UP_RATING_MAX 0 (never) to 5."
+    )
+if SURVEY_FOLLOW_UP_HOURS < 1:
+    raise ImproperlyConfigured("SURVEY_FOLLOW_UP_HOURS must be at least 1.")
+if not 1 <= SURVEY_FOLLOW_UP_WARNING_PERCENT <= 99:
+    raise ImproperlyConfigured("SURVEY_FOLLOW_UP_WARNING_PERCENT must be between 1 and 99.")
+if not 0 <= SURVEY_FOLLOW_UP_ESCALATION_2_AFTER_HOURS <= SURVEY_FOLLOW_UP_ESCALATION_3_AFTER_HOURS:
+    raise ImproperlyConfigured(
+        "SURVEY_FOLLOW_UP_ESCALATION_2_AFTER_HOURS must be 0 or more, and no more than "
+        "SURVEY_FOLLOW_UP_ESCALATION_3_AFTER_HOURS."
+    )

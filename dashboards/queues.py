@@ -2,7 +2,7 @@
 
 Each queue is a few rows (QUEUE_ROWS) nearest due first, with a link to the full, filtered list;
 the reads themselves live in the apps that own the rows (complaints.work_queues,
-delivery.selectors.queues), scoped and ordered by their indexes. A role's page runs the same few
+delivery.selectors.queues, surveys.work_queues), scoped and ordered by their indexes. A role's page runs the same few
 queries whatever the size of the desk.
 """
 
@@ -19,6 +19,7 @@ from accounts.models import Role
 from complaints import work_queues
 from core.rows import local_text, row_url
 from delivery.selectors import queues as delivery_queues
+from surveys import work_queues as survey_queues
 
 QUEUE_ROWS = 10
 # Roles whose queue is the desk's breaches and undispatched complaints; they also get the dashboards.
@@ -62,6 +63,17 @@ def _complaint_rows(complaints, now) -> list[QueueRow]:
     ]
 
 
+def _follow_up_queue(key: str, title, follow_ups, now) -> Queue:
+    url = row_url("surveys:follow_up")
+    return Queue(
+        key,
+        title,
+        f"{reverse('surveys:follow_ups')}?status=open",
+        _("No unhappy survey answer waits for a follow-up."),
+        [QueueRow(f.customer.name, f.reason, url(f.pk), f.due_at, f.due_at <= now) for f in follow_ups],
+    )
+
+
 def _agent_queues(user, now) -> list[Queue]:
     board = reverse("complaints:board")
     callback_url = row_url("complaints:detail")
@@ -83,6 +95,12 @@ def _agent_queues(user, now) -> list[Queue]:
                 for c in work_queues.my_callbacks(user=user, limit=QUEUE_ROWS)
             ],
         ),
+        _follow_up_queue(
+            "survey-follow-ups",
+            _("My survey follow-ups"),
+            survey_queues.my_open_follow_ups(user=user, limit=QUEUE_ROWS),
+            now,
+        ),
     ]
 
 
@@ -102,6 +120,12 @@ def _overseer_queues(user, now) -> list[Queue]:
             f"{board}?status=received",
             _("Every complaint has been dispatched."),
             _complaint_rows(work_queues.undispatched_complaints(user=user, limit=QUEUE_ROWS), now),
+        ),
+        _follow_up_queue(
+            "survey-follow-ups",
+            _("Survey follow-ups"),
+            survey_queues.open_follow_ups(user=user, limit=QUEUE_ROWS),
+            now,
         ),
     ]
 

@@ -16,5 +16,8 @@ def surveys_menu(user) -> MenuEntry | None:
         label=_("Satisfaction surveys"),
         url_name="surveys:campaigns",
         section="surveys",
-        links=(MenuLink(_("Campaigns"), "surveys:campaigns"),),
+        links=(
+            MenuLink(_("Campaigns"), "surveys:campaigns"),
+            MenuLink(_("Follow-ups of unhappy answers"), "surveys:follow_ups"),
+        ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from . import deadlines
 from .services import sending
 
 # --- campaigns: the send job and the sweep (scheduled invitations, reminders, expiry) ----------------
@@ -36,3 +37,12 @@ def sweep_surveys() -> dict:
         send_campaign.delay(campaign_id)
     counts["restarted"] = len(stalled)
     return counts
+
+
+# --- The closed loop: follow-up deadlines -----------------------------------------------------------
+
+
+@shared_task(time_limit=110, soft_time_limit=100, acks_late=True)
+def sweep_follow_up_deadlines() -> int:
+    """Beat's shared sweep runs this every SLA_SWEEP_SECONDS; overlapping runs skip each other's rows."""
+    return deadlines.follow_up_escalation_sweep()

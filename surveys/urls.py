@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import campaigns, interview
+from .views import campaigns, follow_ups, interview
 
 app_name = "surveys"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("campaigns/<int:pk>/close/", campaigns.campaign_close, name="campaign_close"),
     path("campaigns/<int:pk>/progress/", campaigns.campaign_progress, name="campaign_progress"),
     path("invitations/<int:pk>/interview/", interview.interview, name="interview"),
+    path("follow-ups/", follow_ups.follow_up_list_view, name="follow_ups"),
+    path("follow-ups/<int:pk>/", follow_ups.follow_up_detail_view, name="follow_up"),
+    path("follow-ups/<int:pk>/record/", follow_ups.follow_up_record_view, name="follow_up_record"),
+    path(
+        "follow-ups/<int:pk>/raise-complaint/",
+        follow_ups.follow_up_raise_complaint_view,
+        name="follow_up_raise_complaint",
+    ),
 ]

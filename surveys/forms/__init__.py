@@ -1,0 +1,1 @@
+"""Forms of the surveys pages, one module per concept."""

@@ -139,3 +139,33 @@ def owner_home(project, *, signed, handed=None, building=None, phone=True, **cus
     )
     customer.refresh_from_db()
     return customer
+
+
+def completed_invitation(answers: dict, *, completed_at=None, **invitation_kwargs) -> Invitation:
+    """A completed invitation with final answers, by question code of questionnaire(): an int is a
+    score, a list the choices, a str the text (closed-loop tests)."""
+    from django.utils import timezone
+
+    from surveys.models import Answer
+
+    invitation = InvitationFactory(
+        status=Invitation.Status.COMPLETED, completed_at=completed_at or timezone.now(), **invitation_kwargs
+    )
+    questions = {q.code: q for q in invitation.campaign.template_version.questions.all()}
+    for code, value in answers.items():
+        question = questions[code]
+        Answer.objects.create(
+            invitation=invitation,
+            question=question,
+            score=value if isinstance(value, int) else None,
+            choices=value if isinstance(value, list) else [],
+            text=value if isinstance(value, str) else "",
+            campaign=invitation.campaign,
+            city_company=invitation.city_company,
+            project=invitation.project,
+            segment=invitation.segment,
+            dimension=question.dimension,
+            role=question.role,
+            is_final=True,
+        )
+    return invitation
