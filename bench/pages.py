@@ -171,6 +171,11 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
         ("work orders /complaints/work-orders/ (city head)", "/complaints/work-orders/"),
         ("work orders 50 pages deep (keyset)", _after("/complaints/work-orders/", fx.work_order_deep_cursor)),
         ("work orders, all (open and done)", "/complaints/work-orders/?show=all"),
+        # A header's other orders (core.listing): each one an index read either way, never a sort.
+        ("board sorted: latest due first", "/complaints/?sort=-due"),
+        ("board sorted: oldest open complaint first", "/complaints/?sort=number"),
+        ("work orders sorted: oldest open first", "/complaints/work-orders/?sort=number"),
+        ("customer list sorted: oldest first", "/customers/?sort=created"),
     ]
     for name, url in lists:
         if url:

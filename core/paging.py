@@ -13,7 +13,7 @@ from base64 import b64decode
 
 from cursor_pagination import CursorPage, CursorPaginator
 from django.db import connection
-from django.db.models import BooleanField, DateTimeField, F, Func, IntegerField, Value
+from django.db.models import BooleanField, DateTimeField, F, Func, IntegerField, QuerySet, Value
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -71,25 +71,53 @@ def broken_link(request):
     return render(request, "400.html", {"message": BROKEN_LINK}, status=400)
 
 
-class NewestFirstPaginator(CursorPaginator):
-    """Keyset paging on the id, newest first. The library orders `id DESC NULLS LAST` and adds
-    `OR id IS NULL` to the cursor, which keep PostgreSQL off the primary key's index (a btree read
-    backwards is DESC NULLS FIRST): ids are never NULL, so the order and the cursor are plain."""
+def tagged_parts(paginator: CursorPaginator, cursor: str, width: int, tag: str | None) -> list[str | None]:
+    """The positions of a cursor written under a non-default sort: its first part names the sort, so a
+    cursor of one order is never read as a position in another (a 400, not a page that skips rows)."""
+    if tag is None:
+        return cursor_parts(paginator, cursor, width)
+    first, *parts = cursor_parts(paginator, cursor, width + 1)
+    if first != tag:
+        raise BrokenCursor(cursor)
+    return parts
 
-    def __init__(self, queryset):
-        super().__init__(queryset, ordering=("-id",))
-        self.queryset = queryset.order_by("-id")
+
+class NewestFirstPaginator(CursorPaginator):
+    """Keyset paging on the id, newest first (or oldest first, `descending=False`). The library orders
+    `id DESC NULLS LAST` and adds `OR id IS NULL` to the cursor, which keep PostgreSQL off the primary
+    key's index (a btree read backwards is DESC NULLS FIRST): ids are never NULL, so the order and the
+    cursor are plain. `tag` (the sort's name, for a non-default sort) is written first in the cursor."""
+
+    def __init__(self, queryset, descending: bool = True, tag: str | None = None):
+        super().__init__(queryset, ordering=("-id",) if descending else ("id",))
+        self.queryset = queryset.order_by("-id" if descending else "id")
+        self.descending, self.tag = descending, tag
 
     def _nulls_ordering(self, ordering, from_last=False):
         return [F(key[1:]).desc() if key.startswith("-") else F(key).asc() for key in ordering]
 
     def apply_cursor(self, cursor, queryset, from_last, reverse=False):
         position = self.position(cursor)
-        return queryset.filter(id__gt=position) if reverse else queryset.filter(id__lt=position)
+        return (
+            queryset.filter(id__gt=position)
+            if reverse == self.descending
+            else queryset.filter(id__lt=position)
+        )
 
     def position(self, cursor: str) -> int:
-        (pk,) = cursor_parts(self, cursor, 1)
+        (pk,) = tagged_parts(self, cursor, 1, self.tag)
         return cursor_id(pk)
+
+    def position_from_instance(self, instance):
+        return [self.tag, str(instance.id)] if self.tag else [str(instance.id)]
+
+    def page_from_request(self, request, size: int = PAGE_SIZE) -> CursorPage | None:
+        """The page the request's `after` / `before` cursor asks for; None when a cursor is broken."""
+        data = _paging_data(request)
+        after, before = data.get("after"), data.get("before")
+        if not (valid_cursor(self, after) and valid_cursor(self, before)):
+            return None
+        return self.page(last=size, before=before) if before else self.page(first=size, after=after)
 
 
 def valid_cursor(paginator: NewestFirstPaginator, cursor: str | None) -> bool:
@@ -124,15 +152,15 @@ def pager_context(request, paginator: CursorPaginator, page: CursorPage) -> dict
     }
 
 
-def newest_first_page(request, queryset, size: int = PAGE_SIZE) -> tuple[CursorPage | None, dict]:
-    """The page of `queryset` the request's `after` / `before` cursor asks for, newest first, and its
-    pager context; (None, {}) when a cursor is broken (the view answers 400)."""
-    paginator = NewestFirstPaginator(queryset)
-    data = _paging_data(request)
-    after, before = data.get("after"), data.get("before")
-    if not (valid_cursor(paginator, after) and valid_cursor(paginator, before)):
+def newest_first_page(
+    request, queryset, size: int = PAGE_SIZE, paginator: CursorPaginator | None = None
+) -> tuple[CursorPage | None, dict]:
+    """The page of `queryset` the request's `after` / `before` cursor asks for, newest first (or in
+    `paginator`'s order), and its pager context; (None, {}) when a cursor is broken (the view answers 400)."""
+    paginator = paginator or NewestFirstPaginator(queryset)
+    page = paginator.page_from_request(request, size)
+    if page is None:
         return None, {}
-    page = paginator.page(last=size, before=before) if before else paginator.page(first=size, after=after)
     return page, pager_context(request, paginator, page)
 
 
@@ -162,22 +190,25 @@ class RowCompare(Func):
 
 
 class DueCursorPaginator(CursorPaginator):
-    """Keyset paging on (a due time, id), both ascending, a missing due time last.
+    """Keyset paging on (a due time, id), both ascending, a missing due time last; or `descending`, the
+    exact reverse (a missing due time first), which is the same index read backwards.
 
     The page after (x, y) is `(due, id) > (x, y)` in one row comparison, so PostgreSQL walks an index
     on (due, id) (the board's complaint_board_current_due) from the cursor: constant cost at any depth.
-    Rows without a due time come after every dated row, ordered by id; a page that crosses from the
-    dated rows into them takes a second query. The cursor writes the datetime the way the database
-    adapts it, so that ties on the due time page correctly on SQLite (which compares stored text) too.
+    Rows without a due time come after every dated row, ordered by id; a page that crosses from one run
+    into the other takes a second query (the first page never does). The cursor writes the
+    datetime the way the database adapts it, so that ties on the due time page correctly on SQLite
+    (which compares stored text) too; under a non-default sort it starts with the sort's name (`tag`).
     """
 
-    def __init__(self, queryset, ordering: tuple[str, str]):
+    def __init__(self, queryset, ordering: tuple[str, str], descending: bool = False, tag: str | None = None):
         super().__init__(queryset, ordering)
         self.due, self.id = ordering
         self.base = queryset
+        self.descending, self.tag = descending, tag
 
     def position_from_instance(self, instance):
-        position = []
+        position = [self.tag] if self.tag else []
         for order in self.ordering:
             value = getattr(instance, order.lstrip("-"))
             if value is None:
@@ -198,16 +229,17 @@ class DueCursorPaginator(CursorPaginator):
             return False
         return True
 
-    def page_from_request(self, request):
-        after, before = request.GET.get("after"), request.GET.get("before")
+    def page_from_request(self, request, size: int = PAGE_SIZE):
+        data = _paging_data(request)
+        after, before = data.get("after"), data.get("before")
         if not (self.is_valid(after) and self.is_valid(before)):
             return None
         if before:
-            return self.page(last=PAGE_SIZE, before=before)
-        return self.page(first=PAGE_SIZE, after=after)
+            return self.page(last=size, before=before)
+        return self.page(first=size, after=after)
 
     def _position(self, cursor: str) -> tuple[datetime.datetime | None, int]:
-        due, pk = cursor_parts(self, cursor, 2)
+        due, pk = tagged_parts(self, cursor, 2, self.tag)
         return (None if due is None else cursor_datetime(due)), cursor_id(pk)
 
     def _beyond(self, due, pk: int, operator: str):
@@ -215,29 +247,39 @@ class DueCursorPaginator(CursorPaginator):
             [F(self.due), F(self.id)], operator, [Value(due, DateTimeField()), Value(pk, IntegerField())]
         )
 
+    def _segments(self) -> list[tuple[bool, QuerySet]]:
+        """The list's two runs in its order, each as (dated?, rows): ascending, the dated rows then the
+        undated; descending, the exact reverse (as a btree read backwards gives them)."""
+        dated = (True, self.base.filter(**{f"{self.due}__isnull": False}))
+        undated = (False, self.base.filter(**{f"{self.due}__isnull": True}))
+        return [undated, dated] if self.descending else [dated, undated]
+
+    def _walk(self, dated: bool, rows: QuerySet, forwards: bool, due=None, pk: int | None = None) -> QuerySet:
+        """`rows` of one run in walking order (forwards: the list's order), beyond the cursor if given."""
+        down = self.descending == forwards  # walking towards smaller values
+        if pk is not None:
+            if dated:
+                rows = rows.filter(self._beyond(due, pk, "<" if down else ">"))
+            else:
+                rows = rows.filter(**{f"{self.id}__{'lt' if down else 'gt'}": pk})
+        keys = (F(self.due), F(self.id)) if dated else (F(self.id),)
+        return rows.order_by(*(key.desc() if down else key.asc() for key in keys))
+
     def page(self, first=None, last=None, after=None, before=None):
-        dated = self.base.filter(**{f"{self.due}__isnull": False})
-        undated = self.base.filter(**{f"{self.due}__isnull": True})
-        forwards, backwards = (F(self.due).asc(), F(self.id).asc()), (F(self.due).desc(), F(self.id).desc())
-        if last is not None:  # the page before `before`, walking backwards
-            size, (due, pk) = last, self._position(before)
-            if due is None:
-                rows = list(undated.filter(**{f"{self.id}__lt": pk}).order_by(F(self.id).desc())[: size + 1])
-                if len(rows) <= size:
-                    rows += list(dated.order_by(*backwards)[: size + 1 - len(rows)])
-            else:
-                rows = list(dated.filter(self._beyond(due, pk, "<")).order_by(*backwards)[: size + 1])
-            items = rows[:size][::-1]
-            return CursorPage(items, self, has_next=True, has_previous=len(rows) > size)
-        size = first
-        if after is None:
-            rows = list(self.queryset[: size + 1])  # ordered by (due NULLS LAST, id)
-        else:
-            due, pk = self._position(after)
-            if due is None:
-                rows = list(undated.filter(**{f"{self.id}__gt": pk}).order_by(self.id)[: size + 1])
-            else:
-                rows = list(dated.filter(self._beyond(due, pk, ">")).order_by(*forwards)[: size + 1])
-                if len(rows) <= size:
-                    rows += list(undated.order_by(self.id)[: size + 1 - len(rows)])
-        return CursorPage(rows[:size], self, has_next=len(rows) > size, has_previous=after is not None)
+        segments = self._segments()
+        forwards = last is None
+        size, cursor = (first, after) if forwards else (last, before)
+        if cursor is None:  # the first page: one query, in the order an index on (due, id) gives
+            due = F(self.due).desc(nulls_first=True) if self.descending else F(self.due).asc(nulls_last=True)
+            ids = F(self.id).desc() if self.descending else F(self.id).asc()
+            rows = list(self.base.order_by(due, ids)[: size + 1])
+            return CursorPage(rows[:size], self, has_next=len(rows) > size, has_previous=False)
+        due, pk = self._position(cursor)
+        at = next(index for index, (dated, _rows) in enumerate(segments) if dated == (due is not None))
+        rows = list(self._walk(*segments[at], forwards, due, pk)[: size + 1])
+        following = at + 1 if forwards else at - 1  # the other run, when the page crosses into it
+        if len(rows) <= size and 0 <= following < len(segments):
+            rows += list(self._walk(*segments[following], forwards)[: size + 1 - len(rows)])
+        if forwards:
+            return CursorPage(rows[:size], self, has_next=len(rows) > size, has_previous=True)
+        return CursorPage(rows[:size][::-1], self, has_next=True, has_previous=len(rows) > size)

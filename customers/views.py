@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import PersonalDataAccess, PersonalField, Role
 from accounts.services import RevealLimitReached, personal_data_reveal
+from core.listing import ListSort, SortColumn, bounded_count, sort_word, sorting_context
 from core.paging import BrokenCursor, broken_link, newest_first_page
 from core.search import number_url as record_number_url
 from core.search import provider_keys as search_provider_keys
@@ -64,6 +65,9 @@ STAGE_STEP = {
     Stage.STABLE: 5,
     Stage.ESTABLISHED: 6,
 }
+# The list sorts by creation only: the id's order (the primary key). A name order would need an index
+# on (name, id) in the database's collation; the name index is for prefix search (varchar_pattern_ops).
+CUSTOMER_SORT = ListSort((SortColumn("created", descending_first=True),), default="-created")
 # Roles that see who looked at a customer's personal data (supervisor and above).
 ROLES_READING_ACCESS_LOG = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR}
 
@@ -141,14 +145,12 @@ def customer_list(request):
         data.pop("q", None)
     form = CustomerListFilterForm(data or None, user=request.user)
     filters = form.selector_filters() if form.is_valid() else {}
-    customers = (
-        selectors.customer_list(user=request.user, filters=filters)
-        .annotate(primary_phone_number=selectors.primary_phone_number())
-        .prefetch_related(
-            Prefetch("households", queryset=HouseholdMember.objects.select_related("unit", "unit__project"))
-        )
+    matching = selectors.customer_list(user=request.user, filters=filters)
+    customers = matching.annotate(primary_phone_number=selectors.primary_phone_number()).prefetch_related(
+        Prefetch("households", queryset=HouseholdMember.objects.select_related("unit", "unit__project"))
     )
-    page, pager = newest_first_page(request, customers)
+    paginator, sort = CUSTOMER_SORT.paginator(customers, sort_word(request))
+    page, pager = newest_first_page(request, customers, paginator=paginator)
     if page is None:
         return broken_link(request)
     selectors.label_customer_rows(page)
@@ -157,6 +159,8 @@ def customer_list(request):
         "customers/list.html",
         {
             "form": form,
+            "list_count": bounded_count(matching),
+            **sorting_context(request, CUSTOMER_SORT, sort),
             **pager,
         },
     )

@@ -210,6 +210,9 @@ class Complaint(TimeStampedModel):
                 name="complaint_open_sla_counters",
                 condition=IS_OPEN,
             ),
+            # The board sorted by number (?sort=number, keyset on the id): the open complaints' ids, so
+            # the oldest open complaint is the index's first entry, not past every closed one before it.
+            models.Index(fields=["id"], name="complaint_open_by_id", condition=IS_OPEN),
             models.Index(fields=["customer", "-received_at"], name="complaint_customer_recent"),
             models.Index(fields=["handler", "status"], name="complaint_handler_status"),
             models.Index(fields=["project", "category", "status"], name="complaint_project_category"),

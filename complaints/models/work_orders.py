@@ -100,6 +100,10 @@ class WorkOrder(TimeStampedModel):
                 condition=~Q(status__in=["done", "cancelled"]),
             ),
             models.Index(fields=["due_at", "id"], name="work_order_by_due"),
+            # The open ones by number (?sort=number, keyset on the id): see complaint_open_by_id.
+            models.Index(
+                fields=["id"], name="work_order_open_by_id", condition=~Q(status__in=["done", "cancelled"])
+            ),
             # The deadline sweep's only read: the open work orders whose next step is due.
             models.Index(
                 fields=["next_check_at"],

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department
+from core.listing import ListSort, SortColumn, bounded_count, sort_word, sorting_context
 from core.masking import mask_phone
-from core.paging import DueCursorPaginator, broken_link, pager_context
+from core.paging import broken_link, pager_context
 from core.rows import local_text, row_url
 
 from .. import forms, selectors, services
@@ -30,6 +31,12 @@ SLA_STATE_LABELS = {
     "breached": gettext_lazy("Breached"),
     "paused": gettext_lazy("Paused"),
 }
+
+# The board's orders: by the due time (the index complaint_board_current_due, read either way) and by
+# number, i.e. the id (complaint_open_by_id: the open complaints' ids, so the oldest open one is near).
+BOARD_SORT = ListSort(
+    (SortColumn("due", field="current_due"), SortColumn("number", descending_first=True)), default="due"
+)
 
 
 def _label_board_rows(rows, now: datetime.datetime) -> None:
@@ -74,9 +81,8 @@ def sla_board(request):
     handlers = selectors.colleague_choices(user, services.ACTION_ROLES["respond"])
     form = forms.BoardFilterForm(request.GET or None, user=user, handler_choices=handlers)
     filters = form.selector_filters() if form.is_valid() else {}
-    paginator = DueCursorPaginator(
-        selectors.sla_board(user=user, filters=filters), ordering=("current_due", "id")
-    )
+    board = selectors.sla_board(user=user, filters=filters)
+    paginator, sort = BOARD_SORT.paginator(board, sort_word(request))
     page = paginator.page_from_request(request)
     if page is None:
         return broken_link(request)
@@ -102,6 +108,8 @@ def sla_board(request):
             if may_assign
             else None,
             "now": now,
+            "list_count": bounded_count(board),
+            **sorting_context(request, BOARD_SORT, sort),
             **pager_context(request, paginator, page),
         },
     )

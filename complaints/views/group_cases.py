@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.listing import bounded_count
 from core.paging import broken_link, newest_first_page
 from customers.forms import add_service_errors
 
@@ -131,6 +132,7 @@ def improvements(request):
             "may_edit": may_edit,
             "statuses": ImprovementItem.Status.choices,
             "status": status,
+            "list_count": bounded_count(items),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department
-from core.paging import DueCursorPaginator, broken_link, pager_context
+from core.listing import ListSort, SortColumn, bounded_count, sort_word, sorting_context
+from core.paging import broken_link, pager_context
 from core.rows import local_text, row_url
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
@@ -34,6 +35,12 @@ WORK_ORDER_LIST_COLUMNS = (
     "assignee__display_name", "assignee__first_name", "assignee__last_name", "due_at", "status",
     "warned", "escalation_level", "complaint__project_id",
 )  # fmt: skip
+
+# By due time (work_order_open_by_due / work_order_by_due, read either way) or by number, the id
+# (work_order_open_by_id for the open ones, the primary key for all).
+WORK_ORDER_SORT = ListSort(
+    (SortColumn("due", field="due_at"), SortColumn("number", descending_first=True)), default="due"
+)
 
 
 def _label_work_order_rows(rows, now) -> None:
@@ -61,7 +68,7 @@ def work_order_list(request):
     show = request.GET.get("show", "open")
     if show == "open":
         orders = orders.exclude(status__in=[WorkOrder.Status.DONE, WorkOrder.Status.CANCELLED])
-    paginator = DueCursorPaginator(orders, ordering=("due_at", "id"))
+    paginator, sort = WORK_ORDER_SORT.paginator(orders, sort_word(request))
     page = paginator.page_from_request(request)
     if page is None:
         return broken_link(request)
@@ -69,7 +76,12 @@ def work_order_list(request):
     return render(
         request,
         "complaints/work_order_list.html",
-        {"show": show, **pager_context(request, paginator, page)},
+        {
+            "show": show,
+            "list_count": bounded_count(orders),
+            **sorting_context(request, WORK_ORDER_SORT, sort),
+            **pager_context(request, paginator, page),
+        },
     )
 
 

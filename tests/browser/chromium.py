@@ -1,10 +1,15 @@
 """Debian's Chromium driven through the Python playwright package, shared by every browser test.
 
 No browser is ever downloaded (`playwright install` is not used): the tests launch /usr/bin/chromium
-(`apt-get install -y chromium`) and skip, with the reason, where it is absent.
+(`apt-get install -y chromium fonts-noto-cjk`) and skip, with the reason, where it is absent. Without a
+CJK font Chromium draws Chinese as empty boxes of a fallback width: a test that measures Chinese labels
+also needs fonts-noto-cjk (`requires_cjk_font`).
 """
 
+import shutil
+import subprocess
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -29,6 +34,21 @@ requires_chromium = [
         not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
     ),
 ]
+
+
+@cache
+def cjk_font_installed() -> bool:
+    """Whether fontconfig (which Chromium reads) has a font for Chinese."""
+    if not shutil.which("fc-list"):
+        return False
+    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)
+    return bool(listed.stdout.strip())
+
+
+requires_cjk_font = pytest.mark.skipif(
+    not cjk_font_installed(),
+    reason="no CJK font: Chinese labels would be measured as fallback boxes (apt-get install fonts-noto-cjk)",
+)
 
 
 class _CheckedChromium:

@@ -495,9 +495,9 @@ def make_owners(project, count):
 
 # Session + user (2), the user's scope: city companies, projects (2), then the page's own queries.
 # List: the page of customers with each one's primary phone (1), the households prefetch (1), the
-# notification bell (1) → 7. The filters' city companies and projects come from the cache (a cold
-# cache adds 2, once); the stage is read from the customer's own columns.
-LIST_QUERIES = 7
+# notification bell (1), the bounded count (1) → 8, in either order. The filters' city companies and
+# projects come from the cache (a cold cache adds 2, once); the stage is read from the customer's own columns.
+LIST_QUERIES = 8
 # Search: customers with their primary phone + households prefetch (2), the unit search (1) and the
 # bell (1) → 8; words are searched in complaints too (complaints/search.py: subject matches, then
 # description-only ones while the page is not full; a two-character word first reads the newest
@@ -505,15 +505,16 @@ LIST_QUERIES = 7
 SEARCH_QUERIES = 11
 
 
+@pytest.mark.parametrize("sort", ["", "created"])
 @pytest.mark.parametrize("rows", [2, 20])
 def test_customer_list_query_count_does_not_grow_with_rows(
-    client, agent, project, rows, django_assert_max_num_queries
+    client, agent, project, rows, sort, django_assert_max_num_queries
 ):
     make_owners(project, rows)
     client.force_login(agent)
     client.get(reverse("customers:list"))  # fills the reference-data cache
     with django_assert_max_num_queries(LIST_QUERIES):
-        response = client.get(reverse("customers:list"))
+        response = client.get(reverse("customers:list"), {"sort": sort} if sort else {})
     assert len(response.context["page"]) == min(2 * rows, 25)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.listing import bounded_count
 from core.paging import BrokenCursor, broken_link, cursor_date, cursor_id, cursor_parts
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
@@ -47,7 +48,8 @@ def batch_list(request):
     _require(user, "read")
     form = forms.BatchFilterForm(request.GET or None, user=user)
     filters = form.cleaned_data if form.is_valid() else {}
-    paginator = BatchCursorPaginator(selectors.batch_list(user=user, filters=filters), ("-starts_on", "-id"))
+    batches = selectors.batch_list(user=user, filters=filters)
+    paginator = BatchCursorPaginator(batches, ("-starts_on", "-id"))
     after, before = request.GET.get("after"), request.GET.get("before")
     if not (paginator.is_valid(after) and paginator.is_valid(before)):
         return broken_link(request)
@@ -70,6 +72,7 @@ def batch_list(request):
             "kept_query": kept.urlencode(),
             "may_plan": services.may(user, "plan"),
             "today": timezone.localdate(),
+            "list_count": bounded_count(batches),
         },
     )
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from complaints.models import Complaint
+from core.listing import ListSort, SortColumn, bounded_count, sort_word, sorting_context
 from core.paging import broken_link, newest_first_page
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
@@ -29,6 +30,9 @@ from ...selectors.inspection import floor_plan_for
 from ...services import rectification as services
 from ._common import _not_department_staff, _pins
 
+# By number, i.e. the id (the primary key; defect_project_status ends in -id for a project's list).
+DEFECT_SORT = ListSort((SortColumn("number", descending_first=True),), default="-number")
+
 
 @login_required
 @require_GET
@@ -37,7 +41,9 @@ def defect_list(request):
     _not_department_staff(user)
     form = forms.DefectFilterForm(request.GET or None, user=user)
     filters = form.selector_filters() if form.is_valid() else {}
-    page, pager = newest_first_page(request, selectors.defect_list(user=user, filters=filters))
+    defects = selectors.defect_list(user=user, filters=filters)
+    paginator, sort = DEFECT_SORT.paginator(defects, sort_word(request))
+    page, pager = newest_first_page(request, defects, paginator=paginator)
     if page is None:
         return broken_link(request)
     now = timezone.now()
@@ -56,6 +62,8 @@ def defect_list(request):
             "issue_form": forms.IssueOrdersForm(user=user, auto_id="issue_%s") if may_issue else None,
             "export_query": export_query.urlencode(),
             "now": now,
+            "list_count": bounded_count(defects),
+            **sorting_context(request, DEFECT_SORT, sort),
             **pager,
         },
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.listing import ListSort, SortColumn, bounded_count, sort_word, sorting_context
 from core.paging import broken_link, newest_first_page
 
 from ...deadlines import defect_deadline_state
@@ -20,6 +21,9 @@ from ...models import RectificationOrder
 from ...selectors import rectification as selectors
 from ...services import rectification as services
 from ._common import _kept, _not_department_staff, _require
+
+# By number, i.e. the id (the primary key).
+ORDER_SORT = ListSort((SortColumn("number", descending_first=True),), default="-number")
 
 
 @login_required
@@ -59,13 +63,21 @@ def order_list(request):
     _not_department_staff(user)
     form = forms.OrderFilterForm(request.GET or None, user=user)
     filters = form.selector_filters() if form.is_valid() else {"status": selectors.OPEN}
-    page, pager = newest_first_page(request, selectors.order_list(user=user, filters=filters))
+    orders = selectors.order_list(user=user, filters=filters)
+    paginator, sort = ORDER_SORT.paginator(orders, sort_word(request))
+    page, pager = newest_first_page(request, orders, paginator=paginator)
     if page is None:
         return broken_link(request)
     return render(
         request,
         "delivery/rectification/order_list.html",
-        {"form": form, "now": timezone.now(), **pager},
+        {
+            "form": form,
+            "now": timezone.now(),
+            "list_count": bounded_count(orders),
+            **sorting_context(request, ORDER_SORT, sort),
+            **pager,
+        },
     )
 
 
