@@ -1,5 +1,6 @@
 """Every app registers its viewsets on one router: /api/v1/…"""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from complaints import api as complaints_api
@@ -8,6 +9,7 @@ from delivery.api import inspection as delivery_inspection_api
 from delivery.api import planning as delivery_planning_api
 from delivery.api import rectification as delivery_rectification_api
 from properties import api as properties_api
+from surveys import api as surveys_api
 
 router = DefaultRouter()
 properties_api.register(router)
@@ -16,5 +18,10 @@ complaints_api.register(router)
 delivery_planning_api.register(router)
 delivery_inspection_api.register(router)
 delivery_rectification_api.register(router)
+surveys_api.register(router)
 
-urlpatterns = router.urls
+urlpatterns = [
+    # The owner's survey link: the token is the credential (no login).
+    path("public/surveys/<str:token>/", surveys_api.PublicSurveyView.as_view(), name="survey-public"),
+    *router.urls,
+]

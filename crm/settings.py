@@ -490,6 +490,12 @@ SPECTACULAR_SETTINGS = {
         "ReadinessItemKindEnum": "delivery.models.ReadinessItem.Kind",
         "InspectionKindEnum": "delivery.models.Inspection.Kind",
         "InspectionStatusEnum": "delivery.models.Inspection.Status",
+        "SurveySegmentEnum": "surveys.models.Segment",
+        "HouseholdRoleEnum": "customers.models.HouseholdRole",
+        "SurveyQuestionRoleEnum": "surveys.models.QuestionRole",
+        "FollowUpStatusEnum": "surveys.models.FollowUp.Status",
+        "CampaignStatusEnum": "surveys.models.Campaign.Status",
+        "InvitationStatusEnum": "surveys.models.Invitation.Status",
     },
 }
 

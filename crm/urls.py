@@ -33,7 +33,6 @@ urlpatterns = [
     path("exports/", include("core.export_urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("complaints.public_urls")),
-    path("surveys/", include("surveys.urls")),
     # The owner's survey link, /s/<token>/ (no login).
     path("", include("surveys.public_urls")),
 ]
