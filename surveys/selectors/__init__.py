@@ -1,0 +1,1 @@
+"""Reads of surveys: results (results.py); targeting is the campaigns' (targeting.py)."""
