@@ -72,9 +72,7 @@ def wilson(successes: int, n: int, z: float = Z_95) -> Estimate:
     z2 = z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return Estimate(
-        n=n, value=p, low=max(0.0, centre - half), high=min(1.0, centre + half), count=successes
-    )
+    return Estimate(n=n, value=p, low=max(0.0, centre - half), high=min(1.0, centre + half), count=successes)
 
 
 def mean_interval(n: int, total: float, total_of_squares: float, z: float = Z_95) -> Estimate:

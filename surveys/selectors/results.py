@@ -178,9 +178,7 @@ def previous_campaign(*, user, campaign: Campaign) -> Campaign | None:
     return (
         Campaign.objects.visible_to(user)
         .filter(template_version__template_id=campaign.template_version.template_id)
-        .filter(
-            Q(created_at__lt=campaign.created_at) | Q(created_at=campaign.created_at, pk__lt=campaign.pk)
-        )
+        .filter(Q(created_at__lt=campaign.created_at) | Q(created_at=campaign.created_at, pk__lt=campaign.pk))
         .select_related("template_version")
         .order_by("-created_at", "-pk")
         .first()
@@ -409,7 +407,9 @@ def follow_up_counts(*, user, campaign: Campaign, filters: ResultFilters, now=No
             closed=Count("pk", filter=~is_open),
         )
     )
-    return FollowUpCounts(open=counts["open"] or 0, overdue=counts["overdue"] or 0, closed=counts["closed"] or 0)
+    return FollowUpCounts(
+        open=counts["open"] or 0, overdue=counts["overdue"] or 0, closed=counts["closed"] or 0
+    )
 
 
 def verbatims(*, user, campaign: Campaign, question: Question, filters: ResultFilters | None = None):
@@ -433,3 +433,29 @@ def verbatims(*, user, campaign: Campaign, question: Question, filters: ResultFi
             "invitation__customer__name",
         )
     )
+
+
+def chart_data(results: CampaignResults) -> dict:
+    """What static/surveys/results.js draws (passed with json_script): top-2-box by dimension, this
+    campaign against the previous one, and the distribution of the recommend answers."""
+    dimensions = results.current.dimensions
+
+    def percent(estimate: Estimate | None) -> float | None:
+        return None if estimate is None or estimate.value is None else round(100 * estimate.value, 1)
+
+    recommend = next(
+        (r for r in results.current.questions if r.question.role == QuestionRole.RECOMMEND), None
+    )
+    histogram = recommend.histogram if recommend else {}
+    return {
+        "dimensions": {
+            "labels": [d.label for d in dimensions],
+            "current": [percent(d.top_box) for d in dimensions],
+            "previous": [percent(d.previous.top_box) if d.previous else None for d in dimensions],
+        },
+        "recommend": {
+            "labels": [str(s) for s in range(11)],
+            "counts": [histogram.get(s, 0) for s in range(11)],
+        },
+        "has_previous": results.previous is not None,
+    }

@@ -19,19 +19,49 @@ approx = pytest.approx
 
 def _in(project, segment=Segment.STABLE):
     customer = CustomerFactory(city_company=project.city_company, registered_project=project)
-    return {"customer": customer, "city_company": project.city_company, "project": project, "segment": segment}
+    return {
+        "customer": customer,
+        "city_company": project.city_company,
+        "project": project,
+        "segment": segment,
+    }
 
 
 @pytest.fixture
 def campaign(project):
     campaign = CampaignFactory()
     # A: loyal; B: loyal; C: not; D: no recommend answer; E: partial (not counted); F: never sent.
-    respond(campaign, overall=5, repurchase=5, recommend=10, quality=4, leaks=["yes"],
-            leak_rooms=["kitchen", "bathroom"], comments="楼道很干净", invitation_kwargs=_in(project))
-    respond(campaign, overall=5, repurchase=5, recommend=9, quality=2, leaks=["no"],
-            invitation_kwargs=_in(project, Segment.SETTLING_IN))
-    respond(campaign, overall=3, repurchase=5, recommend=6, quality=5, leaks=["yes"], leak_rooms=["kitchen"],
-            comments="电梯太慢", invitation_kwargs=_in(project))
+    respond(
+        campaign,
+        overall=5,
+        repurchase=5,
+        recommend=10,
+        quality=4,
+        leaks=["yes"],
+        leak_rooms=["kitchen", "bathroom"],
+        comments="楼道很干净",
+        invitation_kwargs=_in(project),
+    )
+    respond(
+        campaign,
+        overall=5,
+        repurchase=5,
+        recommend=9,
+        quality=2,
+        leaks=["no"],
+        invitation_kwargs=_in(project, Segment.SETTLING_IN),
+    )
+    respond(
+        campaign,
+        overall=3,
+        repurchase=5,
+        recommend=6,
+        quality=5,
+        leaks=["yes"],
+        leak_rooms=["kitchen"],
+        comments="电梯太慢",
+        invitation_kwargs=_in(project),
+    )
     respond(campaign, overall=4, repurchase=4, invitation_kwargs=_in(project))
     respond(campaign, final=False, overall=1, repurchase=1, recommend=0, invitation_kwargs=_in(project))
     InvitationFactory(campaign=campaign, sent_at=None, status="scheduled", **_in(project))
@@ -108,8 +138,12 @@ def test_change_against_the_previous_campaign_of_the_same_template(group_admin, 
     previous = CampaignFactory(template_version=_version_2_of(campaign))
     previous.created_at = before
     previous.save(update_fields=["created_at"])
-    respond(previous, overall_v2=5, repurchase_v2=5, recommend_v2=10, quality=5, invitation_kwargs=_in(project))
-    respond(previous, overall_v2=2, repurchase_v2=2, recommend_v2=2, quality=5, invitation_kwargs=_in(project))
+    respond(
+        previous, overall_v2=5, repurchase_v2=5, recommend_v2=10, quality=5, invitation_kwargs=_in(project)
+    )
+    respond(
+        previous, overall_v2=2, repurchase_v2=2, recommend_v2=2, quality=5, invitation_kwargs=_in(project)
+    )
     # Another template's campaign, older still, is never the comparison.
     older_other = CampaignFactory()
     older_other.created_at = before - datetime.timedelta(days=1)
