@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self) -> None:
+        from core.exports import register_exporter
+        from customers.panels import register_customer_panel
+
+        from . import customer_panel, exports
+
+        register_exporter("survey-results", exports.RESULTS_EXPORTER)
+        register_exporter("survey-answers", exports.ANSWERS_EXPORTER)
+        register_customer_panel(order=20, panel=customer_panel.customer_surveys)
