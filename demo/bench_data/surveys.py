@@ -199,8 +199,9 @@ def write_surveys(
                         )  # fmt: skip
                         answer_id += 1
 
-            per_respondent = sum(1 for q in questions if q.kind in QuestionKind.numeric()) + 1
-            writer.write(Answer, ANSWER_COLUMNS, answer_rows(), len(respondents) * per_respondent)
+            # The ratings and the leak question, plus rooms after a leak and a third's comments: ~13.5.
+            per_respondent = sum(1 for q in questions if q.kind in QuestionKind.numeric()) + 1.5
+            writer.write(Answer, ANSWER_COLUMNS, answer_rows(), round(len(respondents) * per_respondent))
     bulk.reset_sequences((Invitation, Answer))
     bulk.analyze(Invitation, Answer)
     return BenchSurveys(campaign=campaign, previous=previous)
