@@ -26,10 +26,12 @@ from surveys.models import (
     Question,
     QuestionKind,
     QuestionRole,
+    ResultTally,
     Segment,
     SurveyTemplate,
     SurveyTemplateVersion,
 )
+from surveys.tallies import tallies_rebuild
 
 from . import bulk
 from .writer import RowWriter, next_id
@@ -204,4 +206,7 @@ def write_surveys(
             writer.write(Answer, ANSWER_COLUMNS, answer_rows(), round(len(respondents) * per_respondent))
     bulk.reset_sequences((Invitation, Answer))
     bulk.analyze(Invitation, Answer)
+    # COPY bypasses the submit transaction that keeps the results' rollup: count it once.
+    tallies_rebuild(campaign_ids=[previous.pk, campaign.pk])
+    bulk.analyze(ResultTally)
     return BenchSurveys(campaign=campaign, previous=previous)

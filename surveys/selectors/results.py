@@ -1,16 +1,16 @@
 """A campaign's results for one user under the page's filters, in a fixed number of queries.
 
-Only final answers count, and only those of invitations the user may see: each Answer row repeats its
-invitation's city company, project and segment (and its question's dimension and role), so scope and
-filters are WHERE clauses on that one table and every figure is a GROUP BY over it:
+Only final answers count, and only those of invitations the user may see. The figures come from the
+rollup of the answers by campaign × city company × project × segment × question (ResultTally, one
+GROUP BY): a GROUP BY over the answers themselves takes seconds at 100,000 responses. Scope and
+filters are WHERE clauses on the rollup's keys, as they would be on Answer's repeated columns:
 
   1. the previous campaign of the same template (any version), in the user's scope
   2. the questions of both versions
   3. invitations: invited / reached / completed, per campaign
-  4. the score histogram (campaign, question, score) → means, top-2-box, recommend score
-  5. the choice histogram (question, choices) of the campaign → option shares
-  6. L3: one row per respondent (their three role scores), counted per campaign
-  7. the follow-ups: open, overdue, closed
+  4. the tallies (surveys.models.ResultTally, kept by the submit transaction): score histograms →
+     means, top-2-box, recommend score; option counts → shares; L3 respondents
+  5. the follow-ups: open, overdue, closed
 
 The arithmetic is surveys.stats; the previous campaign's questions are matched by L3 role, else by
 code, and its dimensions by dimension.
@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Max, Q, When
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from surveys import stats
@@ -34,6 +34,7 @@ from surveys.models import (
     Question,
     QuestionKind,
     QuestionRole,
+    ResultTally,
     localized,
 )
 from surveys.stats import Estimate
@@ -201,22 +202,14 @@ def campaign_results(*, user, campaign: Campaign, filters: ResultFilters | None 
         questions_of[question.template_version_id].append(question)
 
     invitations = _invitation_counts(user=user, campaign_ids=ids, filters=filters)
-    answers = final_answers(user=user, campaign_ids=ids, filters=filters)
-    histograms = _score_histograms(answers)
-    choice_ids = [q.pk for q in questions_of[campaign.template_version_id] if q.kind in CHOICE_KINDS]
-    choices = (
-        _choice_histograms(answers.filter(campaign_id=campaign.pk, question_id__in=choice_ids))
-        if choice_ids
-        else {}
-    )
-    l3 = _l3_counts(answers, ids)
+    histograms, choices, l3 = _tallies(user=user, campaign_ids=ids, filters=filters)
 
     figures = {
         pk: _figures(
             questions=questions_of[versions[pk]],
             invitations=invitations.get(pk, (0, 0, 0)),
             histograms=histograms.get(pk, {}),
-            choices=choices if pk == campaign.pk else {},
+            choices=choices.get(pk, {}),
             l3=l3.get(pk, (0, 0)),
             filters=filters,
         )
@@ -252,56 +245,44 @@ def _invitation_counts(*, user, campaign_ids, filters) -> dict[int, tuple[int, i
     return {row["campaign_id"]: (row["invited"], row["reached"], row["completed"]) for row in rows}
 
 
-def _score_histograms(answers) -> dict[int, dict[int, dict[int, int]]]:
-    """campaign → question → {score: count}: one GROUP BY on the results index."""
-    histograms: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+def _tallies(*, user, campaign_ids, filters: ResultFilters):
+    """One GROUP BY over the rollup (surveys.models.ResultTally), the answers' counts in the user's
+    scope under the filters: campaign → question → {score: n}; campaign → question → {option: n, and
+    "__answers__": n}; campaign → (L3 respondents, respondents who answered all three)."""
+    scope = Q()
+    if not user.is_active or not user.may_see_customers():
+        scope = Q(pk__in=[])
+    elif not user.scope.is_unrestricted:
+        scope = Q(project_key__in=user.scope.project_ids) | Q(city_company_id__in=user.scope.city_company_ids)
+    where = Q()
+    if filters.segment:
+        where &= Q(segment=filters.segment)
+    if filters.city_company_id:
+        where &= Q(city_company_id=filters.city_company_id)
+    if filters.project_id:
+        where &= Q(project_key=filters.project_id)
+    histograms: dict = defaultdict(lambda: defaultdict(dict))
+    choices: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    l3: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     rows = (
-        answers.filter(score__isnull=False)
-        .values_list("campaign_id", "question_id", "score")
-        .annotate(n=Count("pk"))
+        ResultTally.objects.filter(scope, where, campaign_id__in=campaign_ids)
+        .order_by()
+        .values_list("campaign_id", "question_key", "measure")
+        .annotate(total=Sum("n"))
     )
-    for campaign_id, question_id, score, n in rows:
-        histograms[campaign_id][question_id][score] = n
-    return histograms
-
-
-def _choice_histograms(answers) -> dict[int, dict[str, int]]:
-    """question → {option value: answers choosing it}, from the distinct choice lists (a handful)."""
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = answers.values_list("question_id", "choices").annotate(n=Count("pk"))
-    for question_id, chosen, n in rows:
-        counts[question_id]["__answers__"] += n
-        for value in set(chosen or []):
-            counts[question_id][str(value)] += n
-    return counts
-
-
-def _role_score(role: str) -> Max:
-    return Max(Case(When(role=role, then="score"), output_field=IntegerField()))
-
-
-def _l3_counts(answers, campaign_ids) -> dict[int, tuple[int, int]]:
-    """campaign → (L3 respondents, respondents who answered all three), from one row per respondent."""
-    per_respondent = (
-        answers.filter(
-            role__in=[QuestionRole.OVERALL, QuestionRole.REPURCHASE, QuestionRole.RECOMMEND],
-            score__isnull=False,
-        )
-        .values("campaign_id", "invitation_id")
-        .annotate(
-            overall=_role_score(QuestionRole.OVERALL),
-            repurchase=_role_score(QuestionRole.REPURCHASE),
-            recommend=_role_score(QuestionRole.RECOMMEND),
-        )
-    )
-    answered_all = Q(overall__isnull=False, repurchase__isnull=False, recommend__isnull=False)
-    loyal = Q(overall=5, repurchase=5, recommend__gte=stats.PROMOTER_MIN)
-    aggregates = {}
-    for pk in campaign_ids:
-        aggregates[f"all_{pk}"] = Count("invitation_id", filter=answered_all & Q(campaign_id=pk))
-        aggregates[f"l3_{pk}"] = Count("invitation_id", filter=answered_all & loyal & Q(campaign_id=pk))
-    totals = per_respondent.aggregate(**aggregates)
-    return {pk: (totals[f"l3_{pk}"] or 0, totals[f"all_{pk}"] or 0) for pk in campaign_ids}
+    for campaign_id, question_id, measure, total in rows:
+        kind, _colon, value = measure.partition(":")
+        if kind == "score":
+            histograms[campaign_id][question_id][int(value)] = total
+        elif kind == "choice":
+            choices[campaign_id][question_id][value] += total
+        elif kind == "answered":
+            choices[campaign_id][question_id]["__answers__"] += total
+        elif measure == "l3:loyal":
+            l3[campaign_id][0] += total
+        elif measure == "l3:all":
+            l3[campaign_id][1] += total
+    return histograms, choices, {pk: tuple(counts) for pk, counts in l3.items()}
 
 
 def _figures(*, questions, invitations, histograms, choices, l3, filters: ResultFilters) -> Figures:

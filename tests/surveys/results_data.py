@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from surveys.models import Answer, Invitation, Question
+from surveys.tallies import response_tally
 from tests.surveys.factories import InvitationFactory
 
 
@@ -42,4 +43,6 @@ def respond(campaign, *, final: bool = True, invitation: Invitation | None = Non
         invitation.status = Invitation.Status.COMPLETED
         invitation.completed_at = timezone.now()
         invitation.save(update_fields=["status", "completed_at"])
+        # What the submit service's response_completed signal does in its transaction.
+        response_tally(invitation=invitation)
     return invitation

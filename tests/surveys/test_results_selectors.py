@@ -210,7 +210,7 @@ def test_results_take_a_fixed_number_of_queries(
         for n in range(respondents):
             respond(target, overall=5 - n % 3, repurchase=5, recommend=10 - n % 5, leaks=["yes"],
                     invitation_kwargs=_in(project))  # fmt: skip
-    # previous campaign, questions, invitations, scores, choices, L3, follow-ups
-    with django_assert_max_num_queries(7):
+    # previous campaign, questions, invitations, the tallies, follow-ups
+    with django_assert_max_num_queries(5):
         results = _results(group_admin, campaign)
     assert results.current.completed == respondents and results.previous.completed == respondents

@@ -105,9 +105,9 @@ def test_results_page_query_count_is_fixed(
     _fill(campaign, project, respondents)
     client.force_login(city_head)
     # session + user, the city head's scope (city companies, projects), the reference lists (projects,
-    # city companies: cached after the first request), the campaign, the results' 7 (previous campaign,
-    # questions, invitations, scores, choices, L3, follow-ups), base.html's unread count and calendar
-    with django_assert_max_num_queries(16):
+    # city companies: cached after the first request), the campaign, the results' 5 (previous campaign,
+    # questions, invitations, the tallies, follow-ups), base.html's unread count and calendar
+    with django_assert_max_num_queries(14):
         response = client.get(_url(campaign))
     assert response.status_code == 200
     assert response.context["results"].current.completed == respondents
