@@ -63,8 +63,8 @@ def _results_headers() -> list[str]:
         _("Answers (n)"),
         _("Count"),
         _("Value"),
-        _("95 % interval, low"),
-        _("95 % interval, high"),
+        _("CI low (95%)"),
+        _("CI high (95%)"),
         _("Previous campaign"),
         _("Change"),
     ]
