@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from demo.bench_data import bulk
 from demo.bench_data.surveys import BENCH_CAMPAIGN_NAME, write_surveys
 from demo.bench_data.writer import RowWriter
 from surveys.models import Campaign
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         writer = RowWriter(opts["quiet"])
         with transaction.atomic():
+            bulk.skip_foreign_key_triggers()
             made = write_surveys(
                 writer,
                 random.Random(opts["seed"]),
