@@ -185,6 +185,7 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
             "supervisor /complaints/supervisor/", "page", get(head, "/complaints/supervisor/"), **timed
         )
     )
+    _measure_survey_results(rows, measure_wanted, head, admin, timed)
     # The home page is each role's work queue now: a few bounded, indexed reads per role.
     rows.append(measure_wanted("home dashboard / (city head)", "page", get(head, "/"), **timed))
     rows.append(measure_wanted("home dashboard / (group admin)", "page", get(admin, "/"), **timed))
@@ -211,6 +212,30 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
             get(admin, "/dashboards/?refresh=1"),
             **timed,
         )
+    )
+
+
+def _measure_survey_results(rows: Rows, measure_wanted, head, admin, timed) -> None:
+    """The results page of the bench survey (demo/bench_data/surveys.py: 100,000 responses and the
+    campaign before it), whole, for a city head (their city's answers only) and filtered."""
+    from demo.bench_data.surveys import BENCH_CAMPAIGN_NAME
+    from surveys.models import Answer, Campaign
+
+    campaign = Campaign.objects.filter(name=BENCH_CAMPAIGN_NAME).first()
+    names = ("survey results (group admin)", "survey results (city head)", "survey results filtered")
+    if campaign is None:
+        for name in names:
+            rows.append(Row(name, "survey", note="n/a: no bench survey (manage.py bench_surveys)"))
+        return
+    url = f"/surveys/campaigns/{campaign.pk}/results/"
+    responses = campaign.invitations.filter(completed_at__isnull=False).count()
+    label = f"{responses:,} responses"
+    sample = Answer.objects.filter(campaign=campaign).values("project_id", "segment").first() or {}
+    filtered = f"{url}?segment={sample.get('segment', '')}&project={sample.get('project_id') or ''}"
+    rows.append(measure_wanted(f"{names[0]}, {label}", "survey", lambda: admin.get(url), **timed))
+    rows.append(measure_wanted(f"{names[1]}, {label}", "survey", lambda: head.get(url), **timed))
+    rows.append(
+        measure_wanted(f"{names[2]} (segment + project)", "survey", lambda: admin.get(filtered), **timed)
     )
 
 

@@ -57,6 +57,9 @@ class Exporter:
     queryset: Callable[[Any, QueryDict], QuerySet]
     headers: Callable[[], list[str]]
     rows: Callable[[QuerySet], Iterator[list[Any]]]
+    # Columns that depend on what is exported (a survey's questions): given the queryset, they
+    # replace `headers()`.
+    headers_for: Callable[[QuerySet], list[str]] | None = None
 
 
 EXPORTERS: dict[str, Exporter] = {}
@@ -125,7 +128,8 @@ def write_workbook(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(exporter.title())[:31])
     sheet.freeze_panes = "A2"
-    append_row(sheet, [str(header) for header in exporter.headers()], font=Font(bold=True))
+    headers = exporter.headers_for(queryset) if exporter.headers_for else exporter.headers()
+    append_row(sheet, [str(header) for header in headers], font=Font(bold=True))
     written, truncated = 0, False
     for row in exporter.rows(queryset):
         if written >= limit:

@@ -29,3 +29,11 @@ def mask_recipient(channel: str, address: str) -> str:
     if channel == "email":
         return mask_email(address)
     return f"{address[:6]}…" if address else ""
+
+
+def mask_name(name: str) -> str:
+    """张伟 → 张*, 欧阳娜娜 → 欧***: enough for colleagues to tell rows apart, no one's full name."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" * (len(name) - 1)

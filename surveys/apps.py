@@ -9,18 +9,23 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from complaints.signals import complaint_closed
         from core.escalation import register_sweep_task
+        from core.exports import register_exporter
         from core.menu import register_menu_entry
+        from customers.panels import register_customer_panel
         from delivery.signals import handover_signed
 
-        from . import menu, signals, tasks  # noqa: F401 - tasks: registered in every process
+        from . import customer_panel, exports, menu, signals, tallies, tasks  # noqa: F401 - tasks: registered
         from .services import follow_ups
 
         register_sweep_task("surveys.tasks.sweep_surveys")
         register_sweep_task("surveys.tasks.sweep_follow_up_deadlines")
         register_menu_entry(order=45, entry=menu.surveys_menu)
+        register_exporter("survey-results", exports.RESULTS_EXPORTER)
+        register_exporter("survey-answers", exports.ANSWERS_EXPORTER)
+        register_customer_panel(order=20, panel=customer_panel.customer_surveys)
         complaint_closed.connect(signals.on_complaint_closed, dispatch_uid="surveys.complaint_closed")
         handover_signed.connect(signals.on_handover_signed, dispatch_uid="surveys.handover_signed")
-        # The closed loop: a completed survey with a low answer opens a follow-up, on a clock.
-        signals.response_completed.connect(
-            follow_ups.on_response_completed, dispatch_uid="surveys.follow_up_open"
-        )
+        # Inside the submit's transaction: the results' tallies, and the closed loop (a low answer opens
+        # a follow-up on a clock) commit or roll back with the answers.
+        signals.response_completed.connect(tallies.on_response_completed, dispatch_uid="surveys.tallies")
+        signals.response_completed.connect(follow_ups.on_response_completed, dispatch_uid="surveys.follow_up_open")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import campaigns, follow_ups, interview
+from .views import campaigns, follow_ups, interview, results
 
 app_name = "surveys"
 
@@ -14,6 +14,12 @@ urlpatterns = [
     path("campaigns/<int:pk>/send/", campaigns.campaign_send, name="campaign_send"),
     path("campaigns/<int:pk>/close/", campaigns.campaign_close, name="campaign_close"),
     path("campaigns/<int:pk>/progress/", campaigns.campaign_progress, name="campaign_progress"),
+    path("campaigns/<int:pk>/results/", results.results, name="results"),
+    path(
+        "campaigns/<int:pk>/questions/<int:question_pk>/answers/",
+        results.question_verbatims,
+        name="verbatims",
+    ),
     path("invitations/<int:pk>/interview/", interview.interview, name="interview"),
     path("follow-ups/", follow_ups.follow_up_list_view, name="follow_ups"),
     path("follow-ups/<int:pk>/", follow_ups.follow_up_detail_view, name="follow_up"),

@@ -19,6 +19,7 @@ from .complaints import write_complaints
 from .customers import write_customers
 from .estate import CITIES, write_estate
 from .staff import create_bench_users
+from .surveys import write_surveys
 from .writer import RowWriter
 
 # The tables written with ids of the load's own: their sequences move past them afterwards.
@@ -42,6 +43,7 @@ def fill_bench_data(
     years: int,
     seed: int,
     quiet: bool,
+    survey_responses: int = 0,
 ) -> BenchFill:
     """Write the bench rows; units default to 0.3 × complaints, customers to 0.4 × complaints."""
     rng = random.Random(seed)
@@ -74,5 +76,7 @@ def fill_bench_data(
                 years=years,
             )
         bulk.reset_sequences(NUMBERED_BY_THE_LOAD)
+        if survey_responses:
+            write_surveys(writer, rng, now, responses=survey_responses, quiet=quiet)
     bulk.vacuum_analyze()
     return BenchFill(counts=writer.counts, city_head_company=staff.city_head_company)

@@ -4,6 +4,7 @@ opt-outs, and the follow-ups of unhappy answers."""
 from .campaigns import Answer, Campaign, Invitation, SurveyOptOut, new_token
 from .choices import AnswerMode, Dimension, QuestionKind, QuestionRole, Segment, Trigger
 from .follow_ups import FollowUp, FollowUpAlert
+from .tallies import ResultTally
 from .templates import Question, SurveyTemplate, SurveyTemplateVersion, localized
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Question",
     "QuestionKind",
     "QuestionRole",
+    "ResultTally",
     "Segment",
     "SurveyOptOut",
     "SurveyTemplate",

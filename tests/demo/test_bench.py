@@ -28,7 +28,9 @@ from properties.models import Unit
 
 pytestmark = pytest.mark.django_db
 
-TINY = dict(complaints=400, units=80, customers=120, cities=2, projects_per_city=2, quiet=True)
+TINY = dict(
+    complaints=400, units=80, customers=120, cities=2, projects_per_city=2, survey_responses=50, quiet=True
+)
 
 
 @pytest.fixture

@@ -28,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--projects-per-city", type=int, default=10)
         parser.add_argument("--years", type=int, default=5)
         parser.add_argument("--seed", type=int, default=20261125)
+        parser.add_argument(
+            "--survey-responses", type=int, default=100_000, help="completed responses of the bench survey"
+        )
         parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
     def handle(self, *args, **opts):
@@ -37,6 +40,10 @@ class Command(BaseCommand):
                 f"bench_data writes with PostgreSQL COPY; on {connection.vendor} only "
                 f"--complaints ≤ {SQLITE_MAX_COMPLAINTS:,} is allowed (for tests). "
                 "Set DATABASE_URL=postgres://… to a PostgreSQL database."
+            )
+        if connection.vendor != "postgresql" and opts["survey_responses"] > SQLITE_MAX_COMPLAINTS // 10:
+            raise CommandError(
+                f"On {connection.vendor} only --survey-responses ≤ {SQLITE_MAX_COMPLAINTS // 10:,}."
             )
         if CityCompany.objects.filter(code__startswith=f"{BENCH_PREFIX}-").exists():
             raise CommandError("This database already holds bench data; use a fresh database.")
@@ -50,6 +57,7 @@ class Command(BaseCommand):
             years=opts["years"],
             seed=opts["seed"],
             quiet=opts["quiet"],
+            survey_responses=opts["survey_responses"],
         )
         elapsed = time.perf_counter() - started
         for table, count in filled.counts.items():
