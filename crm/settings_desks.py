@@ -113,3 +113,11 @@ if OUTBOX_LEASE_SECONDS <= 300:
 # The owner's booking link (/handover/book/<token>/): page views and bookings per IP address.
 HANDOVER_OWNER_VIEW_RATE = env.str("HANDOVER_OWNER_VIEW_RATE", default="60/h")
 HANDOVER_OWNER_BOOK_RATE = env.str("HANDOVER_OWNER_BOOK_RATE", default="10/h")
+
+# --- The club ---------------------------------------------------------------
+# Referrals (老带新): the points a referrer earns, once, when the friend signs a contract.
+CLUB_REFERRAL_POINTS = env.int("CLUB_REFERRAL_POINTS", default=500)
+# The public purchase-intention page (/club/intent/<project>/): POSTs per IP address, failed ones included.
+CLUB_INTENT_RATE = env.str("CLUB_INTENT_RATE", default="10/h")
+# A member's own event pages (/club/e/…, /club/r/…): POSTs (register, cancel) per IP address.
+CLUB_MEMBER_LINK_RATE = env.str("CLUB_MEMBER_LINK_RATE", default="30/h")
