@@ -7,7 +7,8 @@ referrals of the contract's city company (a friend referred to one project who b
 same city company still came through the club), those of the contract's own project come first, then
 the oldest. A contract attributes at most one referral (Referral.contract is one-to-one) and a
 referral is attributed once (a conditional UPDATE on its open state), so a repeated or concurrent
-signal changes nothing. Nobody refers themselves: the referrer's own customer or phone never matches.
+signal changes nothing; the other open referrals of the same buyer then lapse (one friend, one
+reward, to the member who referred them first). Nobody refers themselves: the referrer's own customer or phone never matches.
 """
 
 from __future__ import annotations
@@ -116,7 +117,8 @@ def referral_attribute(*, contract: Contract, now=None) -> Referral | None:
     if Referral.objects.filter(contract=contract).exists():
         return None
     now = now or timezone.now()
-    for referral in _matching_open_referrals(contract).select_related("referrer")[:5]:
+    matching = _matching_open_referrals(contract)
+    for referral in matching.select_related("referrer")[:5]:
         try:
             with transaction.atomic():
                 claimed = Referral.objects.filter(
@@ -133,6 +135,11 @@ def referral_attribute(*, contract: Contract, now=None) -> Referral | None:
         if not claimed:
             continue  # attributed to another contract meanwhile: try the next
         referral.refresh_from_db()
+        # One friend, one reward: the other members' referrals of this buyer lapse.
+        others = list(matching.exclude(pk=referral.pk).values_list("pk", flat=True))
+        Referral.objects.filter(pk__in=others, status=Referral.Status.OPEN).update(
+            status=Referral.Status.LAPSED, updated_at=now
+        )
         _reward_referrer(referral)
         return referral
     return None
