@@ -24,10 +24,18 @@ def test_staff_register_a_member_and_the_desk_checks_them_in_by_phone_tail(
     transactional_db, live_server, agent, project, tablet
 ):
     event = EventFactory(
-        city_company=project.city_company, project=project, title="中秋业主联谊会", capacity=10, attendance_points=30
+        city_company=project.city_company,
+        project=project,
+        title="中秋业主联谊会",
+        capacity=10,
+        attendance_points=30,
     )
     member = MemberFactory(
-        city_company=project.city_company, project=project, name="周女士", number="WK20260001", phone="13966664321"
+        city_company=project.city_company,
+        project=project,
+        name="周女士",
+        number="WK20260001",
+        phone="13966664321",
     )
     page = tablet
     page.goto(f"{live_server.url}/login/")

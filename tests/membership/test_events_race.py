@@ -40,7 +40,9 @@ def run_together(*jobs) -> list[Exception]:
     return errors
 
 
-def test_concurrent_cancellations_never_overbook_and_promote_each_waitlisted_member_once(city, project, agent):
+def test_concurrent_cancellations_never_overbook_and_promote_each_waitlisted_member_once(
+    city, project, agent
+):
     event = EventFactory(city_company=city, project=project, capacity=5)
     members = [MemberFactory(city_company=city, project=project) for _ in range(12)]
     holders = [registration_create(event=event, member=member, by=agent) for member in members[:5]]
