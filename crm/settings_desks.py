@@ -159,3 +159,10 @@ if not 0 <= SURVEY_FOLLOW_UP_ESCALATION_2_AFTER_HOURS <= SURVEY_FOLLOW_UP_ESCALA
         "SURVEY_FOLLOW_UP_ESCALATION_2_AFTER_HOURS must be 0 or more, and no more than "
         "SURVEY_FOLLOW_UP_ESCALATION_3_AFTER_HOURS."
     )
+# --- The club ---------------------------------------------------------------
+# Referrals (老带新): the points a referrer earns, once, when the friend signs a contract.
+CLUB_REFERRAL_POINTS = env.int("CLUB_REFERRAL_POINTS", default=500)
+# The public purchase-intention page (/club/intent/<project>/): POSTs per IP address, failed ones included.
+CLUB_INTENT_RATE = env.str("CLUB_INTENT_RATE", default="10/h")
+# A member's own event pages (/club/e/…, /club/r/…): POSTs (register, cancel) per IP address.
+CLUB_MEMBER_LINK_RATE = env.str("CLUB_MEMBER_LINK_RATE", default="30/h")

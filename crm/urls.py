@@ -35,4 +35,6 @@ urlpatterns = [
     path("public/", include("complaints.public_urls")),
     # The owner's survey link, /s/<token>/ (no login).
     path("", include("surveys.public_urls")),
+    path("club/", include("membership.urls")),
+    path("club/", include("membership.public_urls")),
 ]

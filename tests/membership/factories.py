@@ -46,3 +46,13 @@ class BenefitFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"合作商户九折券 {n}")
     kind = Benefit.Kind.PARTNER_DISCOUNT
     points_cost = 100
+
+
+class ReferralFactory(DjangoModelFactory):
+    class Meta:
+        model = "membership.Referral"
+
+    referrer = factory.SubFactory(MemberFactory)
+    friend_name = factory.Sequence(lambda n: f"朋友{n}")
+    friend_phone = factory.Sequence(lambda n: f"137{n:08d}")
+    project = factory.SubFactory("tests.factories.ProjectFactory")

@@ -1,0 +1,32 @@
+"""The club's staff pages, mounted at /club/ (namespace `club`)."""
+
+from django.urls import path
+
+from .views import events, intentions, referrals
+
+app_name = "club"
+
+urlpatterns = [
+    # Referrals (老带新) and the board per project.
+    path("referrals/", referrals.board, name="referrals"),
+    path("referrals/buyers/", referrals.board_buyers, name="referral_buyers"),
+    path("referrals/list/", referrals.referrals, name="referral_list"),
+    path("referrals/new/", referrals.referral_new, name="referral_new"),
+    # Purchase intentions (意向登记).
+    path("intentions/", intentions.intentions, name="intentions"),
+    path("intentions/new/", intentions.intention_new, name="intention_new"),
+    # Events (联谊活动), the check-in desk and the sign-in sheet.
+    path("events/", events.events, name="events"),
+    path("events/new/", events.event_new, name="event_new"),
+    path("events/<int:pk>/", events.event_detail, name="event"),
+    path("events/<int:pk>/edit/", events.event_edit, name="event_edit"),
+    path("events/<int:pk>/register/", events.event_register, name="event_register"),
+    path("events/<int:pk>/invite/", events.event_invite, name="event_invite"),
+    path(
+        "events/<int:pk>/registrations/<int:registration_pk>/cancel/",
+        events.registration_cancel_view,
+        name="registration_cancel",
+    ),
+    path("events/<int:pk>/check-in/", events.check_in, name="check_in"),
+    path("events/<int:pk>/sign-in-sheet/", events.event_sign_in_sheet, name="sign_in_sheet"),
+]

@@ -1,0 +1,1 @@
+"""The club's pages, one module per concept."""
