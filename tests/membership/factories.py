@@ -46,3 +46,31 @@ class BenefitFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"合作商户九折券 {n}")
     kind = Benefit.Kind.PARTNER_DISCOUNT
     points_cost = 100
+
+
+# --- ledger helper: points entries and care tasks -------------------------------------------------
+from membership.models import CareTask, PointsEntry  # noqa: E402
+
+
+class PointsEntryFactory(DjangoModelFactory):
+    """A hand-built ledger row (tests of expiry build histories; the balance is set by the test)."""
+
+    class Meta:
+        model = PointsEntry
+
+    member = factory.SubFactory(MemberFactory)
+    kind = PointsEntry.Kind.EVENT
+    points = 100
+    reason = "测试"
+    source = factory.Sequence(lambda n: f"test:{n}")
+
+
+class CareTaskFactory(DjangoModelFactory):
+    class Meta:
+        model = CareTask
+
+    member = factory.SubFactory(MemberFactory)
+    kind = CareTask.Kind.BIRTHDAY
+    year = 2025
+    due_on = datetime.date(2025, 5, 20)
+    city_company = factory.SelfAttribute("member.city_company")

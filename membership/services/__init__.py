@@ -1,0 +1,1 @@
+"""The club's writes, one module per concept (enrolment, consents, linking, points, benefits, care, …)."""
