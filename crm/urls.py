@@ -29,6 +29,7 @@ urlpatterns = [
     path("property/", include("customers.property_urls")),
     path("complaints/", include("complaints.urls")),
     path("handover/", include("delivery.urls")),
+    path("club/", include("membership.urls")),
     path("exports/", include("core.export_urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("complaints.public_urls")),

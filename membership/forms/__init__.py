@@ -1,0 +1,1 @@
+"""The club's forms, one module per concept."""

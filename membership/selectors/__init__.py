@@ -1,0 +1,1 @@
+"""The club's reads, one module per concept (members, ledger, benefits, care, …)."""
