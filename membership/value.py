@@ -103,13 +103,15 @@ def abc_classes(values: dict[int, Decimal]) -> dict[int, str]:
 
 
 def quintile_scores(values: dict[int, float | int | Decimal]) -> dict[int, int]:
-    """1–5 by quintile of the ascending order (5: the largest fifth); equal values score alike."""
+    """1–5 by quintile of the percentile rank in the ascending order (the smallest value scores 1,
+    the largest 5, however few the customers); equal values score alike, as the first of them."""
     ordered = sorted(values.values())
     count = len(ordered)
     first_rank: dict = {}
     for rank, value in enumerate(ordered):
         first_rank.setdefault(value, rank)
-    return {key: 1 + (5 * first_rank[value]) // count for key, value in values.items()}
+    last = max(count - 1, 1)
+    return {key: 1 + min(4, 5 * first_rank[value] // last) for key, value in values.items()}
 
 
 def rfm_segment(recency: int, frequency: int, monetary: int) -> str:
