@@ -170,7 +170,7 @@ def test_each_queue_is_bounded_and_links_to_the_full_list(client, supervisor, ne
 ROLES = {
     # Session + user (2), scope (2), the bell (1), then each queue's one read; the layout checks next
     # year's working calendar for those who maintain it (1).
-    Role.CS_AGENT: 7,
+    Role.CS_AGENT: 8,  # complaints (2) and the club's care tasks (1)
     Role.CS_SUPERVISOR: 7,
     Role.CITY_HEAD: 8,
     Role.GROUP_ADMIN: 8,
