@@ -98,7 +98,9 @@ def _care_queue(user, now) -> Queue:
         if task.member.care_wish:
             text += f" · {task.member.care_wish}"
         rows.append(QueueRow(task.member.number, text, care_url, due=task.due_on, late=task.due_on < today))
-    return Queue("care", _("Member care coming up"), care_url, _("No birthday or anniversary is coming up."), rows)
+    return Queue(
+        "care", _("Member care coming up"), care_url, _("No birthday or anniversary is coming up."), rows
+    )
 
 
 def _overseer_queues(user, now) -> list[Queue]:

@@ -116,7 +116,9 @@ def tiers_recompute(*, today: datetime.date | None = None, batch_size: int = BAT
     changed, last_id, seen = 0, 0, 0
     with translation.override(_stored_language()):
         while True:
-            batch = list(Member.objects.active().filter(pk__gt=last_id).order_by("pk").only(*columns)[:batch_size])
+            batch = list(
+                Member.objects.active().filter(pk__gt=last_id).order_by("pk").only(*columns)[:batch_size]
+            )
             if not batch:
                 break
             with transaction.atomic():

@@ -158,7 +158,9 @@ def gather_facts() -> dict[int, CustomerFacts]:
     return facts
 
 
-def customer_values_compute(facts: dict[int, CustomerFacts], *, today: datetime.date, now) -> list[CustomerValue]:
+def customer_values_compute(
+    facts: dict[int, CustomerFacts], *, today: datetime.date, now
+) -> list[CustomerValue]:
     values = {customer_id: customer_value(row) for customer_id, row in facts.items()}
     classes = abc_classes(values)
     never = 100 * 365  # no dated activity: the least recent of all
@@ -193,7 +195,16 @@ def customer_values_recompute(*, today: datetime.date | None = None, batch_size:
     """Recompute every customer's value class; returns the number of customers valued."""
     today, now = today or timezone.localdate(), timezone.now()
     rows = customer_values_compute(gather_facts(), today=today, now=now)
-    update = ["value_class", "value_score", "recency", "frequency", "monetary", "rfm_segment", "explanation", "computed_at"]
+    update = [
+        "value_class",
+        "value_score",
+        "recency",
+        "frequency",
+        "monetary",
+        "rfm_segment",
+        "explanation",
+        "computed_at",
+    ]
     for start in range(0, len(rows), batch_size):
         with transaction.atomic():
             CustomerValue.objects.bulk_create(

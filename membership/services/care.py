@@ -62,7 +62,9 @@ def care_tasks_create(*, today: datetime.date | None = None, days_ahead: int | N
     window = _window(today, settings.CLUB_CARE_DAYS_AHEAD if days_ahead is None else days_ahead)
     tasks: list[CareTask] = []
     members = Member.objects.active().filter(_month_day_filter("birth_date", window))
-    for member in members.only("id", "birth_date", "project_id", "city_company_id").iterator(chunk_size=BATCH_SIZE):
+    for member in members.only("id", "birth_date", "project_id", "city_company_id").iterator(
+        chunk_size=BATCH_SIZE
+    ):
         due = _due_in(window, member.birth_date)
         if due:
             tasks.append(_task(member, CareTask.Kind.BIRTHDAY, due, member.project_id))
@@ -79,8 +81,9 @@ def care_tasks_create(*, today: datetime.date | None = None, days_ahead: int | N
 def _insert_new(batch: list[CareTask]) -> list[CareTask]:
     """Insert the tasks not yet there (member, kind, year); ignore_conflicts covers a racing rerun."""
     existing = set(
-        CareTask.objects.filter(member_id__in={t.member_id for t in batch}, year__in={t.year for t in batch})
-        .values_list("member_id", "kind", "year")
+        CareTask.objects.filter(
+            member_id__in={t.member_id for t in batch}, year__in={t.year for t in batch}
+        ).values_list("member_id", "kind", "year")
     )
     new, seen = [], set()
     for task in batch:

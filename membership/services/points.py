@@ -133,7 +133,9 @@ def points_earn(
         return entry
 
 
-def points_spend(*, member: Member, points: int, kind: str, source: str, reason: str, actor=None) -> PointsEntry:
+def points_spend(
+    *, member: Member, points: int, kind: str, source: str, reason: str, actor=None
+) -> PointsEntry:
     """Take `points` off the balance, or raise InsufficientPoints. Spending the same (kind, source)
     again returns the entry already written: a retried redemption never spends twice."""
     if kind not in SPENDING_KINDS:
@@ -200,7 +202,9 @@ def points_expiring(entries: list[PointsEntry], *, today: datetime.date) -> int:
         owed = -entry.points
         if entry.kind == Kind.EXPIRY:
             ran_on = datetime.date.fromisoformat(entry.source.rpartition(":")[2])
-            owed = _take(lots, owed, lambda lot, day=ran_on: lot.expires_on is not None and lot.expires_on <= day)
+            owed = _take(
+                lots, owed, lambda lot, day=ran_on: lot.expires_on is not None and lot.expires_on <= day
+            )
         _take(lots, owed, lambda lot: True)
     return sum(lot.left for lot in lots if lot.expires_on is not None and lot.expires_on <= today)
 
@@ -240,7 +244,9 @@ def _expire_batch(member_ids: list[int], today: datetime.date) -> int:
     written = 0
     with transaction.atomic():
         # Locked in id order, as every other writer locks one member: no deadlock with redemptions.
-        members = {m.pk: m for m in Member.objects.select_for_update().filter(pk__in=member_ids).order_by("pk")}
+        members = {
+            m.pk: m for m in Member.objects.select_for_update().filter(pk__in=member_ids).order_by("pk")
+        }
         ledgers: dict[int, list[PointsEntry]] = {pk: [] for pk in members}
         for entry in PointsEntry.objects.filter(member_id__in=member_ids).order_by("created_at", "id"):
             ledgers[entry.member_id].append(entry)

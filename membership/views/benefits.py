@@ -139,7 +139,9 @@ def benefit_redeem_view(request):
             _("%(name)s redeemed %(title)s. Voucher code: %(code)s")
             % {"name": member.name, "title": benefit.title, "code": redemption.code},
         )
-    return redirect(member_page_url(member.pk) if from_member_page else reverse("club:benefit", args=[benefit.pk]))
+    return redirect(
+        member_page_url(member.pk) if from_member_page else reverse("club:benefit", args=[benefit.pk])
+    )
 
 
 @login_required
@@ -164,7 +166,9 @@ def points_adjust_view(request, pk: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("Points adjusted. Balance: %(balance)d") % {"balance": member.points_balance})
+            messages.success(
+                request, _("Points adjusted. Balance: %(balance)d") % {"balance": member.points_balance}
+            )
     else:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""

@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.masking import mask_phone
-from core.paging import DueCursorPaginator, RowCompare, broken_link, cursor_date, cursor_id, cursor_parts, pager_context
+from core.paging import (
+    DueCursorPaginator,
+    RowCompare,
+    broken_link,
+    cursor_date,
+    cursor_id,
+    cursor_parts,
+    pager_context,
+)
 
 from ..models import CareTask
 from ..permissions import may_serve_members, may_view_club
@@ -32,7 +40,9 @@ class DueDatePaginator(DueCursorPaginator):
         return (None if due is None else cursor_date(due)), cursor_id(pk)
 
     def _beyond(self, due, pk: int, operator: str):
-        return RowCompare([F(self.due), F(self.id)], operator, [Value(due, DateField()), Value(pk, IntegerField())])
+        return RowCompare(
+            [F(self.due), F(self.id)], operator, [Value(due, DateField()), Value(pk, IntegerField())]
+        )
 
 
 class CareFilterForm(forms.Form):

@@ -32,7 +32,11 @@ def test_redeeming_spends_the_points_and_hands_out_a_voucher(member, agent):
     member.refresh_from_db()
     benefit.refresh_from_db()
     assert redemption.code.startswith("WK") and len(redemption.code) == 12
-    assert (redemption.entry.points, redemption.entry.kind, redemption.entry.actor) == (-100, "redemption", agent)
+    assert (redemption.entry.points, redemption.entry.kind, redemption.entry.actor) == (
+        -100,
+        "redemption",
+        agent,
+    )
     assert member.points_balance == 200
     assert benefit.redeemed_count == 1
 
@@ -90,7 +94,11 @@ def test_staff_out_of_scope_may_not_redeem(member, other_agent):
 class TestCatalogue:
     def test_a_city_head_creates_and_edits_a_benefit_of_their_city(self, city_head, city):
         benefit = benefit_create(
-            by=city_head, title="家装八折", kind=Benefit.Kind.PARTNER_DISCOUNT, city_company=city, points_cost=200
+            by=city_head,
+            title="家装八折",
+            kind=Benefit.Kind.PARTNER_DISCOUNT,
+            city_company=city,
+            points_cost=200,
         )
         updated = benefit_update(benefit=benefit, by=city_head, version=1, points_cost=150)
         assert (updated.points_cost, updated.version) == (150, 2)
@@ -145,7 +153,9 @@ class TestPages:
         benefit = BenefitFactory(points_cost=100)
         client.force_login(agent)
         response = client.post(
-            reverse("club:benefit_redeem"), {"benefit": benefit.pk, "member_number": member.number}, follow=True
+            reverse("club:benefit_redeem"),
+            {"benefit": benefit.pk, "member_number": member.number},
+            follow=True,
         )
         assert "Voucher code: WK" in response.content.decode()
         member.refresh_from_db()
@@ -179,7 +189,9 @@ class TestPages:
 
     def test_a_bad_form_shows_field_errors(self, client, city_head, city):
         client.force_login(city_head)
-        response = client.post(reverse("club:benefit_create"), {"title": "", "kind": "x", "points_cost": "-1"})
+        response = client.post(
+            reverse("club:benefit_create"), {"title": "", "kind": "x", "points_cost": "-1"}
+        )
         assert response.status_code == 200
         assert set(response.context["form"].errors) >= {"title", "kind", "points_cost"}
 

@@ -24,14 +24,21 @@ def test_29_february_falls_on_the_28th_in_other_years():
 def test_birthdays_in_the_window_become_tasks_once(project):
     inside = MemberFactory(birth_date=datetime.date(1980, 6, 8), project=project, care_wish="先电话，勿上门")
     MemberFactory(birth_date=datetime.date(1980, 6, 9))  # 8 days ahead: not yet
-    MemberFactory(birth_date=datetime.date(1980, 6, 3), left_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    MemberFactory(
+        birth_date=datetime.date(1980, 6, 3), left_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    )
 
     assert care_tasks_create(today=TODAY, days_ahead=7) == 1
     assert care_tasks_create(today=TODAY, days_ahead=7) == 0
     assert care_tasks_create(today=TODAY + datetime.timedelta(days=1), days_ahead=7) == 1  # the 9th now
 
     task = CareTask.objects.get(member=inside)
-    assert (task.kind, task.year, task.due_on, task.project) == ("birthday", 2025, datetime.date(2025, 6, 8), project)
+    assert (task.kind, task.year, task.due_on, task.project) == (
+        "birthday",
+        2025,
+        datetime.date(2025, 6, 8),
+        project,
+    )
 
 
 def test_a_home_anniversary_of_the_linked_customer_becomes_a_task_with_the_homes_project(project):
@@ -69,13 +76,19 @@ def test_the_daily_task_uses_the_setting(settings, project):
 
     settings.CLUB_CARE_DAYS_AHEAD = 0
     today = datetime.date.today()
-    MemberFactory(birth_date=today.replace(year=1990) if (today.month, today.day) != (2, 29) else datetime.date(1992, 2, 29))
+    MemberFactory(
+        birth_date=today.replace(year=1990)
+        if (today.month, today.day) != (2, 29)
+        else datetime.date(1992, 2, 29)
+    )
     assert tasks.create_care_tasks.delay().result == 1
 
 
 class TestClosing:
     def test_done_with_a_note_once(self, agent, project):
-        task = CareTaskFactory(member__project=project, project=project, member__city_company=project.city_company)
+        task = CareTaskFactory(
+            member__project=project, project=project, member__city_company=project.city_company
+        )
         care_task_close(task=task, by=agent, outcome="done", note="已电话祝福")
         assert (task.status, task.note, task.done_by) == ("done", "已电话祝福", agent)
         with pytest.raises(ValidationError, match="already closed"):
@@ -99,7 +112,10 @@ class TestPage:
         def make(count, **kwargs):
             for _ in range(count):
                 CareTaskFactory(
-                    project=project, member__city_company=project.city_company, member__care_wish="请先询问再拜访", **kwargs
+                    project=project,
+                    member__city_company=project.city_company,
+                    member__care_wish="请先询问再拜访",
+                    **kwargs,
                 )
 
         make(2)
@@ -135,7 +151,9 @@ class TestPage:
 
 def test_the_agents_queue_shows_the_tasks_coming_up_and_the_home_page_renders_it(client, agent, project):
     soon = CareTaskFactory(project=project, member__city_company=project.city_company, due_on=TODAY)
-    CareTaskFactory(project=project, member__city_company=project.city_company, due_on=TODAY + datetime.timedelta(days=30))
+    CareTaskFactory(
+        project=project, member__city_company=project.city_company, due_on=TODAY + datetime.timedelta(days=30)
+    )
     assert care_tasks_due(user=agent, limit=10, today=TODAY) == [soon]
     client.force_login(agent)
     response = client.get(reverse("home"))

@@ -31,7 +31,9 @@ def ledger_sum(member) -> int:
 
 def test_earning_appends_an_entry_and_keeps_the_balance_on_the_member():
     member = MemberFactory()
-    entry = points_earn(member=member, kind=Kind.EVENT, points=50, source="event_registration:1", reason="中秋")
+    entry = points_earn(
+        member=member, kind=Kind.EVENT, points=50, source="event_registration:1", reason="中秋"
+    )
     member.refresh_from_db()
     assert (entry.points, entry.reason, entry.source) == (50, "中秋", "event_registration:1")
     assert member.points_balance == 50 == ledger_sum(member)

@@ -69,7 +69,9 @@ def test_20_concurrent_redemptions_respect_the_balance_and_the_total_limit():
     benefit = BenefitFactory(points_cost=100, total_limit=5)
     members = [MemberFactory() for _ in range(4)]
     for member in members:
-        points_earn(member=member, kind=PointsEntry.Kind.EVENT, points=250, source=f"e:{member.pk}", reason="x")
+        points_earn(
+            member=member, kind=PointsEntry.Kind.EVENT, points=250, source=f"e:{member.pk}", reason="x"
+        )
 
     def redeem(i):
         member = Member.objects.get(pk=members[i % 4].pk)

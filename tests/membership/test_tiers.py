@@ -54,7 +54,9 @@ class TestNightly:
         homeowner = MemberFactory(customer=owner)
         veteran = MemberFactory(enrolled_at=timezone.now() - datetime.timedelta(days=3 * 366))
         newcomer = MemberFactory()
-        left = MemberFactory(enrolled_at=timezone.now() - datetime.timedelta(days=4 * 366), left_at=timezone.now())
+        left = MemberFactory(
+            enrolled_at=timezone.now() - datetime.timedelta(days=4 * 366), left_at=timezone.now()
+        )
 
         assert tiers_recompute(today=today, batch_size=2) == 3  # the newcomer gains a reason too
 

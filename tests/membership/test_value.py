@@ -34,14 +34,30 @@ def test_a_customer_straddling_the_75_percent_line_is_an_a():
 
 
 def test_quintile_scores_run_1_to_5_and_ties_score_alike():
-    assert quintile_scores({pk: pk for pk in range(10)}) == {0: 1, 1: 1, 2: 2, 3: 2, 4: 3, 5: 3, 6: 4, 7: 4, 8: 5, 9: 5}
+    assert quintile_scores({pk: pk for pk in range(10)}) == {
+        0: 1,
+        1: 1,
+        2: 2,
+        3: 2,
+        4: 3,
+        5: 3,
+        6: 4,
+        7: 4,
+        8: 5,
+        9: 5,
+    }
     assert set(quintile_scores({1: 7, 2: 7, 3: 7}).values()) == {1}
     assert quintile_scores({1: 10, 2: 20}) == {1: 1, 2: 5}
 
 
 @pytest.mark.parametrize(
     ("scores", "segment"),
-    [((5, 5, 5), "重要价值客户"), ((1, 4, 3), "重要保持客户"), ((3, 1, 5), "重要发展客户"), ((2, 2, 2), "一般挽留客户")],
+    [
+        ((5, 5, 5), "重要价值客户"),
+        ((1, 4, 3), "重要保持客户"),
+        ((3, 1, 5), "重要发展客户"),
+        ((2, 2, 2), "一般挽留客户"),
+    ],
 )
 def test_rfm_segments_by_high_and_low_scores(scores, segment):
     assert rfm_segment(*scores) == segment
@@ -49,8 +65,12 @@ def test_rfm_segments_by_high_and_low_scores(scores, segment):
 
 def test_value_counts_contracts_repurchases_referrals_and_points():
     facts = CustomerFacts(
-        contract_total=D(5_000_000), contracts=2, prices=[D(3_000_000), D(2_000_000)],
-        referral_value=D(1_000_000), referrals=1, points=500,
+        contract_total=D(5_000_000),
+        contracts=2,
+        prices=[D(3_000_000), D(2_000_000)],
+        referral_value=D(1_000_000),
+        referrals=1,
+        points=500,
     )
     # 5,000,000 + 0.2 × 2,000,000 (the second home) + 0.1 × 1,000,000 + 10 × 500
     assert customer_value(facts) == D("5505000.00")
@@ -58,15 +78,21 @@ def test_value_counts_contracts_repurchases_referrals_and_points():
 
 @pytest.mark.django_db
 def test_the_nightly_task_writes_every_valued_customer_and_drops_stale_rows(project):
-    big, repeat, small, member_only, gone = (CustomerFactory(city_company=project.city_company) for _ in range(5))
+    big, repeat, small, member_only, gone = (
+        CustomerFactory(city_company=project.city_company) for _ in range(5)
+    )
     ContractFactory(primary_buyer=big, price=D(6_000_000), unit__building__project=project)
     for price in (D(1_500_000), D(1_000_000)):
         ContractFactory(primary_buyer=repeat, price=price, unit__building__project=project)
     friend_contract = ContractFactory(primary_buyer=small, price=D(500_000), unit__building__project=project)
     referrer = MemberFactory(customer=repeat)
     Referral.objects.create(
-        referrer=referrer, friend_name="李四", friend_phone="13700000001", project=project,
-        status=Referral.Status.BOUGHT, contract=friend_contract,
+        referrer=referrer,
+        friend_name="李四",
+        friend_phone="13700000001",
+        project=project,
+        status=Referral.Status.BOUGHT,
+        contract=friend_contract,
     )
     attendee = MemberFactory(customer=member_only)
     PointsEntryFactory(member=attendee, kind=PointsEntry.Kind.EVENT, points=100)
