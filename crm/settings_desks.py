@@ -166,3 +166,24 @@ CLUB_REFERRAL_POINTS = env.int("CLUB_REFERRAL_POINTS", default=500)
 CLUB_INTENT_RATE = env.str("CLUB_INTENT_RATE", default="10/h")
 # A member's own event pages (/club/e/…, /club/r/…): POSTs (register, cancel) per IP address.
 CLUB_MEMBER_LINK_RATE = env.str("CLUB_MEMBER_LINK_RATE", default="30/h")
+# --- The club ---------------------------------------------------------------------
+# Points ledger (membership.services.points): earned points expire this many months after they were
+# earned; the daily expiry run (CLUB_NIGHTLY_TIME) writes one expiry entry per member.
+CLUB_POINTS_VALID_MONTHS = env.int("CLUB_POINTS_VALID_MONTHS", default=24)
+# Care tasks (birthdays, home anniversaries) appear this many days ahead for the project team.
+CLUB_CARE_DAYS_AHEAD = env.int("CLUB_CARE_DAYS_AHEAD", default=7)
+# When the nightly club runs start (HH:MM, TIME_ZONE): expiry, then tiers, customer value, care tasks.
+CLUB_NIGHTLY_TIME = clock_time(env, "CLUB_NIGHTLY_TIME", "02:30")
+if CLUB_POINTS_VALID_MONTHS < 1:
+    raise ImproperlyConfigured("CLUB_POINTS_VALID_MONTHS must be at least 1.")
+if CLUB_CARE_DAYS_AHEAD < 0:
+    raise ImproperlyConfigured("CLUB_CARE_DAYS_AHEAD must be 0 or more.")
+for _offset, _task in enumerate(
+    ("expire_points", "recompute_tiers", "recompute_customer_value", "create_care_tasks")
+):
+    # Ten minutes apart, in this order: tiers read the balances the expiry left.
+    _minute = CLUB_NIGHTLY_TIME.hour * 60 + CLUB_NIGHTLY_TIME.minute + 10 * _offset
+    DESK_BEAT_SCHEDULE[f"club-{_task.replace('_', '-')}"] = {
+        "task": f"membership.tasks.{_task}",
+        "schedule": crontab(hour=(_minute // 60) % 24, minute=_minute % 60),
+    }

@@ -30,11 +30,11 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("handover/", include("delivery.urls")),
     path("surveys/", include("surveys.urls")),
+    path("club/", include("membership.urls")),
     path("exports/", include("core.export_urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("complaints.public_urls")),
     # The owner's survey link, /s/<token>/ (no login).
     path("", include("surveys.public_urls")),
-    path("club/", include("membership.urls")),
     path("club/", include("membership.public_urls")),
 ]

@@ -13,7 +13,7 @@ from core.validators import validate_single_line_text
 from properties import selectors as property_selectors
 from properties.models import CityCompany, Project
 
-from .models import AcquisitionChannel, Customer, HouseholdRole, IdType, Stage
+from .models import AcquisitionChannel, Customer, HouseholdRole, IdType, Stage, ValueClass
 from .services import CUSTOMER_FIELDS
 from .validators import normalize_mobile, validate_mobile
 
@@ -66,6 +66,9 @@ class CustomerListFilterForm(forms.Form):
         choices=[("", "---------"), *AcquisitionChannel.choices],
         required=False,
     )
+    value_class = forms.ChoiceField(
+        label=_("Value class"), choices=[("", "---------"), *ValueClass.choices], required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,6 +88,7 @@ class CustomerListFilterForm(forms.Form):
             "project": data.get("project"),
             "stage": data.get("stage") or None,
             "acquisition_channel": data.get("acquisition_channel") or None,
+            "value_class": data.get("value_class") or None,
         }
 
 

@@ -54,6 +54,8 @@ def customer_list(*, user, filters: dict | None = None) -> QuerySet[Customer]:
         customers = customers.in_stage(filters["stage"])
     if filters.get("acquisition_channel"):
         customers = customers.filter(acquisition_channel=filters["acquisition_channel"])
+    if filters.get("value_class"):  # the club's nightly ABC class (customers.CustomerValue)
+        customers = customers.filter(value__value_class=filters["value_class"])
     if filters.get("q"):
         customers = customers.filter(pk__in=_matching_customer_ids(filters["q"]))
     return customers
@@ -153,7 +155,7 @@ def customer_360(*, user, pk: int) -> Customer:
     """Everything the 360 page shows, in a fixed number of queries. Raises DoesNotExist outside scope."""
     return (
         Customer.objects.visible_to(user)
-        .select_related("city_company", "registered_project", "referrer")
+        .select_related("city_company", "registered_project", "referrer", "value")
         .defer("id_number", "referrer__id_number")  # encrypted: the page shows the stored mask
         .prefetch_related(
             "phones",

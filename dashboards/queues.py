@@ -19,6 +19,7 @@ from accounts.models import Role
 from complaints import work_queues
 from core.rows import local_text, row_url
 from delivery.selectors import queues as delivery_queues
+from membership import work_queues as club_queues
 from surveys import work_queues as survey_queues
 
 QUEUE_ROWS = 10
@@ -101,7 +102,23 @@ def _agent_queues(user, now) -> list[Queue]:
             survey_queues.my_open_follow_ups(user=user, limit=QUEUE_ROWS),
             now,
         ),
+        _care_queue(user, now),
     ]
+
+
+def _care_queue(user, now) -> Queue:
+    """Club members' birthdays and home anniversaries coming up (会员关怀), with their care wish."""
+    care_url = reverse("club:care_tasks")
+    today = timezone.localdate(now)
+    rows = []
+    for task in club_queues.care_tasks_due(user=user, limit=QUEUE_ROWS, today=today):
+        text = f"{task.get_kind_display()} · {task.member.name}"
+        if task.member.care_wish:
+            text += f" · {task.member.care_wish}"
+        rows.append(QueueRow(task.member.number, text, care_url, due=task.due_on, late=task.due_on < today))
+    return Queue(
+        "care", _("Member care coming up"), care_url, _("No birthday or anniversary is coming up."), rows
+    )
 
 
 def _overseer_queues(user, now) -> list[Queue]:

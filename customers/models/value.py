@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ValueClass(models.TextChoices):
+    # xgettext:no-python-format
     A = "A", _("A: the top 75 % of value")
     B = "B", _("B: the next 20 %")
     C = "C", _("C: the last 5 %")

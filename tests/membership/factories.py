@@ -56,3 +56,31 @@ class ReferralFactory(DjangoModelFactory):
     friend_name = factory.Sequence(lambda n: f"朋友{n}")
     friend_phone = factory.Sequence(lambda n: f"137{n:08d}")
     project = factory.SubFactory("tests.factories.ProjectFactory")
+
+
+# --- ledger helper: points entries and care tasks -------------------------------------------------
+from membership.models import CareTask, PointsEntry  # noqa: E402
+
+
+class PointsEntryFactory(DjangoModelFactory):
+    """A hand-built ledger row (tests of expiry build histories; the balance is set by the test)."""
+
+    class Meta:
+        model = PointsEntry
+
+    member = factory.SubFactory(MemberFactory)
+    kind = PointsEntry.Kind.EVENT
+    points = 100
+    reason = "测试"
+    source = factory.Sequence(lambda n: f"test:{n}")
+
+
+class CareTaskFactory(DjangoModelFactory):
+    class Meta:
+        model = CareTask
+
+    member = factory.SubFactory(MemberFactory)
+    kind = CareTask.Kind.BIRTHDAY
+    year = 2025
+    due_on = datetime.date(2025, 5, 20)
+    city_company = factory.SelfAttribute("member.city_company")
