@@ -59,7 +59,10 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
     for label, words in (("3 characters", "卫生间渗水"), ("2 characters", "渗水")):
         rows.append(
             measure_wanted(
-                f"board words {label} (city head)", "list", get(head, f"/complaints/?q={quote(words)}"), **timed
+                f"board words {label} (city head)",
+                "list",
+                get(head, f"/complaints/?q={quote(words)}"),
+                **timed,
             )
         )
     rows.append(

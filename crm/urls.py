@@ -32,4 +32,6 @@ urlpatterns = [
     path("exports/", include("core.export_urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("complaints.public_urls")),
+    path("club/", include("membership.urls")),
+    path("club/", include("membership.public_urls")),
 ]

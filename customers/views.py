@@ -36,6 +36,7 @@ from .forms import (
     add_service_errors,
 )
 from .models import Customer, CustomerMerge, HouseholdMember, Stage
+from .panels import customer_panels
 
 SEARCH_KIND_LABELS = {
     "phone": gettext_lazy("full phone number"),
@@ -216,6 +217,7 @@ def _render_detail(request, customer: Customer, household_form=None, contract_fo
             or (HouseholdMemberAddForm() if user.may_edit_customers() else None),
             "contract_form": contract_form or (ContractCreateForm() if user.may_edit_customers() else None),
             "contract_form_open": contract_form is not None,
+            "panels": customer_panels(request, customer),
             "duplicates": selectors.possible_duplicates(user=user, customer=customer)
             if user.may_merge_customers()
             else None,
