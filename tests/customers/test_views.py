@@ -531,8 +531,9 @@ def test_search_query_count_does_not_grow_with_rows(
 # 360: session, user, scope (2), customer, phones, households (+ each unit's household), contracts,
 # referrals = 10; the access log (supervisor only) adds 1 → 11; the customer's recent complaints (1)
 # and the notification bell (1) → 13; possible duplicates (supervisors and up, one query) → 14. The
-# stage is read from the customer's own columns.
-DETAIL_QUERIES = 14
+# stage is read from the customer's own columns. The panels other apps register (customers.panels):
+# the club's member section, memberships and their consents (2; 1 when none) → 16.
+DETAIL_QUERIES = 16
 
 
 @pytest.mark.parametrize("rows", [2, 20])

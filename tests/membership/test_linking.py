@@ -26,7 +26,9 @@ LinkStatus = Member.LinkStatus
 def test_an_id_number_match_is_certain_even_when_the_phone_is_shared(project):
     customer = CustomerFactory(city_company=project.city_company, id_number=make_resident_id(7))
     CustomerPhoneFactory(customer=CustomerFactory(), number="13700000001")
-    member = MemberFactory(city_company=project.city_company, phone="13700000001", id_number=make_resident_id(7))
+    member = MemberFactory(
+        city_company=project.city_company, phone="13700000001", id_number=make_resident_id(7)
+    )
     member_link_customer(member=member)
     member.refresh_from_db()
     assert (member.customer, member.link_status) == (customer, LinkStatus.LINKED)
@@ -85,7 +87,9 @@ def test_a_contract_signed_later_links_too_and_an_unsigned_one_does_not(agent, p
     )
     member.refresh_from_db()
     assert member.customer is None
-    contract_update(contract=contract, by=agent, expected_version=contract.version, signed_on=datetime.date(2026, 11, 2))
+    contract_update(
+        contract=contract, by=agent, expected_version=contract.version, signed_on=datetime.date(2026, 11, 2)
+    )
     member.refresh_from_db()
     assert member.customer == buyer
 
@@ -101,7 +105,9 @@ def test_the_contract_signed_signal_carries_the_contract(agent, project):
     contract_signed.connect(receiver)
     try:
         buyer = CustomerFactory(city_company=project.city_company, registered_project=project)
-        ContractFactory(unit=UnitFactory(building__project=project), primary_buyer=buyer)  # saved directly: no signal
+        ContractFactory(
+            unit=UnitFactory(building__project=project), primary_buyer=buyer
+        )  # saved directly: no signal
         assert received == []
         signed = contract_create(
             unit=UnitFactory(building__project=project),
@@ -146,7 +152,9 @@ def test_a_customer_who_is_not_a_candidate_cannot_be_picked(ambiguous, superviso
     member, _other = ambiguous
     with pytest.raises(ValidationError):
         member_link_review(
-            member=member, by=supervisor, customer=CustomerFactory(city_company=project.city_company),
+            member=member,
+            by=supervisor,
+            customer=CustomerFactory(city_company=project.city_company),
             expected_version=member.version,
         )
 
@@ -169,7 +177,8 @@ def test_the_review_page_lists_the_candidates_and_takes_the_decision(client, amb
     assert f'data-testid="review-{member.pk}"'.encode() in page.content
     assert "138****5678" in page.content.decode() and "13812345678" not in page.content.decode()
     response = client.post(
-        reverse("club:link_review_decide", args=[member.pk]), {"version": member.version, "customer": other.pk}
+        reverse("club:link_review_decide", args=[member.pk]),
+        {"version": member.version, "customer": other.pk},
     )
     assert response.status_code == 302
     member.refresh_from_db()
