@@ -88,13 +88,7 @@ def questionnaire(**template_kwargs) -> SurveyTemplateVersion:
     ]
     for position, (code, kind, dimension, role, extra) in enumerate(rows, start=1):
         QuestionFactory(
-            template_version=version,
-            position=position,
-            code=code,
-            kind=kind,
-            dimension=dimension,
-            role=role,
-            **extra,
+            template_version=version, position=position, code=code, kind=kind, dimension=dimension, role=role, **extra
         )
     return version
 
