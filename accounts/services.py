@@ -87,6 +87,11 @@ def _reason_errors(reason_code: str, detail: str) -> dict[str, list[str]]:
     return errors
 
 
+def reveal_reason_errors(reason_code: str, reason: str) -> dict[str, list[str]]:
+    """The purpose and written detail every reveal needs: for other apps' reveals (the club's members)."""
+    return _reason_errors(reason_code, " ".join((reason or "").split()))
+
+
 @transaction.atomic
 def personal_data_reveal(
     *,

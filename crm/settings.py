@@ -227,7 +227,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # without a login (PUBLIC_PATH_PREFIXES) less. The nginx of docker-compose.yml has the same limits.
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=25 * 1024 * 1024)
 PUBLIC_MAX_REQUEST_BYTES = env.int("PUBLIC_MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
-PUBLIC_PATH_PREFIXES = ("/public/", "/handover/book/", "/s/", "/club/intent/", "/club/e/", "/club/r/")
+PUBLIC_PATH_PREFIXES = (
+    "/public/",
+    "/handover/book/",
+    "/s/",
+    "/club/intent/",
+    "/club/e/",
+    "/club/r/",
+    "/club/join/",
+    "/club/unsubscribe/",
+)
 # Form fields and JSON besides files: Django's own default (2.5 MB) is plenty.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 

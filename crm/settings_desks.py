@@ -187,3 +187,14 @@ for _offset, _task in enumerate(
         "task": f"membership.tasks.{_task}",
         "schedule": crontab(hour=(_minute // 60) % 24, minute=_minute % 60),
     }
+# --- The club ---------------------------------------------------------------
+# The public sign-up page (/club/join/): submissions per IP address and per phone number
+# (django-ratelimit syntax), and the least time a person takes to fill it in (a faster post is a
+# script: it gets the same friendly answer and nothing is saved).
+CLUB_JOIN_IP_RATE = env.str("CLUB_JOIN_IP_RATE", default="10/h")
+CLUB_JOIN_PHONE_RATE = env.str("CLUB_JOIN_PHONE_RATE", default="3/d")
+CLUB_JOIN_MIN_SECONDS = env.int("CLUB_JOIN_MIN_SECONDS", default=5)
+# A sign-up form older than this is refused (the signed start time expires): reload the page.
+CLUB_JOIN_MAX_AGE_HOURS = env.int("CLUB_JOIN_MAX_AGE_HOURS", default=12)
+# The unsubscribe link in marketing messages (/club/unsubscribe/<token>/): uses per IP address.
+CLUB_UNSUBSCRIBE_RATE = env.str("CLUB_UNSUBSCRIBE_RATE", default="30/h")

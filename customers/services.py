@@ -305,7 +305,7 @@ def contract_create(*, unit: Unit, primary_buyer: Customer, by, **fields: Any) -
         if member.role != HouseholdRole.OWNER:
             member.role = HouseholdRole.OWNER
             member.save(update_fields=["role", "updated_at"])
-    if contract.signed_on is not None:
+    if contract.signed_on and contract.status == Contract.Status.ACTIVE:
         contract_signed.send(sender=Contract, contract=contract)
     return contract
 
@@ -317,7 +317,7 @@ def contract_update(*, contract: Contract, by, expected_version: int, **fields: 
         raise TypeError(f"unknown contract fields: {sorted(unknown)}")
     if not by.may_edit_customers():
         raise PermissionDenied(_("Your role may not edit customers."))
-    was_signed = contract.signed_on is not None
+    was_signed = bool(contract.signed_on) and contract.status == Contract.Status.ACTIVE
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.full_clean(validate_constraints=False)
@@ -328,7 +328,7 @@ def contract_update(*, contract: Contract, by, expected_version: int, **fields: 
         raise ConcurrentEditError()
     contract.version = expected_version + 1
     contract.save(update_fields=[*fields, "updated_at"])
-    if not was_signed and contract.signed_on is not None:
+    if not was_signed and contract.signed_on and contract.status == Contract.Status.ACTIVE:
         contract_signed.send(sender=Contract, contract=contract)
     return contract
 

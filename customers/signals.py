@@ -1,9 +1,10 @@
-"""Signals that customers sends so that higher apps can react without customers importing them.
+"""Signals customers sends so that the apps above it can react without customers importing them.
 
-`contract_signed(sender=Contract, contract=<Contract>)`: a contract has just become signed (created
-with a signing date, or given one), sent inside the transaction that saves it, so a receiver's writes
-commit or roll back with the signing. Receivers: the club (membership) attributes a referral and
-links the member. Bulk writers (the Excel import, demo and bench data) do not send it.
+`contract_signed(contract=...)`: a contract has become signed (created with a signing date, or given
+one later). Sent by customers.services inside the transaction that saves the signing, so a receiver's
+writes commit or roll back with it; receivers must be quick and must not swallow the rollback of the
+signing (raise, don't catch). The club (membership) links the buyer's membership and attributes
+referrals from its AppConfig.ready(). Bulk imports of historical contracts send nothing.
 """
 
 from django.dispatch import Signal

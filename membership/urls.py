@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import benefits, care, events, intentions, referrals
+from .views import benefits, care, events, intentions, members, referrals, review
 
 app_name = "club"
 
@@ -38,4 +38,12 @@ urlpatterns = [
     path("members/<int:pk>/points/adjust/", benefits.points_adjust_view, name="points_adjust"),
     path("care/", care.care_task_list, name="care_tasks"),
     path("care/<int:pk>/<slug:outcome>/", care.care_task_close_view, name="care_task_close"),
+    path("members/", members.member_list, name="members"),
+    path("members/new/", members.member_enrol_page, name="enrol"),
+    path("members/review/", review.link_review, name="link_review"),
+    path("members/review/<int:pk>/", review.link_review_decide, name="link_review_decide"),
+    path("members/<int:pk>/", members.member_detail, name="member"),
+    path("members/<int:pk>/edit/", members.member_edit, name="member_edit"),
+    path("members/<int:pk>/consent/", members.member_consent, name="member_consent"),
+    path("members/<int:pk>/reveal/", members.member_reveal, name="member_reveal"),
 ]

@@ -28,4 +28,6 @@ class SurveysConfig(AppConfig):
         # Inside the submit's transaction: the results' tallies, and the closed loop (a low answer opens
         # a follow-up on a clock) commit or roll back with the answers.
         signals.response_completed.connect(tallies.on_response_completed, dispatch_uid="surveys.tallies")
-        signals.response_completed.connect(follow_ups.on_response_completed, dispatch_uid="surveys.follow_up_open")
+        signals.response_completed.connect(
+            follow_ups.on_response_completed, dispatch_uid="surveys.follow_up_open"
+        )

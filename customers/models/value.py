@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ValueClass(models.TextChoices):
-    # xgettext:no-python-format
-    A = "A", _("A: the top 75 % of value")
-    B = "B", _("B: the next 20 %")
-    C = "C", _("C: the last 5 %")
+    # "percent" spelled out: a "%" in a message makes gettext read it as a format string.
+    A = "A", _("A: the customers making the first 75 percent of value")
+    B = "B", _("B: the next 20 percent")
+    C = "C", _("C: the last 5 percent")
 
 
 class CustomerValue(models.Model):

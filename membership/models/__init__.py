@@ -5,6 +5,7 @@ from .events import Event, Registration, new_registration_token
 from .growth import PurchaseIntention, Referral
 from .members import CareTask, Consent, EnrolmentChannel, Interest, Member, Tier
 from .points import Benefit, PointsEntry, Redemption
+from .records import MemberDataAccess, MemberNumberSequence
 
 __all__ = [
     "Benefit",
@@ -14,6 +15,8 @@ __all__ = [
     "Event",
     "Interest",
     "Member",
+    "MemberDataAccess",
+    "MemberNumberSequence",
     "PointsEntry",
     "PurchaseIntention",
     "Redemption",

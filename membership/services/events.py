@@ -28,7 +28,7 @@ from core.outbox import OutgoingMessage, messages_enqueue
 
 from ..models import Event, Member, PointsEntry, Registration
 from ..permissions import may_run_club, may_serve_members
-from .rewards import points_earn
+from .points import points_earn
 
 MAX_GUESTS = 4
 HOLDING = (Registration.Status.CONFIRMED, Registration.Status.ATTENDED)

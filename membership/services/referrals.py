@@ -28,7 +28,7 @@ from customers.validators import normalize_mobile, validate_mobile
 
 from ..models import Member, PointsEntry, Referral
 from ..permissions import may_serve_members
-from .rewards import points_earn
+from .points import points_earn
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,14 @@ def labels(user) -> list[str]:
 
 @pytest.mark.django_db
 def test_each_role_gets_the_entries_its_apps_give_it(agent, project):
-    assert labels(agent) == ["Customers", "Complaints", "Handover", "Satisfaction surveys", "Property"]
+    assert labels(agent) == [
+        "Customers",
+        "Complaints",
+        "Club (万客会)",
+        "Handover",
+        "Satisfaction surveys",
+        "Property",
+    ]
     engineer = UserFactory(username="engineer", role=Role.DELIVERY_ENGINEER, projects=[project])
     handover = next(entry for entry in menu_for(engineer) if entry.section == "delivery")
     assert [link.url for link in handover.links] == [
