@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "delivery",
     "membership",
     "surveys",
+    "lifecycle",
     "dashboards",
     "demo",
 ]

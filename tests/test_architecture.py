@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("complaints", "membership"),  # the complaint desk; the club
     ("delivery",),  # handover; a warranty defect becomes a complaint, so it stands on complaints
     ("surveys",),  # asks after a closed complaint or a handover sign-off
+    ("lifecycle",),  # the 6+2 steps as daily work; the owner timeline reads every desk below
     ("dashboards",),  # figures read from every domain app
     ("crm", "demo"),  # settings, URLs and the Celery app; seed and bench data
     ("bench",),  # `make bench`: builds its database with demo, times the pages

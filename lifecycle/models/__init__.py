@@ -1,0 +1,3 @@
+"""The 6+2 service steps as daily work: touchpoint plans and tasks, construction news, sales
+commitments, red-line disclosures, risk checkpoints, the four-year appointment. One module per
+concept; everything re-exported here."""
