@@ -92,6 +92,16 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
         )
     else:
         rows.append(Row("customer 360 (10 units, 50 complaints)", "360", note="n/a: no bench 360 customer"))
+    # The same customer's owner timeline (demo/bench_data/timeline.py adds 1,000 entries to the 50
+    # complaints' own): one query per kind, whatever the length of the history.
+    for name, url in (
+        ("owner timeline page (1,000+ events)", "/lifecycle/customers/{pk}/timeline/"),
+        ("owner timeline API (1,000+ events)", "/api/v1/customers/{pk}/timeline/"),
+    ):
+        if fx.customer_360:
+            rows.append(measure_wanted(name, "360", get(head, url.format(pk=fx.customer_360.pk)), **timed))
+        else:
+            rows.append(Row(name, "360", note="n/a: no bench 360 customer"))
     if fx.customer_360:
         owner, signed_in_code = _owner_signed_in(fx.customer_360)
         rows.append(

@@ -16,10 +16,11 @@ from properties.models import Unit
 
 from . import bulk
 from .complaints import write_complaints
-from .customers import write_customers
+from .customers import BENCH_360_NAME, write_customers
 from .estate import CITIES, write_estate
 from .staff import create_bench_users
 from .surveys import write_surveys
+from .timeline import TIMELINE_EVENTS, write_timeline_history
 from .writer import RowWriter
 
 # The tables written with ids of the load's own: their sequences move past them afterwards.
@@ -76,6 +77,14 @@ def fill_bench_data(
                 years=years,
             )
         bulk.reset_sequences(NUMBERED_BY_THE_LOAD)
+        # The 360 customer's long owner timeline (its own random stream: the rows after it stay as they were).
+        bench_360 = Customer.objects.filter(name=BENCH_360_NAME).first()
+        if bench_360 is not None:
+            history = write_timeline_history(
+                bench_360, events=TIMELINE_EVENTS, rng=random.Random(seed + 16), now=now
+            )
+            for table, count in history.items():
+                writer.counts[table] = writer.counts.get(table, 0) + count
         if survey_responses:
             write_surveys(writer, rng, now, responses=survey_responses, quiet=quiet)
     bulk.vacuum_analyze()

@@ -78,4 +78,9 @@ def write_timeline_history(
     for referral in written:
         referral.created_at = at(next(slots))
     Referral.objects.bulk_update(written, ["created_at"])
-    return {"complaint notes": notes, "members": 1, "points entries": points, "referrals": len(written)}
+    return {
+        ComplaintEvent._meta.db_table: notes,
+        Member._meta.db_table: 1,
+        PointsEntry._meta.db_table: points,
+        Referral._meta.db_table: len(written),
+    }
