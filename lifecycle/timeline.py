@@ -170,8 +170,8 @@ def customer_timeline(
     for source in _SOURCES.values():
         if wanted is not None and source.kind not in wanted:
             continue
-        rows = source.fn(customer, before=before, limit=limit)
-        merged.extend(entry for entry in rows[: limit + 1] if is_older(entry, before))
+        rows = [entry for entry in source.fn(customer, before=before, limit=limit) if is_older(entry, before)]
+        merged.extend(rows[: limit + 1])
     merged.sort(key=_sort_key, reverse=True)
     page, more = merged[:limit], len(merged) > limit
     return TimelinePage(

@@ -80,6 +80,7 @@ def contract_entries(customer, *, before, limit):
                     detail=detail,
                 )
             )
+    entries.sort(key=lambda entry: (entry.at, entry.id), reverse=True)
     return entries
 
 

@@ -94,7 +94,7 @@ class CustomerTimelineView(APIView):
                     for key in ("cursor", "page_size")
                     if key in request.query_params
                 },
-                **({"kind": request.query_params.getlist("kind")} if "kind" in request.query_params else {}),
+                "kind": [kind for kind in request.query_params.getlist("kind") if kind],
             }
         )
         if not query.is_valid():

@@ -162,3 +162,21 @@ def test_broken_cursors_are_refused(cursor):
 def test_a_cursor_round_trips():
     position = Position(timezone.now().replace(microsecond=123), "defect", 42)
     assert Position.decode(position.encode()) == position
+
+
+def test_many_contracts_page_in_order(owner, agent, project):
+    from tests.factories import ContractFactory, UnitFactory
+
+    for k in range(12):
+        day = datetime.date(2020, 1, 1) + datetime.timedelta(days=40 * k)
+        ContractFactory(
+            unit=UnitFactory(building__project=project),
+            primary_buyer=owner,
+            subscribed_on=day,
+            signed_on=day + datetime.timedelta(days=10),
+            handed_over_on=day + datetime.timedelta(days=20),
+            contractual_handover_on=day + datetime.timedelta(days=30),
+        )
+    paged = _all_pages(owner, agent, kinds=["contract"], limit=5)
+    assert len(paged) == 12 * 3 + 2
+    assert [e.at for e in paged] == sorted((e.at for e in paged), reverse=True)

@@ -55,3 +55,9 @@ def test_query_count_does_not_grow(
     with django_assert_max_num_queries(24):
         body = api_client.get(_url(owner) + "?page_size=10").json()
     assert len(body["results"]) == 10 and body["next"]
+
+
+def test_an_empty_kind_means_every_kind(api_client, agent, every_kind, owner):
+    api_client.force_authenticate(agent)
+    body = api_client.get(_url(owner) + "?kind=&page_size=100").json()
+    assert len(body["results"]) == 15
