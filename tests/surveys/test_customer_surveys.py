@@ -76,7 +76,8 @@ def test_roles_without_survey_rights_see_no_section(rf, owner, project):
     engineer = UserFactory(role=Role.DELIVERY_ENGINEER, projects=[project])
     request = rf.get("/")
     request.user = engineer
-    assert customer_panels(request, owner) == []
+    # Other apps' sections (the owner timeline) may show; the surveys section does not.
+    assert not any('data-testid="customer-surveys"' in html for html in customer_panels(request, owner))
 
 
 def test_invitations_outside_scope_are_not_shown(other_agent, owner, project, other_project):
