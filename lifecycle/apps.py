@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class LifecycleConfig(AppConfig):
     name = "lifecycle"
     verbose_name = _("Owner lifecycle (6+2)")
+
+    def ready(self) -> None:
+        from core.escalation import register_sweep_task
+
+        from . import tasks  # noqa: F401 - registered with Celery
+
+        register_sweep_task("lifecycle.tasks.sweep_touchpoint_deadlines")
