@@ -8,7 +8,9 @@ class LifecycleConfig(AppConfig):
 
     def ready(self) -> None:
         from core.escalation import register_sweep_task
+        from core.menu import register_menu_entry
 
-        from . import tasks  # noqa: F401 - registered with Celery
+        from . import menu, tasks  # noqa: F401 - tasks: registered with Celery
 
         register_sweep_task("lifecycle.tasks.sweep_touchpoint_deadlines")
+        register_menu_entry(order=47, entry=menu.lifecycle_menu)
