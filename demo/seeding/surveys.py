@@ -7,7 +7,8 @@ submit=True)` (so the tallies and the follow-ups are made by the real code), and
 are passed as `now=` to the services that take one, so the completed campaign was sent 75 days ago;
 two timestamps no service takes are set afterwards, as they would read had it happened then: the
 closed campaign's end of the answer period (what the expiry sweep leaves) and a follow-up's
-`closed_at` (the outcome recorded before its deadline, so the first sweep fires nothing old).
+`closed_at` (the outcome recorded before its deadline, so the first sweep fires nothing old), with
+its inbox notifications read then.
 
 - completed: `owner-half-yearly` over the four owner segments of every city company, a sample per
   segment, ~62 % answered (a few half-way, one opted out), every follow-up worked, then closed;
@@ -28,10 +29,12 @@ import datetime
 import random
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
 from complaints.models import Complaint, Status
+from notifications.models import Notification
 from surveys.links import answer_url
 from surveys.models import Campaign, FollowUp, Invitation, SurveyTemplate
 from surveys.services import campaigns as campaign_services
@@ -241,6 +244,10 @@ def _work_follow_ups(cmd, rng, staff, follow_ups, *, now) -> None:
         opened = done.invitation.completed_at or done.created_at
         closed_at = min(now, opened + rng.randint(2, 6) * HOUR)
         FollowUp.objects.filter(pk=done.pk).update(closed_at=closed_at, updated_at=closed_at)
+        # The team heard of it when it opened and read it when they worked it.
+        Notification.objects.filter(
+            kind="survey_follow_up", link=reverse("surveys:follow_up", args=[done.pk])
+        ).update(created_at=opened, read_at=closed_at)
         cmd.created["survey follow-ups worked"] += 1
 
 
