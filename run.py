@@ -146,10 +146,13 @@ def command_demo(options: argparse.Namespace) -> int:
             say("compilemessages failed: using the committed translations (.mo files).")
     else:
         say("msgfmt not found: using the committed translations (.mo files).")
+    host, port = options.host, options.port
+    # Links the demo prints and sends (a survey's, the club's sign-up page) point at this server.
+    link_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
+    os.environ.setdefault("SITE_URL", f"http://{link_host}:{port}")
     say("Loading demo data (seed_demo)…")
     manage(python, "seed_demo")
 
-    host, port = options.host, options.port
     env = child_env()
     say(f"Starting the web server on {host}:{port} and a Celery worker with embedded beat…")
     processes: dict[str, subprocess.Popen] = {}
@@ -180,6 +183,7 @@ def command_demo(options: argparse.Namespace) -> int:
                 "\n"
                 f"  The CRM is running at {url}  (admin: {url}admin/, API docs: {url}api/docs/)\n"
                 f"  Demo logins (password {DEMO_PASSWORD}): {', '.join(DEMO_USERS)}\n"
+                f"  The club's public sign-up page: {url}club/join/ (a survey link to try is printed above)\n"
                 "  Press Ctrl-C to stop.\n",
                 flush=True,
             )

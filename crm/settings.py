@@ -484,6 +484,7 @@ SPECTACULAR_SETTINGS = {
         "ImprovementItemStatusEnum": "complaints.models.ImprovementItem.Status",
         "GroupCaseStatusEnum": "complaints.models.GroupCase.Status",
         "DepartmentEnum": "accounts.models.Department",
+        "StaffRoleEnum": "accounts.models.Role",
         "ComplaintSeverityEnum": "complaints.models.Severity",
         "ComplaintChannelEnum": "complaints.models.Channel",
         "DefectSeverityEnum": "delivery.models.DefectSeverity",

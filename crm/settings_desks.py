@@ -198,3 +198,38 @@ CLUB_JOIN_MIN_SECONDS = env.int("CLUB_JOIN_MIN_SECONDS", default=5)
 CLUB_JOIN_MAX_AGE_HOURS = env.int("CLUB_JOIN_MAX_AGE_HOURS", default=12)
 # The unsubscribe link in marketing messages (/club/unsubscribe/<token>/): uses per IP address.
 CLUB_UNSUBSCRIBE_RATE = env.str("CLUB_UNSUBSCRIBE_RATE", default="30/h")
+
+# --- Lifecycle (6+2) ---------------------------------------------------------
+# Touchpoints (lifecycle.services.generation): every day at LIFECYCLE_TOUCHPOINT_GENERATION_TIME the
+# plans are laid over the contracts' dates; a touchpoint is created when due within the next
+# LIFECYCLE_TOUCHPOINT_HORIZON_DAYS, or overdue by at most LIFECYCLE_TOUCHPOINT_OVERDUE_DAYS (a run missed,
+# a plan added: older ones are not made up). Contracts are read LIFECYCLE_GENERATION_BATCH at a time.
+LIFECYCLE_TOUCHPOINT_GENERATION_TIME = clock_time(env, "LIFECYCLE_TOUCHPOINT_GENERATION_TIME", "02:30")
+LIFECYCLE_TOUCHPOINT_HORIZON_DAYS = env.int("LIFECYCLE_TOUCHPOINT_HORIZON_DAYS", default=30)
+LIFECYCLE_TOUCHPOINT_OVERDUE_DAYS = env.int("LIFECYCLE_TOUCHPOINT_OVERDUE_DAYS", default=30)
+LIFECYCLE_GENERATION_BATCH = env.int("LIFECYCLE_GENERATION_BATCH", default=2000)
+if not 0 <= LIFECYCLE_TOUCHPOINT_HORIZON_DAYS <= 366 or not 0 <= LIFECYCLE_TOUCHPOINT_OVERDUE_DAYS <= 366:
+    raise ImproperlyConfigured(
+        "LIFECYCLE_TOUCHPOINT_HORIZON_DAYS and LIFECYCLE_TOUCHPOINT_OVERDUE_DAYS must be 0 to 366."
+    )
+if LIFECYCLE_GENERATION_BATCH < 1:
+    raise ImproperlyConfigured("LIFECYCLE_GENERATION_BATCH must be at least 1.")
+DESK_BEAT_SCHEDULE["lifecycle-generate-touchpoints"] = {
+    "task": "lifecycle.tasks.generate_touchpoints",
+    "schedule": crontab(
+        hour=LIFECYCLE_TOUCHPOINT_GENERATION_TIME.hour, minute=LIFECYCLE_TOUCHPOINT_GENERATION_TIME.minute
+    ),
+}
+# A touchpoint warns at the opening of business on its due day, escalates at its close (level 1) and
+# these clock hours after it (levels 2 and 3): lifecycle.deadlines.
+LIFECYCLE_TOUCHPOINT_ESCALATION_2_AFTER_HOURS = env.int(
+    "LIFECYCLE_TOUCHPOINT_ESCALATION_2_AFTER_HOURS", default=48
+)
+LIFECYCLE_TOUCHPOINT_ESCALATION_3_AFTER_HOURS = env.int(
+    "LIFECYCLE_TOUCHPOINT_ESCALATION_3_AFTER_HOURS", default=120
+)
+if not 0 <= LIFECYCLE_TOUCHPOINT_ESCALATION_2_AFTER_HOURS <= LIFECYCLE_TOUCHPOINT_ESCALATION_3_AFTER_HOURS:
+    raise ImproperlyConfigured(
+        "LIFECYCLE_TOUCHPOINT_ESCALATION_2_AFTER_HOURS must be 0 or more, and no more than "
+        "LIFECYCLE_TOUCHPOINT_ESCALATION_3_AFTER_HOURS."
+    )

@@ -2,7 +2,8 @@
 
 Each queue is a few rows (QUEUE_ROWS) nearest due first, with a link to the full, filtered list;
 the reads themselves live in the apps that own the rows (complaints.work_queues,
-delivery.selectors.queues, surveys.work_queues), scoped and ordered by their indexes. A role's page runs the same few
+delivery.selectors.queues, surveys.work_queues,
+lifecycle.work_queues), scoped and ordered by their indexes. A role's page runs the same few
 queries whatever the size of the desk.
 """
 
@@ -19,6 +20,7 @@ from accounts.models import Role
 from complaints import work_queues
 from core.rows import local_text, row_url
 from delivery.selectors import queues as delivery_queues
+from lifecycle import work_queues as lifecycle_queues
 from membership import work_queues as club_queues
 from surveys import work_queues as survey_queues
 
@@ -103,7 +105,19 @@ def _agent_queues(user, now) -> list[Queue]:
             now,
         ),
         _care_queue(user, now),
+        _touchpoint_queue(user, now),
     ]
+
+
+def _touchpoint_queue(user, now) -> Queue:
+    """The 6+2 touchpoints due today or overdue (calls, visits, letters)."""
+    url = reverse("lifecycle:my_touchpoints")
+    today = timezone.localdate(now)
+    rows = [
+        QueueRow(t.customer.name, t.plan.name, url, due=t.due_on, late=t.due_on < today)
+        for t in lifecycle_queues.my_due_touchpoints(user=user, limit=QUEUE_ROWS, today=today)
+    ]
+    return Queue("touchpoints", _("6+2 touchpoints due"), url, _("No touchpoint is due today."), rows)
 
 
 def _care_queue(user, now) -> Queue:

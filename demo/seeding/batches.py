@@ -1,4 +1,5 @@
-"""Writing in batches: bulk_create with a progress bar, and `__in` lookups over long lists."""
+"""Writing in batches: bulk_create with a progress bar, `__in` lookups over long lists, and the
+progress bar of the steps that go through the services row by row."""
 
 from __future__ import annotations
 
@@ -24,3 +25,8 @@ def in_batches(queryset, field_name: str, values, size: int = 500):
     values = list(values)
     for start in range(0, len(values), size):
         yield from queryset.filter(**{f"{field_name}__in": values[start : start + size]})
+
+
+def progress(cmd, total: int, label: str) -> tqdm:
+    """A progress bar for a step that goes through the services row by row (like bulk_write's)."""
+    return tqdm(total=total, desc=label, unit="row", disable=cmd.verbosity < 1, file=sys.stderr)

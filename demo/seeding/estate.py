@@ -29,6 +29,15 @@ CITIES = (
     ("gz", "广州公司", "广州", "440100", 38000, ("番禺区", "天河区", "黄埔区"),
      (("gz-jsjy", "金色家园"), ("gz-wkc", "万科城"), ("gz-ls", "蓝山"))),
 )  # fmt: skip
+# A project not on sale yet (its launch ahead, no units): the club's purchase intentions (意向登记) are
+# for it. Written apart from the plan, so the plan's random stream stays what it was.
+UPCOMING_PROJECT = (
+    "sz",
+    "sz-wkyc",
+    "万科云城",
+    "深圳市南山区留仙大道3333号",
+    45,
+)  # city, code, name, address, days
 PHASE_NAMES = ("一期", "二期", "三期")
 # A project's phases were handed over one after the other: the older phase is further along.
 STAGE_CYCLE = (Stage.ESTABLISHED, Stage.STABLE, Stage.SETTLING_IN, Stage.BUYER)
@@ -126,8 +135,17 @@ def write_estate(cmd, plan: Plan) -> None:
     new_projects = [p for p in plan.projects if p.code not in existing]
     for project in new_projects:
         project.city_company = cities[project._city_code]
+    city_code, code, name, address, days = UPCOMING_PROJECT
+    if code not in existing and city_code in cities:
+        launched = cmd.today + datetime.timedelta(days=days)
+        new_projects.append(
+            Project(
+                city_company=cities[city_code], code=code, name=name, address=address, launched_on=launched
+            )
+        )
     bulk_write(cmd, Project, new_projects, "projects")
     cmd.projects = {p.code: p for p in Project.objects.filter(code__in=[p.code for p in plan.projects])}
+    cmd.upcoming_project = Project.objects.filter(code=code).first()
     existing = set(Phase.objects.values_list("project__code", "name"))
     new_phases = [ph for ph in plan.phases if (ph._project_code, ph.name) not in existing]
     for phase in new_phases:

@@ -11,8 +11,10 @@ from customers.models import Contract, Customer, CustomerPhone, HouseholdMember,
 from delivery.models import Appointment, Defect, Handover, HandoverBatch
 from properties.models import Building, CityCompany, Phase, Project, Unit
 
+from .club import club_summary
 from .plan import SHOWCASE_PHONE, SHOWCASE_UNIT
 from .staff import DEMO_LOGINS, DEMO_PASSWORD
+from .surveys import surveys_summary
 
 
 def print_summary(cmd) -> None:
@@ -31,6 +33,12 @@ def print_summary(cmd) -> None:
     for login in DEMO_LOGINS:
         scope = ", ".join(login.city_companies + login.projects) or "everything"
         write(f"  {login.username:<11} {Role(login.role).label} ({scope})")
+    link = getattr(cmd, "survey_link", None)
+    if link:
+        write(f"A survey to try (an owner's invitation, not answered yet): {link}")
+    join = getattr(cmd, "club_join_url", None)
+    if join:
+        write(f"The club's public sign-up page: {join}")
     write(f"Try the search box: 5678, {SHOWCASE_PHONE}, 张伟, 四季花城 {'-'.join(SHOWCASE_UNIT)}")
     if cmd.duplicate_pair:
         owner, again = cmd.duplicate_pair
@@ -57,6 +65,19 @@ def print_summary(cmd) -> None:
         f"{sum(defects.values())} defects ("
         + ", ".join(f"{Defect.Status(s).label}: {n}" for s, n in sorted(defects.items()))
         + ") — batches and the site queue are on /handover/"
+    )
+    surveys = surveys_summary()
+    write(
+        f"Surveys: {surveys['campaigns']} campaigns (one closed, one open), {surveys['completed']} answered, "
+        f"{surveys['transactional']} after-complaint and handover surveys, {surveys['follow_ups']} follow-ups of "
+        f"unhappy answers ({surveys['open_follow_ups']} open) — on /surveys/"
+    )
+    club = club_summary()
+    write(
+        f"The club (万客会): {club['members']} members ({club['linked']} owners linked to their customer record, "
+        f"{club['prospects']} not customers yet, {club['to_review']} to review), {club['referrals']} referrals "
+        f"({club['bought']} bought), {club['events']} events (one full, with a waitlist), "
+        f"{club['care_tasks']} care tasks — on /club/"
     )
     demo = cmd.demo_complaint
     write(

@@ -1,17 +1,21 @@
-"""REST API of the lifecycle: registered on the shared router by crm/api_urls.py (`register(router)`),
-plus plain paths (`urlpatterns`) for what is not a viewset."""
+"""The lifecycle's API, registered on the shared router (crm/api_urls.py), plus plain paths
+(`urlpatterns`, included there too) for what is not a viewset."""
 
 from __future__ import annotations
 
 from django.urls import path
 
 from .timeline import CustomerTimelineView
+from .touchpoints import TouchpointPlanViewSet, TouchpointViewSet
 
 
 def register(router) -> None:
-    """The lifecycle's viewsets on the shared router (the other lifecycle helpers add theirs here)."""
+    router.register("touchpoint-plans", TouchpointPlanViewSet, basename="touchpoint-plan")
+    router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
 
 
 urlpatterns = [
     path("customers/<int:pk>/timeline/", CustomerTimelineView.as_view(), name="customer-timeline"),
 ]
+
+__all__ = ["register", "urlpatterns"]

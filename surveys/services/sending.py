@@ -110,7 +110,15 @@ def invitations_send(invitations: Iterable[Invitation], *, now: datetime.datetim
             invitation.sent_at = invitation.last_sent_at = now
             sent.append(invitation)
     messages_enqueue(messages, now=now)
-    Invitation.objects.bulk_update(sent, ["status", "sent_at", "last_sent_at", "expires_at"], batch_size=1000)
+    # One UPDATE per end date (a campaign's invitations share one), not a CASE per row (bulk_update):
+    # the send job's main cost after rendering the texts.
+    by_expiry: dict[datetime.datetime | None, list[int]] = {}
+    for invitation in sent:
+        by_expiry.setdefault(invitation.expires_at, []).append(invitation.pk)
+    for expires_at, pks in by_expiry.items():
+        Invitation.objects.filter(pk__in=pks).update(
+            status=Invitation.Status.SENT, sent_at=now, last_sent_at=now, expires_at=expires_at
+        )
     if unreachable:
         Invitation.objects.filter(pk__in=unreachable).update(status=Invitation.Status.UNREACHABLE)
     if refused:

@@ -20,6 +20,7 @@ def test_each_role_gets_the_entries_its_apps_give_it(agent, project):
         "Club",
         "Handover",
         "Surveys",
+        "6+2",
         "Property",
     ]
     engineer = UserFactory(username="engineer", role=Role.DELIVERY_ENGINEER, projects=[project])

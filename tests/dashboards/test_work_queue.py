@@ -172,9 +172,10 @@ def test_each_queue_is_bounded_and_links_to_the_full_list(client, supervisor, ne
 
 ROLES = {
     # Session + user (2), scope (2), the bell (1), then each queue's one read (agents: complaints (2),
-    # their survey follow-ups and the club's care tasks; the overseeing roles: three, with the survey
-    # follow-ups); the layout checks next year's working calendar for those who maintain it (1).
-    Role.CS_AGENT: 9,
+    # their survey follow-ups, the club's care tasks and the 6+2 touchpoints due; the overseeing roles:
+    # three, with the survey follow-ups); the layout checks next year's working calendar for those who
+    # maintain it (1).
+    Role.CS_AGENT: 10,
     Role.CS_SUPERVISOR: 8,
     Role.CITY_HEAD: 9,
     Role.GROUP_ADMIN: 8,

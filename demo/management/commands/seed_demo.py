@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from demo.seeding import delivery_inspection, delivery_planning, delivery_rectification
+from demo.seeding import club, delivery_inspection, delivery_planning, delivery_rectification, surveys
 from demo.seeding.complaints import seed_complaints, seed_sla_demo
 from demo.seeding.customers import (
     plan_customers,
@@ -49,6 +49,7 @@ class Command(BaseCommand):
     ):
         self.verbosity = verbosity
         self.today = timezone.localdate()
+        self.seed = seed
         self.created: Counter = Counter()
         plan = self.build_plan(units=max(units, 1), customers=max(customers, 1), seed=seed)
         with transaction.atomic():
@@ -64,6 +65,9 @@ class Command(BaseCommand):
             delivery_planning.seed(self)
             delivery_inspection.seed(self)
             delivery_rectification.seed(self)
+            # 满意度调查: campaigns answered through the services, then the club (万客会).
+            surveys.seed(self)
+            club.seed(self)
         self.demo_complaint = seed_sla_demo(self)
         print_summary(self)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core.paging import BROKEN_LINK, BrokenCursor
 from customers.models import Customer
 
-from .timeline import DEFAULT_PAGE_SIZE, Position, customer_timeline, timeline_kinds
+from ..timeline import DEFAULT_PAGE_SIZE, Position, customer_timeline, timeline_kinds
 
 PANEL_ENTRIES = 10
 

@@ -1,0 +1,1 @@
+"""The lifecycle's writes: one module per concept."""
