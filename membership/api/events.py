@@ -112,9 +112,7 @@ class CheckInSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if len(attrs) != 1:
-            raise serializers.ValidationError(
-                _("Send exactly one of registration, token or phone_tail.")
-            )
+            raise serializers.ValidationError(_("Send exactly one of registration, token or phone_tail."))
         return attrs
 
 
@@ -125,7 +123,13 @@ class InRegistrationOrder(IdCursorPagination):
 
 
 class RegistrationQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["", "waitlisted", "cancelled"], required=False, default="")
+    # Not `status`: the event's own filter reads that name (get_object filters the events).
+    show = serializers.ChoiceField(
+        choices=["held", "waitlisted", "cancelled"],
+        required=False,
+        default="held",
+        help_text=_("held: confirmed and attended places (default); waitlisted; cancelled."),
+    )
 
 
 @extend_schema_view(
@@ -272,6 +276,7 @@ class EventViewSet(
         event = self.get_object()
         query = RegistrationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        rows = event_registrations(event=event, status=query.validated_data["status"])
+        show = query.validated_data["show"]
+        rows = event_registrations(event=event, status="" if show == "held" else show)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(RegistrationSerializer(page, many=True).data)

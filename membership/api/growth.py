@@ -44,7 +44,9 @@ class ReferralSerializer(serializers.ModelSerializer):
 class ReferralCreateSerializer(serializers.Serializer):
     referrer = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
     friend_name = serializers.CharField(max_length=50)
-    friend_phone = serializers.CharField(max_length=20, help_text=_("Clear mobile number; never echoed back."))
+    friend_phone = serializers.CharField(
+        max_length=20, help_text=_("Clear mobile number; never echoed back.")
+    )
     friend_id_number = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default="", help_text=_("Optional, clear.")
     )

@@ -71,7 +71,9 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class ConsentStateSerializer(serializers.Serializer):
-    club_data = serializers.BooleanField(allow_null=True, help_text=_("The latest answer; null: never asked."))
+    club_data = serializers.BooleanField(
+        allow_null=True, help_text=_("The latest answer; null: never asked.")
+    )
     marketing = serializers.BooleanField(allow_null=True)
 
 
@@ -219,4 +221,3 @@ class MemberViewSet(
         version = self.expected_version(fields)
         member_update(member=member, by=request.user, expected_version=version, **fields)
         return self._detail(member.pk)
-

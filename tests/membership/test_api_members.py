@@ -82,7 +82,10 @@ def test_enrolment_through_the_api_records_consents_and_answers_masked(agent, pr
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"birth_date": (datetime.date.today() - datetime.timedelta(days=17 * 365)).isoformat()}, "birth_date"),
+        (
+            {"birth_date": (datetime.date.today() - datetime.timedelta(days=17 * 365)).isoformat()},
+            "birth_date",
+        ),
         ({"club_data_consent": False}, "club_data_consent"),
         ({"phone": "12345"}, "phone"),
         ({"name": ""}, "name"),
