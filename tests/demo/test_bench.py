@@ -29,7 +29,13 @@ from properties.models import Unit
 pytestmark = pytest.mark.django_db
 
 TINY = dict(
-    complaints=400, units=80, customers=120, cities=2, projects_per_city=2, survey_responses=50, members=60,
+    complaints=400,
+    units=80,
+    customers=120,
+    cities=2,
+    projects_per_city=2,
+    survey_responses=50,
+    members=60,
     quiet=True,
 )
 
