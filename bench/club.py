@@ -11,7 +11,7 @@ from bench.timing import Row, Rows
 NAMES = (
     "club: member list first page (city head)",
     "club: member list 50 pages deep (keyset)",
-    "club: member search by phone tail (city head)",
+    "club: member search by last 4 digits (city head)",
     "club: events list (city head)",
     "club: referral board per project (city head)",
     "club: benefits list (city head)",
