@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.menu import MenuEntry, MenuLink
 
@@ -33,4 +34,4 @@ def club_menu(user) -> MenuEntry | None:
     links = [MenuLink(label, name) for label, name in LINKS if _resolves(name)]
     if may_run_club(user):
         links.append(MenuLink(_("Customer links to review"), "club:link_review"))
-    return MenuEntry(label=_("Club (万客会)"), url_name="club:members", section="club", links=tuple(links))
+    return MenuEntry(label=pgettext_lazy("menu", "Club"), url_name="club:members", section="club", links=tuple(links))

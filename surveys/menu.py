@@ -13,7 +13,7 @@ def surveys_menu(user) -> MenuEntry | None:
     if not user.is_authenticated or not may_view_surveys(user):
         return None
     return MenuEntry(
-        label=_("Satisfaction surveys"),
+        label=_("Surveys"),
         url_name="surveys:campaigns",
         section="surveys",
         links=(

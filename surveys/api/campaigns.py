@@ -13,7 +13,9 @@ from rest_framework.response import Response
 from core.api import ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
 from properties.models import Building, CityCompany, Project
 
+from ..forms.results import ResultFilterForm
 from ..models import Campaign, Question, Segment, SurveyTemplate, SurveyTemplateVersion, Trigger
+from ..selectors.results import campaign_results
 from ..selectors.targeting import campaign_preview
 from ..services import campaigns as campaign_services
 from ._common import MayViewSurveys, QuestionSerializer
@@ -134,6 +136,59 @@ class PreviewSerializer(serializers.Serializer):
     total = SegmentPreviewSerializer()
 
 
+class EstimateSerializer(serializers.Serializer):
+    n = serializers.IntegerField(help_text=_("How many answers or respondents it is computed from."))
+    value = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True, help_text=_("The 95 percent interval (Wilson for shares)."))
+    high = serializers.FloatField(allow_null=True)
+    count = serializers.IntegerField(allow_null=True)
+
+
+class FiguresSerializer(serializers.Serializer):
+    invited = serializers.IntegerField()
+    reached = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    response_rate = EstimateSerializer()
+    satisfaction = EstimateSerializer(help_text=_("Top-2-box share of the overall question (1–5)."))
+    recommend = EstimateSerializer(help_text=_("Promoters (9–10) minus detractors (0–6), in points."))
+    l3 = EstimateSerializer(
+        help_text=_("Share of respondents at the top of overall, repurchase and recommend.")
+    )
+    dimensions = serializers.SerializerMethodField()
+    questions = serializers.SerializerMethodField()
+
+    def get_dimensions(self, figures) -> list[dict]:
+        return [
+            {"dimension": d.dimension, "mean": d.mean.as_json(), "top_box": d.top_box.as_json()}
+            for d in figures.dimensions
+        ]
+
+    def get_questions(self, figures) -> list[dict]:
+        return [
+            {
+                "code": q.question.code,
+                "dimension": q.question.dimension,
+                "n": q.n,
+                "mean": q.mean.as_json() if q.mean else None,
+                "top_box": q.top_box.as_json() if q.top_box else None,
+                "recommend": q.recommend.as_json() if q.recommend else None,
+                "options": [{"value": o.value, "share": o.share.as_json()} for o in q.options],
+            }
+            for q in figures.questions
+        ]
+
+
+class ResultsSerializer(serializers.Serializer):
+    current = FiguresSerializer()
+    previous_campaign = serializers.IntegerField(source="previous_campaign.pk", allow_null=True, default=None)
+    previous = FiguresSerializer(allow_null=True)
+    follow_ups = serializers.SerializerMethodField()
+
+    def get_follow_ups(self, results) -> dict:
+        counts = results.follow_ups
+        return {"open": counts.open, "overdue": counts.overdue, "closed": counts.closed}
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("Survey campaigns in scope")),
     retrieve=extend_schema(summary=_("One campaign; ETag carries the version")),
@@ -157,7 +212,7 @@ class CampaignViewSet(
     filterset_fields = ["status", "kind", "city_company", "project"]
 
     def get_queryset(self):
-        return Campaign.objects.visible_to(self.request.user)
+        return Campaign.objects.visible_to(self.request.user).select_related("template_version")
 
     def retrieve(self, request, *args, **kwargs):
         campaign = self.get_object()
@@ -225,3 +280,20 @@ class CampaignViewSet(
     def preview(self, request, pk=None):
         preview = campaign_preview(self.get_object())
         return Response(PreviewSerializer({"segments": preview.segments, "total": preview.total}).data)
+
+    @extend_schema(
+        summary=_("Results: response rate, satisfaction, recommend score, L3, by dimension and question"),
+        parameters=[],
+        responses={200: ResultsSerializer},
+    )
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        """Filtered like the results page (?segment=&city_company=&project=&dimension=), only the
+        answers in the user's scope, each figure with its count and 95 % interval."""
+        campaign = self.get_object()
+        form = ResultFilterForm(request.query_params or None, user=request.user)
+        if form.is_bound and not form.is_valid():
+            raise serializers.ValidationError(form.errors)
+        filters = form.filters() if form.is_bound else None
+        results = campaign_results(user=request.user, campaign=campaign, filters=filters)
+        return Response(ResultsSerializer(results).data)

@@ -17,9 +17,9 @@ def test_each_role_gets_the_entries_its_apps_give_it(agent, project):
     assert labels(agent) == [
         "Customers",
         "Complaints",
-        "Club (万客会)",
+        "Club",
         "Handover",
-        "Satisfaction surveys",
+        "Surveys",
         "Property",
     ]
     engineer = UserFactory(username="engineer", role=Role.DELIVERY_ENGINEER, projects=[project])

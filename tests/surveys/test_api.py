@@ -226,3 +226,30 @@ def test_the_link_saves_as_it_goes_then_submits_once(api_client, link):
     link.refresh_from_db()
     assert link.status == Invitation.Status.COMPLETED
     assert link.answers.filter(is_final=True, question__code="overall").get().score == 4
+
+
+# --- results --------------------------------------------------------------------------------------------
+
+
+def test_campaign_results_on_hand_computed_answers(city_head, project, other_project):
+    from surveys.tallies import tallies_rebuild
+
+    campaign = CampaignFactory(city_company=project.city_company)
+    here = {"campaign": campaign, "project": project, "city_company": project.city_company}
+    completed_invitation({**ALL_GOOD, "recommend": 10}, **here)  # promoter, L3
+    completed_invitation({**ALL_GOOD, "recommend": 9, "overall": 4}, **here)  # promoter, not L3 (overall 4)
+    completed_invitation({**LOW, "recommend": 3}, **here)  # detractor
+    completed_invitation({**ALL_GOOD, "recommend": 7}, **here)  # passive, not L3 (recommend 7)
+    tallies_rebuild(campaign_ids=[campaign.pk])
+    response = client_for(city_head).get(f"/api/v1/survey-campaigns/{campaign.pk}/results/")
+    assert response.status_code == 200, response.json()
+    current = response.json()["current"]
+    assert current["completed"] == 4
+    assert current["l3"]["count"] == 1 and current["l3"]["n"] == 4 and current["l3"]["value"] == 0.25
+    # (2 promoters − 1 detractor) / 4 = +25 points
+    assert current["recommend"]["n"] == 4 and round(current["recommend"]["value"]) == 25
+    low, high = current["l3"]["low"], current["l3"]["high"]
+    assert 0 < low < 0.25 < high < 1  # Wilson: never a negative share, never above 1
+    assert response.json()["follow_ups"] == {"open": 0, "overdue": 0, "closed": 0}
+    bad = client_for(city_head).get(f"/api/v1/survey-campaigns/{campaign.pk}/results/?segment=nonsense")
+    assert bad.status_code == 400 and "segment" in bad.json()
