@@ -1,14 +1,15 @@
 """The pages that must hold at 1M complaints, each requested in-process with django.test.Client (no
 network, no web server): the time is the whole Django request (middleware, view, queries, template).
 The board, the API, the customer 360, an owner's own cases on the public pages, search, complaint
-creation (by service and by API), the other keyset lists, the supervisor page, the home
-work queue and the dashboards page."""
+creation (by service and by API), the other keyset lists, the supervisor page, the club's lists
+(bench/club.py), the home work queue and the dashboards page."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from urllib.parse import quote
 
+from bench.club import measure_club
 from bench.fixtures import Fixtures
 from bench.timing import Row, Rows, measure
 
@@ -199,6 +200,7 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
         )
     )
     _measure_survey_results(rows, measure_wanted, head, admin, timed)
+    measure_club(rows, measure_wanted, head, fx.city_head, timed)
     # The home page is each role's work queue now: a few bounded, indexed reads per role.
     rows.append(measure_wanted("home dashboard / (city head)", "page", get(head, "/"), **timed))
     rows.append(measure_wanted("home dashboard / (group admin)", "page", get(admin, "/"), **timed))

@@ -26,6 +26,8 @@ def row_counts() -> dict[str, int]:
         "complaints_complaintevent",
         "complaints_workorder",
         "complaints_returnvisit",
+        "membership_member",
+        "membership_pointsentry",
     ]
     counts = {"estimated_from_pg_class": connection.vendor == "postgresql"}
     with connection.cursor() as cursor:

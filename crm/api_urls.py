@@ -9,6 +9,7 @@ from delivery.api import inspection as delivery_inspection_api
 from delivery.api import planning as delivery_planning_api
 from delivery.api import rectification as delivery_rectification_api
 from lifecycle import api as lifecycle_api
+from membership import api as membership_api
 from properties import api as properties_api
 from surveys import api as surveys_api
 
@@ -16,6 +17,7 @@ router = DefaultRouter()
 properties_api.register(router)
 customers_api.register(router)
 complaints_api.register(router)
+membership_api.register(router)
 delivery_planning_api.register(router)
 delivery_inspection_api.register(router)
 delivery_rectification_api.register(router)

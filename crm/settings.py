@@ -507,6 +507,13 @@ SPECTACULAR_SETTINGS = {
         "FollowUpStatusEnum": "surveys.models.FollowUp.Status",
         "CampaignStatusEnum": "surveys.models.Campaign.Status",
         "InvitationStatusEnum": "surveys.models.Invitation.Status",
+        "EnrolmentChannelEnum": "membership.models.EnrolmentChannel",
+        "ClubEventStatusEnum": "membership.models.Event.Status",
+        "ClubEventKindEnum": "membership.models.Event.Kind",
+        "RegistrationStatusEnum": "membership.models.Registration.Status",
+        "ReferralStatusEnum": "membership.models.Referral.Status",
+        "PointsEntryKindEnum": "membership.models.PointsEntry.Kind",
+        "BenefitKindEnum": "membership.models.Benefit.Kind",
     },
 }
 

@@ -13,6 +13,8 @@ rows go in with executemany instead of COPY.
     staff.py       the bench users and the agents handling each project
     customers.py   customers, phones, contracts, households
     complaints.py  complaints with their events, work orders and return visits
+    surveys.py     the bench survey: two campaigns with their responses
+    club.py        the club: members (half linked to customers), consents, points, referrals, events
     fill.py        all of it in order, in one transaction
 """
 

@@ -15,6 +15,7 @@ from customers.services import customers_refresh_contract_dates
 from properties.models import Unit
 
 from . import bulk
+from .club import write_club
 from .complaints import write_complaints
 from .customers import BENCH_360_NAME, write_customers
 from .estate import CITIES, write_estate
@@ -45,6 +46,7 @@ def fill_bench_data(
     seed: int,
     quiet: bool,
     survey_responses: int = 0,
+    members: int = 0,
 ) -> BenchFill:
     """Write the bench rows; units default to 0.3 × complaints, customers to 0.4 × complaints."""
     rng = random.Random(seed)
@@ -87,5 +89,7 @@ def fill_bench_data(
                 writer.counts[table] = writer.counts.get(table, 0) + count
         if survey_responses:
             write_surveys(writer, rng, now, responses=survey_responses, quiet=quiet)
+        if members:
+            write_club(writer, rng, now, members=members, quiet=quiet)
     bulk.vacuum_analyze()
     return BenchFill(counts=writer.counts, city_head_company=staff.city_head_company)

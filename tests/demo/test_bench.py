@@ -29,7 +29,14 @@ from properties.models import Unit
 pytestmark = pytest.mark.django_db
 
 TINY = dict(
-    complaints=400, units=80, customers=120, cities=2, projects_per_city=2, survey_responses=50, quiet=True
+    complaints=400,
+    units=80,
+    customers=120,
+    cities=2,
+    projects_per_city=2,
+    survey_responses=50,
+    members=60,
+    quiet=True,
 )
 
 

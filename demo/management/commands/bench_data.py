@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--survey-responses", type=int, default=100_000, help="completed responses of the bench survey"
         )
+        parser.add_argument(
+            "--members", type=int, default=100_000, help="club members, with their points, referrals, events"
+        )
         parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
     def handle(self, *args, **opts):
@@ -45,6 +48,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"On {connection.vendor} only --survey-responses ≤ {SQLITE_MAX_COMPLAINTS // 10:,}."
             )
+        if connection.vendor != "postgresql" and opts["members"] > SQLITE_MAX_COMPLAINTS // 10:
+            raise CommandError(f"On {connection.vendor} only --members ≤ {SQLITE_MAX_COMPLAINTS // 10:,}.")
         if CityCompany.objects.filter(code__startswith=f"{BENCH_PREFIX}-").exists():
             raise CommandError("This database already holds bench data; use a fresh database.")
         started = time.perf_counter()
@@ -58,6 +63,7 @@ class Command(BaseCommand):
             seed=opts["seed"],
             quiet=opts["quiet"],
             survey_responses=opts["survey_responses"],
+            members=opts["members"],
         )
         elapsed = time.perf_counter() - started
         for table, count in filled.counts.items():
