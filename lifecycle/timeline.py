@@ -184,7 +184,7 @@ def _links_for(user, entries: list[TimelineEntry]) -> list[TimelineEntry]:
     """Keep an entry's link and detail only when the viewer may see its record: one query per model."""
     by_model: dict[type[Model], set[int]] = {}
     for entry in entries:
-        if entry.record and entry.url:
+        if entry.record:
             by_model.setdefault(entry.record[0], set()).add(entry.record[1])
     visible: dict[type[Model], set[int]] = {}
     for model, ids in by_model.items():

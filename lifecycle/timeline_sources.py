@@ -22,6 +22,7 @@ from delivery.models import Appointment, Defect, Handover, Inspection
 from membership.models import Event, Member, PointsEntry, Referral, Registration
 from surveys.models import Campaign, Invitation
 
+from .models import Touchpoint
 from .timeline import TimelineEntry, day_start, older_than, older_than_date, register_timeline_source
 
 DETAIL_CHARS = 120
@@ -432,6 +433,33 @@ def referral_entries(customer, *, before, limit):
     ]
 
 
+# --- the lifecycle's own touchpoints ---------------------------------------------------------------------
+
+
+def touchpoint_entries(customer, *, before, limit):
+    """Touchpoints worked (reached, done, declined, or a call not answered), at the time recorded."""
+    rows = _page(
+        Touchpoint.objects.filter(customer=customer, done_at__isnull=False)
+        .select_related("plan")
+        .only("pk", "status", "outcome_note", "done_at", "plan__name_zh", "plan__name_en"),
+        before,
+        "touchpoint",
+        "done_at",
+        limit,
+    )
+    return [
+        TimelineEntry(
+            at=row.done_at,
+            kind="touchpoint",
+            id=row.pk,
+            title=f"{row.plan.name} · {row.get_status_display()}",
+            detail=_short(row.outcome_note),
+            record=(Touchpoint, row.pk),
+        )
+        for row in rows
+    ]
+
+
 def register_builtin_sources() -> None:
     """Called from LifecycleConfig.ready(): the kinds in the order of the filter's choices."""
     for kind, label, fn in (
@@ -449,5 +477,6 @@ def register_builtin_sources() -> None:
         ("club_registration", gettext_lazy("Club events"), registration_entries),
         ("club_points", gettext_lazy("Club points"), points_entries),
         ("club_referral", gettext_lazy("Referrals"), referral_entries),
+        ("touchpoint", gettext_lazy("Touchpoints"), touchpoint_entries),
     ):
         register_timeline_source(kind, label, fn)

@@ -46,7 +46,20 @@ def _all_pages(customer, user, **kwargs):
 
 
 def test_the_builtin_kinds_are_registered():
-    assert [kind for kind, _label in timeline_kinds()][: len(BUILTIN_KINDS)] == BUILTIN_KINDS
+    kinds = [kind for kind, _label in timeline_kinds()]
+    assert kinds[: len(BUILTIN_KINDS) + 1] == [*BUILTIN_KINDS, "touchpoint"]
+
+
+def test_worked_touchpoints_show_open_ones_do_not(owner, owned_unit, agent):
+    from lifecycle.models import Touchpoint
+    from tests.lifecycle.factories import TouchpointFactory
+
+    contract = owned_unit.contracts.get()
+    worked = TouchpointFactory(contract=contract, status=Touchpoint.Status.REACHED, outcome_note="业主很满意")
+    Touchpoint.objects.filter(pk=worked.pk).update(done_at=timezone.now())
+    TouchpointFactory(contract=contract, occurrence=1)  # still open: nothing happened yet
+    entries = customer_timeline(owner, user=agent, kinds=["touchpoint"]).entries
+    assert [(e.id, e.detail) for e in entries] == [(worked.pk, "业主很满意")]
 
 
 def test_every_kind_shows_newest_first(every_kind, owner, agent):
@@ -126,11 +139,11 @@ def test_query_count_does_not_grow_with_the_history(
 ):
     long_history(events)
     agent.scope  # noqa: B018 - computed once per request in real use
-    # One query per kind (14) and one per kind of linked record (7 models at most).
-    with django_assert_max_num_queries(21):
+    # One query per kind (15) and one per kind of linked record (8 models at most).
+    with django_assert_max_num_queries(23):
         page = customer_timeline(owner, user=agent, limit=10)
     assert len(page.entries) == 10 and page.next_cursor
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(23):
         customer_timeline(owner, user=agent, before=Position.decode(page.next_cursor), limit=10)
 
 

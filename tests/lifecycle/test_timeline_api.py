@@ -52,7 +52,7 @@ def test_query_count_does_not_grow(
 ):
     long_history(events)
     api_client.force_authenticate(agent)
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(26):
         body = api_client.get(_url(owner) + "?page_size=10").json()
     assert len(body["results"]) == 10 and body["next"]
 
