@@ -79,7 +79,12 @@ def fill_bench_data(
                 years=years,
             )
         bulk.reset_sequences(NUMBERED_BY_THE_LOAD)
-        # The 360 customer's long owner timeline (its own random stream: the rows after it stay as they were).
+        if survey_responses:
+            write_surveys(writer, rng, now, responses=survey_responses, quiet=quiet)
+        if members:
+            write_club(writer, rng, now, members=members, quiet=quiet)
+        # The 360 customer's long owner timeline, after the club (its points go on their membership, if
+        # any); its own random stream, so that the rows above stay as they were.
         bench_360 = Customer.objects.filter(name=BENCH_360_NAME).first()
         if bench_360 is not None:
             history = write_timeline_history(
@@ -87,9 +92,5 @@ def fill_bench_data(
             )
             for table, count in history.items():
                 writer.counts[table] = writer.counts.get(table, 0) + count
-        if survey_responses:
-            write_surveys(writer, rng, now, responses=survey_responses, quiet=quiet)
-        if members:
-            write_club(writer, rng, now, members=members, quiet=quiet)
     bulk.vacuum_analyze()
     return BenchFill(counts=writer.counts, city_head_company=staff.city_head_company)

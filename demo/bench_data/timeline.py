@@ -1,15 +1,19 @@
 """A long owner timeline for the bench (and the timeline's query-count tests): `events` more entries
-for one customer, spread over several kinds and over the past years: notes on their complaints, a
-club membership with its points ledger, and referrals. Ordinary ORM bulk writes (a few thousand rows)."""
+for one customer, spread over the past three years and over several kinds: notes on their
+complaints and, when they are a club member, points entries and referrals of that membership (its
+balance kept equal to the ledger's sum). Ordinary ORM bulk writes: a thousand rows or so."""
 
 from __future__ import annotations
 
 import datetime
 import random
 
+from django.db.models import F
+from django.utils import timezone
+
 from complaints.models import Complaint, ComplaintEvent
 from membership.models import Member, PointsEntry, Referral
-from membership.models.members import EnrolmentChannel
+from membership.services.points import points_expiry_date
 
 TIMELINE_EVENTS = 1000
 NOTES = ("业主来电询问进度", "已电话回复业主", "约定周末上门查看", "业主表示满意")
@@ -18,69 +22,62 @@ NOTES = ("业主来电询问进度", "已电话回复业主", "约定周末上�
 def write_timeline_history(
     customer, *, events: int, rng: random.Random, now: datetime.datetime
 ) -> dict[str, int]:
-    """Add `events` timeline entries to `customer` (one of them the club enrolment); returns the rows
-    written per table. Times fall in the last three years, newest about now."""
+    """Add `events` timeline entries to `customer` (who needs complaints or a club membership, else
+    nothing is written); returns the rows written per table."""
     span = datetime.timedelta(days=3 * 365)
-
-    def at(k: int) -> datetime.datetime:
-        return now - span * ((k + rng.random()) / events)
-
     complaint_ids = list(Complaint.objects.filter(customer=customer).values_list("pk", flat=True)[:50])
-    notes = events * 4 // 10 if complaint_ids else 0
-    project = customer.registered_project
-    referrals = (events - notes - 1) // 10 if project else 0
-    points = events - notes - referrals - 1
-    member = Member.objects.create(
-        number=f"WKT{customer.pk:09d}",
-        city_company_id=customer.city_company_id,
-        project=project,
-        name=customer.name,
-        birth_date=customer.birth_date or datetime.date(1980, 1, 1),
-        phone=f"199{customer.pk % 10**8:08d}",
-        customer=customer,
-        link_status=Member.LinkStatus.LINKED,
-        channel=EnrolmentChannel.STAFF,
-        enrolled_at=now - span,
-    )
-    order = list(range(events - 1))
+    member = Member.objects.filter(customer=customer).order_by("pk").first()
+    if not complaint_ids and member is None:
+        return {}
+    notes = 0 if not complaint_ids else events if member is None else events * 4 // 10
+    project_id = member and (member.project_id or customer.registered_project_id)
+    referrals = (events - notes) // 10 if project_id else 0
+    points = events - notes - referrals
+    order = list(range(events))
     rng.shuffle(order)
     slots = iter(order)
+
+    def at() -> datetime.datetime:
+        return now - span * ((next(slots) + rng.random()) / events)
+
     ComplaintEvent.objects.bulk_create(
         ComplaintEvent(
             complaint_id=rng.choice(complaint_ids),
             kind=ComplaintEvent.Kind.NOTE,
             note=rng.choice(NOTES),
-            created_at=at(next(slots)),
+            created_at=at(),
         )
         for _ in range(notes)
     )
-    PointsEntry.objects.bulk_create(
-        PointsEntry(
-            member=member,
-            kind=PointsEntry.Kind.ADJUSTMENT,
-            points=rng.choice((10, 20, 50, -10)),
-            reason="压测积分",
-            source=f"bench-timeline:{member.pk}:{k}",
-            created_at=at(next(slots)),
+    entries = []
+    for k in range(points):
+        when = at()
+        entries.append(
+            PointsEntry(
+                member=member,
+                kind=PointsEntry.Kind.ADJUSTMENT,
+                points=rng.choice((10, 20, 50)),
+                reason="压测积分",
+                source=f"bench-timeline:{member.pk}:{k}",
+                created_at=when,
+                expires_on=points_expiry_date(timezone.localdate(when)),
+            )
         )
-        for k in range(points)
-    )
+    PointsEntry.objects.bulk_create(entries)
+    if entries:  # the balance is the ledger's sum
+        Member.objects.filter(pk=member.pk).update(
+            points_balance=F("points_balance") + sum(e.points for e in entries)
+        )
     written = Referral.objects.bulk_create(
-        Referral(
-            referrer=member,
-            friend_name=f"朋友{k}",
-            friend_phone=f"137{k:08d}",
-            project=project,
-        )
+        Referral(referrer=member, friend_name=f"朋友{k}", friend_phone=f"137{k:08d}", project_id=project_id)
         for k in range(referrals)
     )
     # created_at is auto_now_add: the referrals' times are set after the insert.
     for referral in written:
-        referral.created_at = at(next(slots))
+        referral.created_at = at()
     Referral.objects.bulk_update(written, ["created_at"])
     return {
         ComplaintEvent._meta.db_table: notes,
-        Member._meta.db_table: 1,
         PointsEntry._meta.db_table: points,
         Referral._meta.db_table: len(written),
     }
