@@ -31,6 +31,7 @@ urlpatterns = [
     path("handover/", include("delivery.urls")),
     path("surveys/", include("surveys.urls")),
     path("club/", include("membership.urls")),
+    path("lifecycle/", include("lifecycle.urls")),
     path("exports/", include("core.export_urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("complaints.public_urls")),

@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class LifecycleConfig(AppConfig):
     name = "lifecycle"
     verbose_name = _("Owner lifecycle (6+2)")
+
+    def ready(self) -> None:
+        from core.media import register_upload_folder
+        from customers.panels import register_customer_panel
+        from delivery.batch_checks import register_batch_check
+
+        from . import batch_guard, panels, uploads
+
+        # --- registers: commitments, red line, risk, renovation ---
+        register_upload_folder("commitments", uploads.may_read_commitment_evidence)
+        register_upload_folder("red_line", uploads.may_read_red_line_photo)
+        register_upload_folder("red_line_signed", uploads.may_read_signed_acknowledgement)
+        register_customer_panel(order=15, panel=panels.customer_commitments)
+        register_batch_check(batch_guard.red_line_guard)
+        register_batch_check(batch_guard.commitments_warning)

@@ -1,3 +1,20 @@
 """The 6+2 service steps as daily work: touchpoint plans and tasks, construction news, sales
 commitments, red-line disclosures, risk checkpoints, the four-year appointment. One module per
 concept; everything re-exported here."""
+
+from .commitments import Commitment
+from .red_line import Acknowledgement, Disclosure, RedLineItem, RedLinePhoto
+from .renovation import RenovationItem, RepresentativeLink
+from .risk import RiskAction, RiskCheckpoint
+
+__all__ = [
+    "Acknowledgement",
+    "Commitment",
+    "Disclosure",
+    "RedLineItem",
+    "RedLinePhoto",
+    "RenovationItem",
+    "RepresentativeLink",
+    "RiskAction",
+    "RiskCheckpoint",
+]

@@ -1,0 +1,77 @@
+"""The registers' forms: a commitment on a contract, its settling, and the project list's filters."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, User
+from core.forms import VersionField, VersionRequiredMixin
+
+from .models import Commitment
+
+
+def project_staff(project):
+    """Active staff of the project (its own, its city company's, the group admins)."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(projects=project) | Q(city_companies=project.city_company_id) | Q(role="group_admin"))
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+class CommitmentForm(forms.Form):
+    text = forms.CharField(label=_("Promise"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    promised_by = forms.ModelChoiceField(
+        label=_("Promised by (staff)"), queryset=User.objects.none(), required=False
+    )
+    promised_by_name = forms.CharField(
+        label=_("…or their name"),
+        max_length=50,
+        required=False,
+        help_text=_("For a salesperson without an account (or who has left)."),
+    )
+    department = forms.ChoiceField(
+        label=_("Responsible department"), choices=[("", "—"), *Department.choices], required=False
+    )
+    due_on = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    evidence = forms.FileField(label=_("Evidence"), required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["promised_by"].queryset = project_staff(project)
+
+
+class CommitmentSettleForm(VersionRequiredMixin, forms.Form):
+    status = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[(Commitment.Status.FULFILLED, _("Fulfilled")), (Commitment.Status.WAIVED, _("Waived"))],
+    )
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+    version = VersionField()
+
+
+class CommitmentFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All")), *Commitment.Status.choices], required=False
+    )
+    department = forms.ChoiceField(
+        label=_("Department"), choices=[("", _("All")), *Department.choices], required=False
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset.none()
+        data = self.cleaned_data
+        if data["status"]:
+            queryset = queryset.filter(status=data["status"])
+        if data["department"]:
+            queryset = queryset.filter(department=data["department"])
+        if data["overdue"]:
+            queryset = queryset.overdue()
+        return queryset
