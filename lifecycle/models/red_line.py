@@ -91,6 +91,9 @@ class RedLinePhoto(models.Model):
         verbose_name = _("red-line photo")
         verbose_name_plural = _("red-line photos")
 
+    def __str__(self) -> str:
+        return self.image.name
+
 
 class Disclosure(models.Model):
     """A published version of the project's red-line list: the items then, frozen as `snapshot`."""
@@ -157,3 +160,6 @@ class Acknowledgement(models.Model):
                 fields=["contract", "disclosure"], name="acknowledgement_once_per_version"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.signed_by_name} · {self.disclosure}"

@@ -111,3 +111,6 @@ class RepresentativeLink(models.Model):
         ordering = ["-id"]
         verbose_name = _("owners' representatives link")
         verbose_name_plural = _("owners' representatives links")
+
+    def __str__(self) -> str:
+        return self.label or str(self.project)

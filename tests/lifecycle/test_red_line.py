@@ -14,14 +14,12 @@ from lifecycle.services import red_line as services
 from tests.factories import ContractFactory, CustomerFactory, UnitFactory, photo_upload
 from tests.lifecycle.factories import RedLineItemFactory
 
-from .registers_fixtures import batch, contract, engineer  # noqa: F401
-
 SIGNED = datetime.date(2026, 1, 10)
 
 
-def acknowledge(by, contract, disclosure):
+def acknowledge(by, signed_contract, disclosure):
     return services.acknowledgement_record(
-        by=by, contract=contract, disclosure=disclosure, signed_by_name="张伟", signed_on=SIGNED
+        by=by, contract=signed_contract, disclosure=disclosure, signed_by_name="张伟", signed_on=SIGNED
     )
 
 
