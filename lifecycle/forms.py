@@ -45,6 +45,12 @@ class CommitmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["promised_by"].queryset = project_staff(project)
 
+    def clean(self):
+        data = super().clean()
+        if not data.get("promised_by") and not (data.get("promised_by_name") or "").strip():
+            self.add_error("promised_by_name", _("Say who promised it: a staff member or their name."))
+        return data
+
 
 class CommitmentSettleForm(VersionRequiredMixin, forms.Form):
     status = forms.ChoiceField(
