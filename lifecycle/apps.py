@@ -18,5 +18,4 @@ class LifecycleConfig(AppConfig):
         register_upload_folder("red_line", uploads.may_read_red_line_photo)
         register_upload_folder("red_line_signed", uploads.may_read_signed_acknowledgement)
         register_customer_panel(order=15, panel=panels.customer_commitments)
-        register_batch_check(batch_guard.red_line_guard)
-        register_batch_check(batch_guard.commitments_warning)
+        register_batch_check(batch_guard.lifecycle_batch_checks)

@@ -4,7 +4,7 @@
   material red-line item of the project (the refusal names those buyers);
 - a warning while buyers in the batch have open sales commitments.
 
-Three queries per batch whatever its size: its contracts, the material items, the acknowledged items.
+One query per batch whatever its size: its contracts, each flagged in SQL.
 """
 
 from __future__ import annotations
@@ -15,17 +15,9 @@ from django.utils.translation import gettext as _
 from customers.models import Contract
 from delivery.batch_checks import BatchCheck
 
-from .selectors import open_commitment_counts, undisclosed_contracts
+from .selectors import contracts_with_register_flags
 
 NAMES_SHOWN = 20
-
-
-def _batch_contracts(batch) -> list[Contract]:
-    return list(
-        Contract.objects.filter(unit__handover__batch=batch, status=Contract.Status.ACTIVE)
-        .select_related("primary_buyer", "unit")
-        .order_by("unit__code", "pk")
-    )
 
 
 def _names(contracts: list[Contract]) -> str:
@@ -34,34 +26,40 @@ def _names(contracts: list[Contract]) -> str:
     return "、".join(shown) + (_(" and %(n)d more") % {"n": more} if more else "")
 
 
-def red_line_guard(batch) -> list[BatchCheck]:
-    contracts = _batch_contracts(batch)
-    missing = undisclosed_contracts(batch.project_id, contracts)
-    if not missing:
-        return []
-    return [
-        BatchCheck(
-            message=_(
-                "Material red-line items are not yet disclosed to %(count)d buyers (no signed "
-                "acknowledgement of a version containing them): %(names)s."
+def lifecycle_batch_checks(batch) -> list[BatchCheck]:
+    contracts = list(
+        contracts_with_register_flags(
+            Contract.objects.filter(unit__handover__batch=batch, status=Contract.Status.ACTIVE),
+            project_id=batch.project_id,
+        )
+        .select_related("primary_buyer", "unit")
+        .order_by("unit__code", "pk")
+    )
+    checks = []
+    undisclosed = [c for c in contracts if c.undisclosed]
+    if undisclosed:
+        checks.append(
+            BatchCheck(
+                message=_(
+                    "Material red-line items are not yet disclosed to %(count)d buyers (no signed "
+                    "acknowledgement of a version containing them): %(names)s."
+                )
+                % {"count": len(undisclosed), "names": _names(undisclosed)},
+                blocker=True,
+                link=reverse("lifecycle:project_risk", args=[batch.project_id]) + "#red-line",
             )
-            % {"count": len(missing), "names": _names([contract for contract, _items in missing])},
-            blocker=True,
-            link=reverse("lifecycle:project_risk", args=[batch.project_id]) + "#red-line",
         )
-    ]
-
-
-def commitments_warning(batch) -> list[BatchCheck]:
-    contracts = _batch_contracts(batch)
-    counts = open_commitment_counts([c.pk for c in contracts])
-    if not counts:
-        return []
-    owing = [c for c in contracts if counts.get(c.pk)]
-    return [
-        BatchCheck(
-            message=_("%(commitments)d sales commitments are still open for %(count)d buyers: %(names)s.")
-            % {"commitments": sum(counts.values()), "count": len(owing), "names": _names(owing)},
-            link=reverse("lifecycle:project_commitments", args=[batch.project_id]) + "?status=open",
+    owing = [c for c in contracts if c.open_commitments]
+    if owing:
+        checks.append(
+            BatchCheck(
+                message=_("%(commitments)d sales commitments are still open for %(count)d buyers: %(names)s.")
+                % {
+                    "commitments": sum(c.open_commitments for c in owing),
+                    "count": len(owing),
+                    "names": _names(owing),
+                },
+                link=reverse("lifecycle:project_commitments", args=[batch.project_id]) + "?status=open",
+            )
         )
-    ]
+    return checks

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from customers.models import Contract
 
@@ -38,6 +39,29 @@ def undisclosed_contracts(project_id: int, contracts: list[Contract]) -> list[tu
     return [
         (c, material - covered.get(c.pk, set())) for c in contracts if material - covered.get(c.pk, set())
     ]
+
+
+def contracts_with_register_flags(contracts, *, project_id: int):
+    """`contracts` annotated with `undisclosed` (a material red-line item of the project that no
+    version the contract acknowledged contains) and `open_commitments` (how many): in the same query."""
+    through = Disclosure.items.through
+    acknowledged_item = through.objects.filter(
+        redlineitem_id=OuterRef("pk"), disclosure__acknowledgements__contract_id=OuterRef(OuterRef("pk"))
+    )
+    missing = RedLineItem.objects.filter(project_id=project_id, material=True).exclude(
+        Exists(acknowledged_item)
+    )
+    open_count = (
+        Commitment.objects.filter(contract_id=OuterRef("pk"), status=Commitment.Status.OPEN)
+        .order_by()
+        .values("contract_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return contracts.annotate(
+        undisclosed=Exists(missing),
+        open_commitments=Coalesce(Subquery(open_count, output_field=IntegerField()), Value(0)),
+    )
 
 
 def open_commitment_counts(contract_ids) -> dict[int, int]:
