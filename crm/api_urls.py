@@ -8,6 +8,7 @@ from customers import api as customers_api
 from delivery.api import inspection as delivery_inspection_api
 from delivery.api import planning as delivery_planning_api
 from delivery.api import rectification as delivery_rectification_api
+from lifecycle import api as lifecycle_api
 from properties import api as properties_api
 from surveys import api as surveys_api
 
@@ -19,6 +20,7 @@ delivery_planning_api.register(router)
 delivery_inspection_api.register(router)
 delivery_rectification_api.register(router)
 surveys_api.register(router)
+lifecycle_api.register(router)
 
 urlpatterns = [
     # The owner's survey link: the token is the credential (no login).

@@ -506,6 +506,9 @@ SPECTACULAR_SETTINGS = {
         "FollowUpStatusEnum": "surveys.models.FollowUp.Status",
         "CampaignStatusEnum": "surveys.models.Campaign.Status",
         "InvitationStatusEnum": "surveys.models.Invitation.Status",
+        "RedLineItemKindEnum": "lifecycle.models.RedLineItem.Kind",
+        "RiskCheckpointKindEnum": "lifecycle.models.RiskCheckpoint.Kind",
+        "CommitmentStatusEnum": "lifecycle.models.Commitment.Status",
     },
 }
 
