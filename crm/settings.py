@@ -237,6 +237,7 @@ PUBLIC_PATH_PREFIXES = (
     "/club/r/",
     "/club/join/",
     "/club/unsubscribe/",
+    "/four-year/",
 )
 # Form fields and JSON besides files: Django's own default (2.5 MB) is plenty.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)

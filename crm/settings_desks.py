@@ -198,3 +198,6 @@ CLUB_JOIN_MIN_SECONDS = env.int("CLUB_JOIN_MIN_SECONDS", default=5)
 CLUB_JOIN_MAX_AGE_HOURS = env.int("CLUB_JOIN_MAX_AGE_HOURS", default=12)
 # The unsubscribe link in marketing messages (/club/unsubscribe/<token>/): uses per IP address.
 CLUB_UNSUBSCRIBE_RATE = env.str("CLUB_UNSUBSCRIBE_RATE", default="30/h")
+# --- Lifecycle (6+2) ---
+# The owners' representatives' read-only four-year page (/four-year/<token>/): requests per IP address.
+LIFECYCLE_REPRESENTATIVE_RATE = env.str("LIFECYCLE_REPRESENTATIVE_RATE", default="60/h")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Department, User
 from core.forms import VersionField, VersionRequiredMixin
 
-from .models import Commitment
+from .models import Commitment, RenovationItem
 
 
 def project_staff(project):
@@ -81,3 +81,21 @@ class CommitmentFilterForm(forms.Form):
         if data["overdue"]:
             queryset = queryset.overdue()
         return queryset
+
+
+class RenovationItemForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=RenovationItem.Category.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    complaint = forms.IntegerField(label=_("From complaint (id)"), required=False, min_value=1)
+    due_on = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RenovationUpdateForm(VersionRequiredMixin, forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=RenovationItem.Status.choices)
+    note = forms.CharField(label=_("Progress note"), required=False, max_length=2000)
+    version = VersionField()
