@@ -34,6 +34,4 @@ def club_menu(user) -> MenuEntry | None:
     links = [MenuLink(label, name) for label, name in LINKS if _resolves(name)]
     if may_run_club(user):
         links.append(MenuLink(_("Customer links to review"), "club:link_review"))
-    return MenuEntry(
-        label=pgettext_lazy("menu", "Club"), url_name="club:members", section="club", links=tuple(links)
-    )
+    return MenuEntry(label=pgettext_lazy("menu", "Club"), url_name="club:members", section="club", links=tuple(links))
