@@ -1,0 +1,4 @@
+"""Fixtures of the lifecycle tests; each helper's in its own module, imported here."""
+
+# --- registers: commitments, red line, risk, renovation ---
+from .registers_fixtures import batch, contract, engineer  # noqa: F401
