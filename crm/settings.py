@@ -237,6 +237,7 @@ PUBLIC_PATH_PREFIXES = (
     "/club/r/",
     "/club/join/",
     "/club/unsubscribe/",
+    "/four-year/",
 )
 # Form fields and JSON besides files: Django's own default (2.5 MB) is plenty.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
@@ -514,6 +515,9 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "membership.models.Referral.Status",
         "PointsEntryKindEnum": "membership.models.PointsEntry.Kind",
         "BenefitKindEnum": "membership.models.Benefit.Kind",
+        "RedLineItemKindEnum": "lifecycle.models.RedLineItem.Kind",
+        "RiskCheckpointKindEnum": "lifecycle.models.RiskCheckpoint.Kind",
+        "CommitmentStatusEnum": "lifecycle.models.Commitment.Status",
     },
 }
 

@@ -233,3 +233,6 @@ if not 0 <= LIFECYCLE_TOUCHPOINT_ESCALATION_2_AFTER_HOURS <= LIFECYCLE_TOUCHPOIN
         "LIFECYCLE_TOUCHPOINT_ESCALATION_2_AFTER_HOURS must be 0 or more, and no more than "
         "LIFECYCLE_TOUCHPOINT_ESCALATION_3_AFTER_HOURS."
     )
+# --- Lifecycle (6+2) ---
+# The owners' representatives' read-only four-year page (/four-year/<token>/): requests per IP address.
+LIFECYCLE_REPRESENTATIVE_RATE = env.str("LIFECYCLE_REPRESENTATIVE_RATE", default="60/h")

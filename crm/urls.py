@@ -38,4 +38,6 @@ urlpatterns = [
     # The owner's survey link, /s/<token>/ (no login).
     path("", include("surveys.public_urls")),
     path("club/", include("membership.public_urls")),
+    # The owners' representatives' four-year page, /four-year/<token>/ (no login).
+    path("", include("lifecycle.public_urls")),
 ]

@@ -8,15 +8,24 @@ class LifecycleConfig(AppConfig):
 
     def ready(self) -> None:
         from core.escalation import register_sweep_task
+        from core.media import register_upload_folder
         from core.menu import register_menu_entry
         from customers.panels import register_customer_panel
+        from delivery.batch_checks import register_batch_check
 
-        from . import menu, tasks  # noqa: F401 - tasks: registered with Celery
+        from . import batch_guard, menu, panels, tasks, uploads  # noqa: F401 - tasks: registered with Celery
         from .customer_panel import customer_timeline_panel
         from .timeline_sources import register_builtin_sources
 
+        # --- touchpoints ---
         register_sweep_task("lifecycle.tasks.sweep_touchpoint_deadlines")
         register_menu_entry(order=47, entry=menu.lifecycle_menu)
-        # The owner timeline: the sources of the desks below, and its section on the 360 page.
+        # --- registers: commitments, red line, risk, renovation ---
+        register_upload_folder("commitments", uploads.may_read_commitment_evidence)
+        register_upload_folder("red_line", uploads.may_read_red_line_photo)
+        register_upload_folder("red_line_signed", uploads.may_read_signed_acknowledgement)
+        register_customer_panel(order=15, panel=panels.customer_commitments)
+        register_batch_check(batch_guard.lifecycle_batch_checks)
+        # --- the owner timeline: the sources of the desks below, and its section on the 360 page ---
         register_builtin_sources()
-        register_customer_panel(order=15, panel=customer_timeline_panel)
+        register_customer_panel(order=40, panel=customer_timeline_panel)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import timeline, touchpoints
+from .views import commitments, renovation, risk, timeline, touchpoints
 
 app_name = "lifecycle"
 
@@ -10,5 +10,22 @@ urlpatterns = [
     path("touchpoints/", touchpoints.my_touchpoints_view, name="my_touchpoints"),
     path("touchpoints/<int:pk>/record/", touchpoints.touchpoint_record_view, name="touchpoint_record"),
     path("touchpoints/rates/", touchpoints.touchpoint_rates_view, name="touchpoint_rates"),
+    # --- registers: commitments, risk ---
+    path("projects/<int:pk>/commitments/", commitments.project_commitments, name="project_commitments"),
+    path("contracts/<int:pk>/commitments/", commitments.contract_commitments, name="contract_commitments"),
+    path("commitments/<int:pk>/settle/", commitments.commitment_settle, name="commitment_settle"),
+    path("projects/<int:pk>/risk/", risk.project_risk, name="project_risk"),
+    path("projects/<int:pk>/four-year/", renovation.project_renovation, name="project_renovation"),
+    path("projects/<int:pk>/four-year/add/", renovation.renovation_add, name="renovation_add"),
+    path(
+        "projects/<int:pk>/four-year/<int:item_pk>/", renovation.renovation_update, name="renovation_update"
+    ),
+    path("projects/<int:pk>/four-year/links/", renovation.representative_link_add, name="link_add"),
+    path(
+        "projects/<int:pk>/four-year/links/<int:link_pk>/revoke/",
+        renovation.representative_link_revoke,
+        name="link_revoke",
+    ),
+    # --- the owner timeline ---
     path("customers/<int:pk>/timeline/", timeline.customer_timeline_page, name="customer_timeline"),
 ]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Department
+from accounts.models import Department, Role
 from core.listing import ListSort, SortColumn, bounded_count, sort_word, sorting_context
 from core.paging import broken_link, pager_context
 from core.rows import local_text, row_url
@@ -78,7 +78,10 @@ def work_order_list(request):
         "complaints/work_order_list.html",
         {
             "show": show,
-            "list_count": bounded_count(orders),
+            # Counted for contractors only: staff see work orders through their complaints' projects,
+            # so counting them walks every open work order (make bench: 87 ms for a city head) while
+            # the page itself stops at 25. A count there needs the project on the work order.
+            "list_count": bounded_count(orders) if request.user.role == Role.CONTRACTOR else None,
             **sorting_context(request, WORK_ORDER_SORT, sort),
             **pager_context(request, paginator, page),
         },

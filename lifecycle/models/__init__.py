@@ -2,6 +2,26 @@
 commitments, red-line disclosures, risk checkpoints, the four-year appointment. One module per
 concept; everything re-exported here."""
 
+from .commitments import Commitment
+from .red_line import Acknowledgement, Disclosure, RedLineItem, RedLinePhoto
+from .renovation import RenovationItem, RepresentativeLink
+from .risk import RiskAction, RiskCheckpoint
 from .touchpoints import Channel, Step, Touchpoint, TouchpointAlert, TouchpointPlan, Trigger
 
-__all__ = ["Channel", "Step", "Touchpoint", "TouchpointAlert", "TouchpointPlan", "Trigger"]
+__all__ = [
+    "Acknowledgement",
+    "Channel",
+    "Commitment",
+    "Disclosure",
+    "RedLineItem",
+    "RedLinePhoto",
+    "RenovationItem",
+    "RepresentativeLink",
+    "RiskAction",
+    "RiskCheckpoint",
+    "Step",
+    "Touchpoint",
+    "TouchpointAlert",
+    "TouchpointPlan",
+    "Trigger",
+]

@@ -672,8 +672,9 @@ def test_the_batch_page_query_count_does_not_grow_with_rows(
     # session + user (2), scope (2), the batch with project/phase/lead (1), its buildings, team and
     # readiness items with owners (3), the units (1) with their active appointments and slots (1), the
     # slots with their fill (1), the staff choices for the readiness forms (1) and the add-units
-    # form's buildings (1), the bell (1) → 14.
-    with django_assert_max_num_queries(14):
+    # form's buildings (1), the bell (1), the checks higher apps register (delivery.batch_checks:
+    # lifecycle's red-line guard and open commitments, 1) → 15.
+    with django_assert_max_num_queries(15):
         response = client.get(detail_url(planned))
 
     assert response.status_code == 200 and len(response.context["handovers"]) == rows + 1

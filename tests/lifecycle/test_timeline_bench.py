@@ -14,7 +14,7 @@ from demo.bench_data.timeline import write_timeline_history
 from lifecycle.timeline import Position, customer_timeline
 from membership.models import PointsEntry, Referral
 
-from .conftest import NOW
+from .timeline_fixtures import NOW
 
 
 def test_the_builder_adds_exactly_the_entries_asked(owner, complaint, agent):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from properties.models import Building, Phase, Project, Unit
 
+from ...batch_checks import batch_checks
 from ...models import Appointment, Handover, HandoverBatch, ReadinessItem
 from ..defects import require_role
 from ._common import (
@@ -303,7 +304,8 @@ def handover_move(*, by: User, handover: Handover, to_batch: HandoverBatch) -> H
 
 @transaction.atomic
 def batch_open(*, by: User, batch: HandoverBatch, version: int | None = None) -> HandoverBatch:
-    """Open the batch for its handover days; refused while any readiness item is not settled."""
+    """Open the batch for its handover days; refused while any readiness item is not settled or a
+    registered batch check (delivery.batch_checks) reports a blocker."""
     require_role(by, PLANNERS)
     _require_scope(by, batch.project_id)
     batch = _lock(HandoverBatch, batch.pk, version)
@@ -323,6 +325,10 @@ def batch_open(*, by: User, batch: HandoverBatch, version: int | None = None) ->
         )
     if not batch.handovers.exists():
         raise ValidationError({"status": _("The batch has no units yet.")})
+    # The checks higher apps register (delivery.batch_checks), e.g. undisclosed red-line items.
+    blockers = [check.message for check in batch_checks(batch) if check.blocker]
+    if blockers:
+        raise ValidationError({"status": blockers})
     batch.status = HandoverBatch.Status.OPEN
     batch.opened_at = timezone.now()
     return _save(batch, ["status", "opened_at"])

@@ -19,6 +19,7 @@ from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
 from properties.models import Project
 
+from ...batch_checks import batch_checks
 from ...forms import planning as forms
 from ...models import AppointmentSlot, Handover, HandoverBatch, ReadinessItem
 from ...selectors import planning as selectors
@@ -188,6 +189,7 @@ def _render_detail(request, batch: HandoverBatch, bound: dict | None = None, sta
         slot.started = services.slot_starts_at(slot) <= now
         slot.percent = min(100, round(100 * slot.taken / slot.capacity)) if slot.capacity else 0
     items = list(batch.readiness_items.all())
+    checks = batch_checks(batch)
     context = {
         "batch": batch,
         "handovers": handovers,
@@ -198,6 +200,8 @@ def _render_detail(request, batch: HandoverBatch, bound: dict | None = None, sta
         "may_book": "book" in allowed,
         "may_open": "open" in allowed,
         "unsettled": [item for item in items if not item.is_settled],
+        "batch_checks": checks,
+        "blocked": any(check.blocker for check in checks),
         "site_root": request.build_absolute_uri("/")[:-1],
     }
     if may_plan:
