@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
+from complaints.selectors import forget_reference_data
 from customers.models import Contract, Customer, CustomerPhone, HouseholdMember
 from customers.services import contract_create
 from membership.models import (
@@ -74,6 +75,8 @@ BENEFITS = (
 
 
 def seed(cmd) -> None:
+    # The estate was bulk-written (no post_save): staff scopes read the cached project list, so drop it.
+    forget_reference_data()
     admin = User.objects.filter(role=Role.GROUP_ADMIN, is_active=True).order_by("pk").first()
     cmd.club_join_url = settings.SITE_URL + reverse("club_public:join")
     if admin is None:

@@ -62,6 +62,14 @@ def seeded(django_db_setup, django_db_blocker):
         "LANGUAGE_CODE": "en",
         "SITE_URL": "http://127.0.0.1:8000",
     }
+    # A module fixture is set up before the tests' autouse ones: drop the cache and the per-process
+    # reference data (project ids → city companies) that earlier tests' rolled-back rows left behind.
+    from django.core.cache import cache
+
+    from complaints.selectors import forget_reference_data
+
+    cache.clear()
+    forget_reference_data()
     with django_db_blocker.unblock(), override_settings(**settings), transaction.atomic():
         output = _seed()
         first = _counts()
