@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -150,3 +150,38 @@ class DeadlineSweep:
             if handled < batch_size:
                 break
         return total
+
+
+class FixedOffsetsDeadlineSweep(DeadlineSweep):
+    """A sweep over rows with a `due_at` and the same offsets for every row (set `self.offsets` in
+    prepare()): the step is planned from the row's own fields, and the state is written with one
+    UPDATE per (level, warned), the next check computed by the database from `due_at`.
+    Examples: surveys.deadlines (follow-ups), lifecycle.deadlines (touchpoints)."""
+
+    offsets: dict[int, datetime.timedelta]
+
+    def plan(self, row, now: datetime.datetime) -> Step:
+        return plan_step(
+            row, due=row.due_at, warned=row.warned, level=row.escalation_level, offsets=self.offsets, now=now
+        )
+
+    def save(self, steps: list[Step]) -> None:
+        groups: dict[tuple[int, bool], list[int]] = {}
+        for step in steps:
+            groups.setdefault((step.new_level, step.warned), []).append(step.row.pk)
+        model = self.alert_model._meta.get_field(self.alerted_field).related_model
+        for (level, warned), pks in groups.items():
+            later = None if level >= ESCALATION_LEVELS[-1] else F("due_at") + self.offsets[level + 1]
+            model._base_manager.filter(pk__in=pks).update(
+                escalation_level=level, warned=warned, next_check_at=later
+            )
+
+    #: the alert model's foreign key to the clocked row
+    alerted_field: str
+
+    def alerts(self, steps: list[Step], now: datetime.datetime) -> list[Model]:
+        return [
+            self.alert_model(**{self.alerted_field: step.row, "level": level, "fired_at": now})
+            for step in steps
+            for level in step.levels
+        ]

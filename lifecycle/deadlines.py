@@ -20,14 +20,14 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import Role, User
-from core.escalation import ESCALATION_LEVELS, DeadlineSweep, Step, plan_step
+from core.escalation import ESCALATION_LEVELS, FixedOffsetsDeadlineSweep, Step
 from core.outbox import OutgoingMessage, messages_enqueue
 from notifications.models import Notification
 
@@ -138,7 +138,8 @@ def _kind(level: int) -> str:
     return "touchpoint_warning" if level == 0 else f"touchpoint_escalation_{level}"
 
 
-class TouchpointEscalationSweep(DeadlineSweep):
+class TouchpointEscalationSweep(FixedOffsetsDeadlineSweep):
+    alerted_field = "touchpoint"
     alert_model = TouchpointAlert
     name = "touchpoint deadline sweep"
 
@@ -169,32 +170,6 @@ class TouchpointEscalationSweep(DeadlineSweep):
                 "next_check_at",
             )
         )
-
-    def plan(self, touchpoint: Touchpoint, now: datetime.datetime) -> Step:
-        return plan_step(
-            touchpoint,
-            due=touchpoint.due_at,
-            warned=touchpoint.warned,
-            level=touchpoint.escalation_level,
-            offsets=self.offsets,
-            now=now,
-        )
-
-    def save(self, steps: list[Step]) -> None:
-        """One UPDATE per (level, warned): the next check is computed by the database from due_at."""
-        groups: dict[tuple[int, bool], list[int]] = {}
-        for step in steps:
-            groups.setdefault((step.new_level, step.warned), []).append(step.row.pk)
-        for (level, warned), pks in groups.items():
-            later = None if level >= ESCALATION_LEVELS[-1] else F("due_at") + self.offsets[level + 1]
-            Touchpoint.objects.filter(pk__in=pks).update(
-                escalation_level=level, warned=warned, next_check_at=later
-            )
-
-    def alerts(self, steps: list[Step], now: datetime.datetime) -> list[TouchpointAlert]:
-        return [
-            TouchpointAlert(touchpoint=s.row, level=level, fired_at=now) for s in steps for level in s.levels
-        ]
 
     def after(self, steps: list[Step], now: datetime.datetime) -> None:
         recipients = _recipients([s.row for s in steps])

@@ -19,14 +19,14 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import Role, User
-from core.escalation import ESCALATION_LEVELS, DeadlineSweep, Step, plan_step
+from core.escalation import FixedOffsetsDeadlineSweep, Step
 from core.outbox import OutgoingMessage, messages_enqueue
 from core.workcalendar import add_working_time
 from notifications.models import Notification
@@ -129,7 +129,8 @@ def _recipients(follow_ups: list[FollowUp]) -> dict[int, dict[int, set[int]]]:
     return result
 
 
-class FollowUpEscalationSweep(DeadlineSweep):
+class FollowUpEscalationSweep(FixedOffsetsDeadlineSweep):
+    alerted_field = "follow_up"
     alert_model = FollowUpAlert
     name = "survey follow-up deadline sweep"
 
@@ -154,34 +155,6 @@ class FollowUpEscalationSweep(DeadlineSweep):
                 "next_check_at",
             )
         )
-
-    def plan(self, follow_up: FollowUp, now: datetime.datetime) -> Step:
-        return plan_step(
-            follow_up,
-            due=follow_up.due_at,
-            warned=follow_up.warned,
-            level=follow_up.escalation_level,
-            offsets=self.offsets,
-            now=now,
-        )
-
-    def save(self, steps: list[Step]) -> None:
-        """One UPDATE per (level, warned): the next check is computed by the database from due_at."""
-        groups: dict[tuple[int, bool], list[int]] = {}
-        for step in steps:
-            groups.setdefault((step.new_level, step.warned), []).append(step.row.pk)
-        for (level, warned), pks in groups.items():
-            next_check = None if level >= ESCALATION_LEVELS[-1] else F("due_at") + self.offsets[level + 1]
-            FollowUp.objects.filter(pk__in=pks).update(
-                escalation_level=level, warned=warned, next_check_at=next_check
-            )
-
-    def alerts(self, steps: list[Step], now: datetime.datetime) -> list[FollowUpAlert]:
-        return [
-            FollowUpAlert(follow_up=step.row, level=level, fired_at=now)
-            for step in steps
-            for level in step.levels
-        ]
 
     def after(self, steps: list[Step], now: datetime.datetime) -> None:
         recipients = _recipients([s.row for s in steps])
