@@ -7,3 +7,8 @@ class DashboardsConfig(AppConfig):
 
     name = "dashboards"
     verbose_name = _("Dashboards")
+
+    def ready(self) -> None:
+        from .measures import complaints
+
+        complaints.register()
