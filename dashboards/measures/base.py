@@ -229,6 +229,9 @@ class Measure:
     help_text: str = ""
     # The records behind the figure: (scope, period) → a URL of the filtered list, or None.
     drill_url: Callable[[DashboardScope, Period], str | None] | None = None
+    # A state now (open, breached…) rather than a count over the period: no previous value, no trend;
+    # its source puts it in the current period's cells.
+    snapshot: bool = False
 
     def value(self, ratio: Ratio) -> float | None:
         if self.unit == Unit.COUNT:
@@ -269,6 +272,26 @@ class Source:
     # Counting anew (the managers' recount button) for the given projects; None: nothing to recount.
     recount: Callable[[frozenset[int] | None], None] | None = None
     note: str = ""
+    # Rankings and matrices beside the figures (top categories, satisfaction by segment × dimension):
+    # (project_ids, period, fresh) → tables.
+    breakdowns: Callable[[frozenset[int] | None, Period, bool], list[Breakdown]] | None = None
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    label: str
+    values: tuple[float | int | None, ...]
+    drill_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A small table of a panel: a title, its column headings and rows (each row may link to its records)."""
+
+    key: str  # "complaints.top_categories": also the Excel sheet's and the metrics API's name
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[BreakdownRow, ...]
 
 
 _SOURCES: dict[str, Source] = {}
@@ -320,6 +343,7 @@ class Panel:
     source: Source
     recording: bool
     figures: list[Figure] = field(default_factory=list)
+    breakdowns: list[Breakdown] = field(default_factory=list)
     # Side-by-side: per child scope (city companies on the group level, projects on a city's), the
     # current period's figures in the order of `figures`.
     rows: list[tuple[DashboardScope, list[Figure]]] = field(default_factory=list)

@@ -136,8 +136,8 @@ def dashboard_panels(
                 Figure(
                     measure=measure,
                     value=values[current],
-                    previous=values[previous],
-                    trend=values,
+                    previous=None if measure.snapshot else values[previous],
+                    trend=[] if measure.snapshot else values,
                     ratio=totals[current],
                     drill_url=measure.drill_url(scope, period) if measure.drill_url else None,
                 )
@@ -152,11 +152,13 @@ def dashboard_panels(
                     Figure(
                         measure=measure,
                         value=values[current],
-                        previous=values[previous],
+                        previous=None if measure.snapshot else values[previous],
                         trend=[],
                         ratio=totals[current],
                         drill_url=measure.drill_url(child, period) if measure.drill_url else None,
                     )
                 )
             panel.rows.append((child, row))
+        if source.breakdowns is not None:
+            panel.breakdowns = source.breakdowns(scope.project_ids, period, fresh)
     return panels
