@@ -38,6 +38,9 @@ class OutboxMessage(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"), blank=True)
+    # Email only: an HTML version of `body`, sent beside it (multipart/alternative); `body` stays the
+    # plain text every client can read.
+    html_body = models.TextField(_("HTML text"), blank=True)
     # Template channels (WeChat, and SMS gateways that only send registered templates): the template
     # is named by a code of ours, mapped to the provider's template id by the provider's settings.
     template_code = models.CharField(_("template"), max_length=64, blank=True)

@@ -37,7 +37,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -118,7 +118,8 @@ PERMANENT_SMTP_CODES = range(500, 600)
 
 class EmailProvider(Provider):
     """Through Django's email backend (EMAIL_BACKEND, or the SMTP server of EMAIL_URL / EMAIL_HOST),
-    one connection per batch. The Message-ID header is derived from the idempotency key."""
+    one connection per batch. The Message-ID header is derived from the idempotency key. A message with
+    an `html_body` leaves as multipart/alternative: the plain `body` first, the HTML beside it."""
 
     channel = "email"
 
@@ -138,7 +139,7 @@ class EmailProvider(Provider):
             # The server was unreachable a moment ago: the rest of the batch waits for the retry.
             raise TemporarySendError(f"not tried: {self.unreachable}")
         message_id = email_message_id(message.idempotency_key)
-        email = EmailMessage(
+        email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
@@ -146,6 +147,8 @@ class EmailProvider(Provider):
             headers={"Message-ID": message_id},
             connection=self.connection,
         )
+        if message.html_body:
+            email.attach_alternative(message.html_body, "text/html")
         try:
             if not self.opened:
                 self.connection.open()  # kept open for the batch: send_messages then leaves it open

@@ -38,6 +38,7 @@ class OutgoingMessage:
     template_code: str = ""
     template_params: dict = field(default_factory=dict)
     is_secret: bool = False
+    html_body: str = ""  # email only: sent beside `body` as its HTML alternative
 
     def as_row(self, now: datetime.datetime) -> OutboxMessage:
         if self.channel not in OutboxMessage.Channel.values:
@@ -46,12 +47,15 @@ class OutgoingMessage:
             raise ValidationError("A message needs a recipient, a kind and an idempotency key.")
         if not (self.body or self.template_code):
             raise ValidationError("A message needs a text or a template.")
+        if self.html_body and self.channel != OutboxMessage.Channel.EMAIL:
+            raise ValidationError({"html_body": "Only an email has an HTML text."})
         return OutboxMessage(
             channel=self.channel,
             recipient=self.recipient[:254],
             recipient_user_id=self.recipient_user_id,
             subject=self.subject[:200],
             body=self.body,
+            html_body=self.html_body,
             template_code=self.template_code,
             template_params=self.template_params,
             kind=self.kind,
