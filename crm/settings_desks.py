@@ -67,6 +67,26 @@ DESK_BEAT_SCHEDULE["send-complaint-digests"] = {
     "schedule": crontab(hour=COMPLAINT_DIGEST_TIME.hour, minute=COMPLAINT_DIGEST_TIME.minute),
 }
 
+# The dashboards' weekly report (dashboards.reports.weekly): each city company's heads and
+# customer-service managers get last week's figures against the week before, by email, every Monday at
+# DASHBOARD_WEEKLY_REPORT_TIME (HH:MM, TIME_ZONE local time).
+DASHBOARD_WEEKLY_REPORT_TIME = clock_time(env, "DASHBOARD_WEEKLY_REPORT_TIME", "08:00")
+if (
+    DASHBOARD_WEEKLY_REPORT_TIME.second
+    or DASHBOARD_WEEKLY_REPORT_TIME.microsecond
+    or DASHBOARD_WEEKLY_REPORT_TIME.tzinfo
+):
+    raise ImproperlyConfigured(
+        "DASHBOARD_WEEKLY_REPORT_TIME must be hours and minutes such as 08:00, not "
+        f"{env.str('DASHBOARD_WEEKLY_REPORT_TIME')!r}."
+    )
+DESK_BEAT_SCHEDULE["send-weekly-dashboard-reports"] = {
+    "task": "dashboards.reports.tasks.send_weekly_dashboard_reports",
+    "schedule": crontab(
+        day_of_week="mon", hour=DASHBOARD_WEEKLY_REPORT_TIME.hour, minute=DASHBOARD_WEEKLY_REPORT_TIME.minute
+    ),
+}
+
 # --- Messages: the outbox (core.outbox) ------------------------------------------
 # Every email, SMS and WeChat template message is a row of the outbox first, sent once its
 # transaction commits. Each channel leaves through a provider class (core.outbox.providers says what

@@ -12,3 +12,5 @@ class DashboardsConfig(AppConfig):
         from .measures import complaints
 
         complaints.register()
+
+        from .reports import tasks as report_tasks  # noqa: F401 - Celery finds the weekly report's task
