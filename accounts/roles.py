@@ -70,8 +70,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "delivery": {**DELIVERY_VIEW, **dict.fromkeys(DELIVERY_SETUP, ALL)},
         "notifications": {"notification": VIEW},
         "surveys": SURVEYS_SETUP,
-        # The outbox is read-only; "change" is the right to resend failed messages (core.admin).
-        "core": {"outboxmessage": ("view", "change")},
+        # The outbox is read-only; "change" is the right to resend failed messages (core.admin). The
+        # same for webhook deliveries (replay); the integrations' endpoints are the group admin's to set.
+        "core": {
+            "outboxmessage": ("view", "change"),
+            "webhookendpoint": ALL,
+            "webhookdelivery": ("view", "change"),
+        },
     },
     Role.CITY_HEAD: {
         "accounts": {"user": VIEW, "personaldataaccess": VIEW},

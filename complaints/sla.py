@@ -36,6 +36,7 @@ from core.workcalendar import TimeBasis, add_time, time_between
 from notifications.models import Notification
 
 from .models import Complaint, ComplaintEvent, Severity, SlaAlert, SlaPolicy, SlaTarget, Status
+from .webhooks import complaints_escalated
 
 logger = logging.getLogger(__name__)
 
@@ -430,6 +431,9 @@ class ComplaintSlaSweep(DeadlineSweep):
                     )
                 )
         ComplaintEvent.objects.bulk_create(events)
+        complaints_escalated(
+            [(s.row, s.row.sla_target, level) for s in steps for level in s.levels if level > 0]
+        )
         recipients = _recipients([s.row for s in steps], levels_by_complaint)
         notifications = []
         for step in steps:

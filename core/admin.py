@@ -1,6 +1,8 @@
 """Admin building blocks every app uses (read-only and scoped admins), the working calendar's
-overrides (next year's statutory schedule, 节假日安排) and the outbox with its failed messages."""
+overrides (next year's statutory schedule, 节假日安排), the outbox with its failed messages, and the
+integrations' webhook endpoints with their deliveries (replayable)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -8,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .masking import mask_recipient
-from .models import CalendarDay, OutboxMessage, may_manage_calendar
+from .models import CalendarDay, OutboxMessage, WebhookDelivery, WebhookEndpoint, may_manage_calendar
+from .models.webhooks import new_signing_secret
 from .outbox import messages_resend
+from .webhooks import webhook_events, webhooks_replay
 
 
 class NoWritesMixin:
@@ -201,6 +205,122 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             request,
             ngettext(
                 "%(count)d message is back in the queue.", "%(count)d messages are back in the queue.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("events"), choices=(), widget=forms.CheckboxSelectMultiple, required=True
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("name", "url", "events", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["events"].choices = list(webhook_events().items())
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if not url.lower().startswith(("https://", "http://")):
+            raise ValidationError(_("Enter an http:// or https:// address."))
+        return url
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """An integration's subscription. Its signing secret is made on creation and shown here, for the
+    receiver's configuration; "rotate secret" makes a new one (the receiver must take it at once)."""
+
+    form = WebhookEndpointForm
+    list_display = ("name", "url", "event_list", "is_active", "created_at")
+    list_filter = ("is_active",)
+    readonly_fields = ("signing_secret", "created_at")
+    actions = ["rotate_secret"]
+
+    def get_fields(self, request, obj=None):
+        return ("name", "url", "events", "is_active", *(("signing_secret", "created_at") if obj else ()))
+
+    @admin.display(description=_("events"))
+    def event_list(self, endpoint: WebhookEndpoint) -> str:
+        return ", ".join(endpoint.events or [])
+
+    @admin.display(description=_("signing secret"))
+    def signing_secret(self, endpoint: WebhookEndpoint) -> str:
+        return endpoint.secret
+
+    @admin.action(description=_("Make a new signing secret"), permissions=["change"])
+    def rotate_secret(self, request, queryset):
+        for endpoint in queryset:
+            endpoint.secret = new_signing_secret()
+            endpoint.save(update_fields=["secret"])
+        self.message_user(request, _("New secrets made: give them to the receivers."), messages.WARNING)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Every delivery with its status, attempts and last error; any can be sent again (replay)."""
+
+    list_display = (
+        "id",
+        "created_at",
+        "endpoint",
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "delivered_at",
+        "error",
+    )
+    list_filter = ("status", "event", "endpoint")
+    list_select_related = ("endpoint",)
+    search_fields = ("=delivery_id", "=event_key")
+    show_full_result_count = False
+    actions = ["replay"]
+    fields = (
+        "endpoint",
+        "event",
+        "event_key",
+        "delivery_id",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_status_code",
+        "last_error",
+        "created_at",
+        "delivered_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("last error"))
+    def error(self, delivery: WebhookDelivery) -> str:
+        return delivery.last_error[:80]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing is edited on a delivery's page; "change" is the right to replay from the list.
+        return obj is None and super().has_change_permission(request)
+
+    @admin.action(description=_("Deliver the selected again (replay)"), permissions=["change"])
+    def replay(self, request, queryset):
+        count = webhooks_replay(queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery is back in the queue.",
+                "%(count)d deliveries are back in the queue.",
+                count,
             )
             % {"count": count},
             messages.SUCCESS,

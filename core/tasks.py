@@ -1,12 +1,14 @@
 """The kernel's Celery entry points: the shared deadline sweep that every clocked thing joins,
-the outbox's senders, and the big Excel exports."""
+the outbox's senders, the webhooks' senders, and the big Excel exports."""
 
 from celery import current_app, shared_task
+from django.conf import settings
 
 from .escalation import SWEEP_TASKS
 from .exports import export_job_run, exports_expire
 from .models import OutboxMessage
 from .outbox import outbox_drain
+from .webhooks import webhooks_deliver
 
 
 @shared_task(time_limit=110, soft_time_limit=100, ignore_result=True)
@@ -44,3 +46,13 @@ def run_export_job(job_id: int) -> str | None:
 @shared_task(time_limit=110, soft_time_limit=100, acks_late=True, ignore_result=True)
 def expire_exports() -> int:
     return exports_expire()
+
+
+@shared_task(time_limit=120, soft_time_limit=100, acks_late=True, ignore_result=True)
+def deliver_webhooks() -> int:
+    """Deliver due webhook deliveries (started on commit by core.webhooks.webhook_emit, and by beat every
+    WEBHOOK_BEAT_SECONDS for the retries that fall due); a full batch hands over to a fresh task."""
+    result = webhooks_deliver(batch_size=settings.WEBHOOK_BATCH_SIZE)
+    if result["claimed"] >= settings.WEBHOOK_BATCH_SIZE:
+        deliver_webhooks.delay()
+    return result["delivered"]

@@ -363,6 +363,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.drain_outbox",
         "schedule": env.int("OUTBOX_BEAT_SECONDS", default=60),
     },
+    "deliver-webhooks": {
+        # Webhooks are delivered on commit; this picks up the retries that fall due and what a lost task left.
+        "task": "core.tasks.deliver_webhooks",
+        "schedule": env.int("WEBHOOK_BEAT_SECONDS", default=60),
+    },
     "send-handover-reminders": {
         # Reminders to owners the day before their handover appointment.
         "task": "delivery.tasks.send_appointment_reminders",

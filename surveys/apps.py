@@ -14,10 +14,14 @@ class SurveysConfig(AppConfig):
         from customers.panels import register_customer_panel
         from delivery.signals import handover_signed
 
-        from . import customer_panel, exports, menu, signals, tallies, tasks  # noqa: F401 - tasks: registered
+        from . import customer_panel, exports, menu, signals, tallies, tasks, webhooks  # noqa: F401 - tasks: registered
         from .services import follow_ups
 
         register_sweep_task("surveys.tasks.sweep_surveys")
+        webhooks.register()
+        signals.response_completed.connect(
+            webhooks.on_response_completed, dispatch_uid="surveys.webhook_answered"
+        )
         register_sweep_task("surveys.tasks.sweep_follow_up_deadlines")
         register_menu_entry(order=45, entry=menu.surveys_menu)
         register_exporter("survey-results", exports.RESULTS_EXPORTER)

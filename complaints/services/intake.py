@@ -18,6 +18,7 @@ from properties.models import Unit
 
 from .. import sla
 from ..models import Category, Complaint, ComplaintEvent, Severity
+from ..webhooks import complaint_created
 from ._common import _event, _in_scope, _notify, _require, _supervisors_of
 from .attachments import _checked_attachment, attachment_add
 
@@ -114,6 +115,7 @@ def complaint_create(
             title=_("Major complaint %(number)s: %(title)s")
             % {"number": complaint.number, "title": complaint.title},
         )
+    complaint_created(complaint)
     # What was written besides the row, for callers that show the new complaint without reading it
     # back (the API's 201: complaints.selectors.complaint_as_created).
     complaint.created_event, complaint.created_attachments = created, uploaded

@@ -23,6 +23,7 @@ from properties.models import Unit
 
 from .. import deadlines
 from ..models import Defect, DefectEvent, DefectPhoto, Handover, Inspection
+from ..webhooks import defect_created
 
 MAX_PHOTO_BYTES = MAX_UPLOAD_BYTES
 MAX_PHOTOS_PER_UPLOAD = 10
@@ -153,6 +154,7 @@ def defect_record(
             for photo in photos:
                 photo_add(defect=defect, by=by, photo=photo)
             defect_event(defect, by, DefectEvent.Kind.CREATED, description[:200])
+            defect_created(defect)
             if handover is not None:
                 handover_refresh_status(handover.pk)
     except IntegrityError:

@@ -15,6 +15,7 @@ from core.uploads import CheckedUpload
 
 from ... import deadlines
 from ...models import Defect, DefectEvent, DefectPhoto, RectificationOrder
+from ...webhooks import defect_fixed
 from ..defects import defect_event, handover_refresh_status, photo_add, require_engaged
 from ._common import (
     CONTRACTOR_PHOTO_STAGES,
@@ -113,6 +114,7 @@ def defect_mark_fixed(
     defect.fixed_at = timezone.now()
     _save(defect, ["status", "fixed_at", *deadlines.stop_clock(defect)])
     defect_event(defect, by, DefectEvent.Kind.FIXED, (note or "").strip(), photos=len(photos))
+    defect_fixed(defect)
     order_refresh(defect.order_id)
     _notify(
         engineer_ids(defect.project_id) or [defect.reported_by_id],
