@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from core.webhooks import register_webhook_event, webhook_emit, webhooks_emit
+from core.webhooks import register_webhook_event, webhook_emit, webhook_subscribed, webhooks_emit
 
 from .models import Complaint
 
@@ -42,13 +42,18 @@ def complaint_created(complaint: Complaint) -> None:
 
 
 def complaints_escalated(escalations: list[tuple[Complaint, str, int]]) -> None:
-    """(complaint, SLA target, level) per escalation fired in a sweep batch; each once per round."""
+    """(complaint, SLA target, level) per escalation fired in a sweep batch; each once per round. The
+    sweep's rows carry only its own fields: the payloads are read in one query, and only when some
+    endpoint wants them."""
+    if not escalations or not webhook_subscribed(ESCALATED):
+        return
+    complaints = Complaint.objects.in_bulk({complaint.pk for complaint, _target, _level in escalations})
     webhooks_emit(
         ESCALATED,
         [
             (
                 f"{ESCALATED}:{complaint.pk}:{target}:{complaint.reopen_count}:{level}",
-                {**complaint_data(complaint), "sla_target": target, "escalation_level": level},
+                {**complaint_data(complaints[complaint.pk]), "sla_target": target, "escalation_level": level},
             )
             for complaint, target, level in escalations
         ],

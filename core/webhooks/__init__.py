@@ -5,7 +5,7 @@ transaction (`webhook_emit`); core.tasks.deliver_webhooks delivers them. See cor
 """
 
 from .events import register_webhook_event, webhook_events
-from .services import webhook_emit, webhooks_deliver, webhooks_emit, webhooks_replay
+from .services import webhook_emit, webhook_subscribed, webhooks_deliver, webhooks_emit, webhooks_replay
 from .signing import webhook_signature, webhook_signature_valid
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "webhook_events",
     "webhook_signature",
     "webhook_signature_valid",
+    "webhook_subscribed",
     "webhooks_deliver",
     "webhooks_emit",
     "webhooks_replay",

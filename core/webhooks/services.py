@@ -62,6 +62,12 @@ def _endpoints_changed(sender, **kwargs) -> None:
     cache.delete(ENDPOINTS_CACHE_KEY)
 
 
+def webhook_subscribed(event: str) -> bool:
+    """Whether any active endpoint wants `event` (from the cache): a caller whose payload costs a query
+    asks first."""
+    return any(event in events for _pk, events in _active_endpoints())
+
+
 def webhook_emit(event: str, *, key: str, data: dict, occurred_at: datetime.datetime | None = None) -> int:
     """Queue `event` for every active endpoint subscribed to it, inside the caller's transaction (the
     rows commit or roll back with the event); senders start on commit. `key` names the event (e.g.
