@@ -131,9 +131,9 @@ class MeasureSerializer(serializers.Serializer):
 
 
 class NumbersSerializer(serializers.Serializer):
-    value = serializers.FloatField(allow_null=True, help_text=_("None: nothing to divide by."))
+    value = serializers.FloatField(allow_null=True, help_text=_("null: nothing to divide by."))
     previous = serializers.FloatField(
-        allow_null=True, help_text=_("The previous period's value (None for a snapshot measure).")
+        allow_null=True, help_text=_("The previous period's value (null for a snapshot measure).")
     )
     change = serializers.FloatField(
         allow_null=True, help_text=_("value − previous (percentage points for a percent).")
