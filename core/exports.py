@@ -34,6 +34,7 @@ from openpyxl.styles import Font
 
 from .excel import append_row
 from .models import ExportJob
+from .replica import reading_replica
 
 logger = logging.getLogger(__name__)
 
@@ -152,11 +153,14 @@ def export_start(*, user, name: str, data: QueryDict, language: str) -> FileResp
     """A small export as a download now; a big one as a queued job (its page shows the progress)."""
     exporter = exporter_for(user=user, name=name)
     params = export_params(data)
-    queryset = exporter.queryset(user, _query_dict(params))
     inline_limit = settings.EXPORT_INLINE_ROWS
-    if _rows_up_to(queryset, inline_limit + 1) <= inline_limit:
-        spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the download ends
-        write_workbook(exporter, queryset, spool, limit=inline_limit)
+    with reading_replica():  # the rows read the replica when there is one; the job row, the primary
+        queryset = exporter.queryset(user, _query_dict(params))
+        inline = _rows_up_to(queryset, inline_limit + 1) <= inline_limit
+        if inline:
+            spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the download ends
+            write_workbook(exporter, queryset, spool, limit=inline_limit)
+    if inline:
         spool.seek(0)
         return FileResponse(
             spool, as_attachment=True, filename=export_file_name(exporter), content_type=XLSX_TYPE
@@ -200,14 +204,16 @@ def export_job_run(*, job_id: int) -> str | None:
         with translation.override(job.language):
             # The rights of now, not of when the job was queued: a role changed since stops it.
             exporter = exporter_for(user=job.created_by, name=job.exporter)
-            queryset = exporter.queryset(job.created_by, _query_dict(job.params))
-            limit = settings.EXPORT_MAX_ROWS
-            total = _rows_up_to(queryset, limit)
-            ExportJob.objects.filter(pk=job.pk).update(progress_total=total, updated_at=timezone.now())
-            with open(path, "wb") as stream:
-                written, truncated = write_workbook(
-                    exporter, queryset, stream, limit=limit, progress=_progress_writer(job.pk, total)
-                )
+            # The rows read the replica when there is one (the job's own rows: the primary, always).
+            with reading_replica():
+                queryset = exporter.queryset(job.created_by, _query_dict(job.params))
+                limit = settings.EXPORT_MAX_ROWS
+                total = _rows_up_to(queryset, limit)
+                ExportJob.objects.filter(pk=job.pk).update(progress_total=total, updated_at=timezone.now())
+                with open(path, "wb") as stream:
+                    written, truncated = write_workbook(
+                        exporter, queryset, stream, limit=limit, progress=_progress_writer(job.pk, total)
+                    )
     except Exception as error:  # a bug, a lost right, the soft time limit: the job says so
         logger.exception("export job %s failed", job.pk)
         path.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from complaints import api as complaints_api
 from customers import api as customers_api
+from dashboards import api as dashboards_api
 from delivery.api import inspection as delivery_inspection_api
 from delivery.api import planning as delivery_planning_api
 from delivery.api import rectification as delivery_rectification_api
@@ -28,5 +29,6 @@ urlpatterns = [
     # The owner's survey link: the token is the credential (no login).
     path("public/surveys/<str:token>/", surveys_api.PublicSurveyView.as_view(), name="survey-public"),
     *lifecycle_api.urlpatterns,
+    *dashboards_api.urlpatterns,
     *router.urls,
 ]

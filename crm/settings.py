@@ -4,6 +4,7 @@ Laptop defaults need no server: SQLite in var/, kombu's filesystem broker in var
 DEBUG is off unless set, and then the secrets must be set to values of this deployment.
 """
 
+import copy
 import datetime
 import ipaddress
 from pathlib import Path
@@ -170,6 +171,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+# The read replica (core/replica.py): a streaming replica of DATABASE_URL. Dashboards, reports,
+# exports and the metrics API read from it inside core.replica.reading_replica(); writes and every
+# other read stay on the primary. Unset: everything reads the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+elif env.bool("TEST_REPLICA_MIRROR", default=False):
+    # The tests (pyproject's pytest env): a "replica" alias that is a second connection to the test
+    # database, so that the router's choices can be tested; READ_REPLICA_ALIAS stays None, and only
+    # tests/core/test_replica.py turns it on.
+    DATABASES["replica"] = copy.deepcopy(DATABASES["default"])
+if "replica" in DATABASES:
+    # Under test, the replica is the test database itself (a real streaming replica copies it).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+READ_REPLICA_ALIAS = "replica" if DATABASE_REPLICA_URL else None
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -523,6 +543,8 @@ SPECTACULAR_SETTINGS = {
         "RedLineItemKindEnum": "lifecycle.models.RedLineItem.Kind",
         "RiskCheckpointKindEnum": "lifecycle.models.RiskCheckpoint.Kind",
         "CommitmentStatusEnum": "lifecycle.models.Commitment.Status",
+        "DashboardLevelEnum": "dashboards.api.serializers.LEVEL_CHOICES",
+        "MetricUnitEnum": "dashboards.api.serializers.UNIT_CHOICES",
     },
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from core.replica import reading_replica
 from core.rows import row_url
 from customers.models import Stage
 from properties.models import Project
@@ -24,6 +25,7 @@ def home(request):
 
 
 @login_required
+@reading_replica()  # the figures read the replica when there is one (the user and session: the primary)
 def dashboards(request):
     """Units and sold units per project, customers per lifecycle stage: counted per scope and kept
     (dashboards.selectors.dashboard_figures)."""

@@ -77,6 +77,13 @@ def _no_outbox_rate_limit(settings):
 
 
 @pytest.fixture(autouse=True)
+def _reads_on_primary(settings):
+    """Every test reads the primary, even with DATABASE_REPLICA_URL set (CI's streaming replica):
+    tests/core/test_replica.py turns the replica on where it tests it."""
+    settings.READ_REPLICA_ALIAS = None
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):
     """Assertions on messages read English; the UI default (zh-hans) is tested on its own."""
     settings.LANGUAGE_CODE = "en"

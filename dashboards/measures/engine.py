@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
@@ -113,15 +113,24 @@ def parent_scopes(user, scope: DashboardScope) -> list[DashboardScope]:
 
 
 def dashboard_panels(
-    user, scope: DashboardScope, period: Period, *, fresh: bool = False, with_rows: bool = True
+    user,
+    scope: DashboardScope,
+    period: Period,
+    *,
+    fresh: bool = False,
+    with_rows: bool = True,
+    sources: Collection[str] | None = None,
 ) -> list[Panel]:
     """Every registered source's figures on the scope for the period: value, previous, trend, drill-down,
-    and per child scope the current values. One `compute` per source whatever the number of rows."""
+    and per child scope the current values. One `compute` per source whatever the number of rows.
+    `sources`: only the panels of these source keys (the metrics API reads one measure's)."""
     periods = period.trend()
     current, previous = len(periods) - 1, len(periods) - 2
     children = child_scopes(user, scope) if with_rows else []
     panels = []
     for source in registered_sources():
+        if sources is not None and source.key not in sources:
+            continue
         recording = source.is_recording()
         panel = Panel(source=source, recording=recording)
         panels.append(panel)
