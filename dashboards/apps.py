@@ -12,3 +12,6 @@ class DashboardsConfig(AppConfig):
         from .measures import complaints
 
         complaints.register()
+        from .measures import estate
+
+        estate.register()
