@@ -205,29 +205,25 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
     rows.append(measure_wanted("home dashboard / (city head)", "page", get(head, "/"), **timed))
     rows.append(measure_wanted("home dashboard / (group admin)", "page", get(admin, "/"), **timed))
     rows.append(measure_wanted("home work queue / (agent)", "page", get(agent, "/"), **timed))
-    # The figures moved to /dashboards/; its counts are kept per scope (DASHBOARD_CACHE_SECONDS): the
-    # first rows read them kept; the others count anew, as the first view after they expire does.
-    rows.append(
-        measure_wanted("dashboards page /dashboards/ (city head)", "page", get(head, "/dashboards/"), **timed)
-    )
-    rows.append(
-        measure_wanted(
-            "dashboards page /dashboards/ (group admin)", "page", get(admin, "/dashboards/"), **timed
+    # The dashboards (issue 17): every registered source's figures for this month, its trend and the
+    # side-by-side rows; from the summaries (the default) and counted anew over the records (?fresh=1).
+    for who, client in (("city head", head), ("group admin", admin)):
+        rows.append(
+            measure_wanted(
+                f"dashboards page /dashboards/ from the summary ({who})",
+                "dashboard",
+                get(client, "/dashboards/"),
+                **timed,
+            )
         )
-    )
-    rows.append(
-        measure_wanted(
-            "dashboards page counted anew (city head)", "page", get(head, "/dashboards/?refresh=1"), **timed
+        rows.append(
+            measure_wanted(
+                f"dashboards page counted anew ({who})",
+                "dashboard",
+                get(client, "/dashboards/?fresh=1"),
+                **timed,
+            )
         )
-    )
-    rows.append(
-        measure_wanted(
-            "dashboards page counted anew (group admin)",
-            "page",
-            get(admin, "/dashboards/?refresh=1"),
-            **timed,
-        )
-    )
 
 
 def _measure_survey_results(rows: Rows, measure_wanted, head, admin, timed) -> None:

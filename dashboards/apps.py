@@ -12,5 +12,8 @@ class DashboardsConfig(AppConfig):
         from .measures import complaints
 
         complaints.register()
+        from .measures import estate
+
+        estate.register()
 
         from .reports import tasks as report_tasks  # noqa: F401 - Celery finds the weekly report's task

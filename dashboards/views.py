@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from core.replica import reading_replica
-from core.rows import row_url
-from customers.models import Stage
-from properties.models import Project
 
+from .measures.base import period_from_params, registered_sources
+from .measures.engine import dashboard_panels, may_see_dashboards, parent_scopes, scope_from_params
+from .page import freshness_lines, page_url, panel_views, period_nav
 from .queues import OVERSEEING_ROLES, work_queue
-from .selectors import dashboard_figures
 
 
 @login_required
@@ -24,32 +28,59 @@ def home(request):
     )
 
 
+def _bad_request(request, error: ValidationError):
+    fields = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+    return render(request, "dashboards/bad_request.html", {"errors": fields}, status=400)
+
+
 @login_required
+@require_GET
 @reading_replica()  # the figures read the replica when there is one (the user and session: the primary)
 def dashboards(request):
-    """Units and sold units per project, customers per lifecycle stage: counted per scope and kept
-    (dashboards.selectors.dashboard_figures)."""
+    """The figures of every registered source on the user's scope (or a city company or project inside
+    it) for a period, with change, trend, side-by-side rows and breakdowns (dashboards.measures)."""
     user = request.user
-    projects = list(
-        Project.objects.visible_to(user).select_related("city_company").order_by("city_company__name", "name")
-    )
-    figures = dashboard_figures(
-        user=user, project_ids=[p.pk for p in projects], refresh=request.GET.get("refresh") == "1"
-    )
-    detail_url = row_url("properties:project-detail")
-    for project in projects:  # a group admin's table has a row per project: no {% url %} per row
-        project.unit_count, project.sold_count = figures.units_and_sold.get(project.pk, (0, 0))
-        project.detail_url = detail_url(project.pk)
-    stage_counts = None
-    if figures.stage_counts is not None:
-        stage_counts = [(stage, figures.stage_counts[stage.value]) for stage in Stage]
+    if not may_see_dashboards(user):
+        raise PermissionDenied
+    try:
+        period = period_from_params(request.GET)
+        scope = scope_from_params(user, request.GET)
+    except ValidationError as error:
+        return _bad_request(request, error)
+    panels = dashboard_panels(user, scope, period, fresh=request.GET.get("fresh") == "1")
+    views, charts = panel_views(panels, period)
     return render(
         request,
-        "dashboards/figures.html",
+        "dashboards/page.html",
         {
-            "projects": projects,
-            "stage_counts": stage_counts,
-            "customer_total": sum(n for _stage, n in stage_counts) if stage_counts else None,
-            "counted_at": figures.computed_at,
+            "scope": scope,
+            "period": period,
+            "crumbs": [(crumb, page_url(crumb, period)) for crumb in parent_scopes(user, scope)],
+            "nav": period_nav(scope, period, timezone.localdate()),
+            "panels": views,
+            "charts": charts,
+            "freshness": freshness_lines(panels),
+            "may_recount": any(source.recount for source in registered_sources()),
+            "fresh": request.GET.get("fresh") == "1",
         },
     )
+
+
+@login_required
+@require_POST
+def recount(request):
+    """The managers' recount: every source that keeps a summary counts its figures for the scope anew;
+    then back to the same dashboard."""
+    user = request.user
+    if not may_see_dashboards(user):
+        raise PermissionDenied
+    try:
+        scope = scope_from_params(user, request.POST)
+        period = period_from_params(request.POST)
+    except ValidationError as error:
+        return _bad_request(request, error)
+    for source in registered_sources():
+        if source.recount is not None and source.is_recording():
+            source.recount(scope.project_ids)
+    messages.success(request, _("The figures were counted anew."))
+    return redirect(page_url(scope, period if request.POST.get("period") else None))

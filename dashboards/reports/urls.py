@@ -1,4 +1,4 @@
-"""/dashboards/export/ and /dashboards/report/…: included by dashboards.urls as the "dashboards" namespace."""
+"""/dashboards/export/ and /dashboards/report/…: dashboards.urls puts them in the "dashboards" namespace."""
 
 from django.urls import path
 
