@@ -13,12 +13,20 @@ from complaints.forms import MultipleFileField
 from complaints.models import RootCause
 from core.forms import VersionField, VersionRequiredMixin
 from customers.forms import style_widgets
-from properties.models import Building, Project
+from properties.models import Building, CityCompany, Project
 
 from ..models import Defect, DefectPhoto, DefectSeverity, RectificationOrder, RoomType, Trade
-from ..selectors.rectification import OPEN
+from ..selectors.rectification import OPEN, RECORDED
 
 BLANK = ("", "---------")
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _check_range(form: forms.Form, first: str, last: str) -> None:
+    """A from–to pair of dates in order (else the `last` field's error)."""
+    data = form.cleaned_data
+    if data.get(first) and data.get(last) and data[first] > data[last]:
+        form.add_error(last, _("The end of the period is before its start."))
 
 
 class _StyledForm(forms.Form):
@@ -64,17 +72,31 @@ class DefectFilterForm(_StyledForm):
     )
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[BLANK, (OPEN, _("All open")), *Defect.Status.choices],
+        choices=[BLANK, (OPEN, _("All open")), (RECORDED, _("All but cancelled")), *Defect.Status.choices],
         required=False,
     )
     contractor = forms.ModelChoiceField(
         label=_("Contractor"), queryset=Contractor.objects.none(), required=False
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    # The dashboards' drill-down: a city company, where the defect was recorded, found or fixed when.
+    city = forms.ModelChoiceField(
+        label=_("City company"), queryset=CityCompany.objects.none(), required=False
+    )
+    stage = forms.ChoiceField(
+        label=_("Recorded"),
+        choices=[BLANK, ("handover", _("At the handover")), ("warranty", _("After the handover (warranty)"))],
+        required=False,
+    )
+    found_from = forms.DateField(label=_("Found from"), required=False, widget=DATE_INPUT)
+    found_to = forms.DateField(label=_("Found until"), required=False, widget=DATE_INPUT)
+    fixed_from = forms.DateField(label=_("Fixed from"), required=False, widget=DATE_INPUT)
+    fixed_to = forms.DateField(label=_("Fixed until"), required=False, widget=DATE_INPUT)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
+        self.fields["city"].queryset = CityCompany.objects.visible_to(user).order_by("name")
         self.fields["building"].queryset = (
             Building.objects.visible_to(user).select_related("project").order_by("project__name", "number")
         )
@@ -82,6 +104,12 @@ class DefectFilterForm(_StyledForm):
             del self.fields["contractor"]  # a contractor sees only their own anyway
         else:
             self.fields["contractor"].queryset = Contractor.objects.filter(is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        _check_range(self, "found_from", "found_to")
+        _check_range(self, "fixed_from", "fixed_to")
+        return data
 
     def selector_filters(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}
@@ -94,12 +122,28 @@ class OrderFilterForm(_StyledForm):
         required=False,
     )
     project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none(), required=False)
+    # The dashboards' drill-down: a city company, the orders due in a period, those done by their due time.
+    city = forms.ModelChoiceField(
+        label=_("City company"), queryset=CityCompany.objects.none(), required=False
+    )
+    due_from = forms.DateField(label=_("Due from"), required=False, widget=DATE_INPUT)
+    due_to = forms.DateField(label=_("Due until"), required=False, widget=DATE_INPUT)
+    deadline = forms.ChoiceField(
+        label=_("Deadline"), choices=[BLANK, ("met", _("Done by the due time"))], required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
+        self.fields["city"].queryset = CityCompany.objects.visible_to(user).order_by("name")
         if user.role == Role.CONTRACTOR:
             del self.fields["project"]
+            del self.fields["city"]
+
+    def clean(self):
+        data = super().clean()
+        _check_range(self, "due_from", "due_to")
+        return data
 
     def selector_filters(self) -> dict:
         filters = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
