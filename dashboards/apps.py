@@ -12,3 +12,10 @@ class DashboardsConfig(AppConfig):
         from .measures import complaints
 
         complaints.register()
+
+        from .measures import club, delivery, surveys, touchpoints
+
+        delivery.register()
+        surveys.register()
+        club.register()
+        touchpoints.register()
