@@ -13,7 +13,7 @@ from complaints.forms import MultipleFileField
 from complaints.models import RootCause
 from core.forms import VersionField, VersionRequiredMixin
 from customers.forms import style_widgets
-from properties.models import Building, CityCompany, Project
+from properties.models import Building, Project
 
 from ..models import Defect, DefectPhoto, DefectSeverity, RectificationOrder, RoomType, Trade
 from ..selectors.rectification import OPEN, RECORDED
@@ -80,9 +80,7 @@ class DefectFilterForm(_StyledForm):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     # The dashboards' drill-down: a city company, where the defect was recorded, found or fixed when.
-    city = forms.ModelChoiceField(
-        label=_("City company"), queryset=CityCompany.objects.none(), required=False
-    )
+    city = forms.IntegerField(label=_("City company"), required=False, min_value=1, widget=forms.HiddenInput)
     stage = forms.ChoiceField(
         label=_("Recorded"),
         choices=[BLANK, ("handover", _("At the handover")), ("warranty", _("After the handover (warranty)"))],
@@ -96,7 +94,6 @@ class DefectFilterForm(_StyledForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
-        self.fields["city"].queryset = CityCompany.objects.visible_to(user).order_by("name")
         self.fields["building"].queryset = (
             Building.objects.visible_to(user).select_related("project").order_by("project__name", "number")
         )
@@ -123,9 +120,7 @@ class OrderFilterForm(_StyledForm):
     )
     project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none(), required=False)
     # The dashboards' drill-down: a city company, the orders due in a period, those done by their due time.
-    city = forms.ModelChoiceField(
-        label=_("City company"), queryset=CityCompany.objects.none(), required=False
-    )
+    city = forms.IntegerField(label=_("City company"), required=False, min_value=1, widget=forms.HiddenInput)
     due_from = forms.DateField(label=_("Due from"), required=False, widget=DATE_INPUT)
     due_to = forms.DateField(label=_("Due until"), required=False, widget=DATE_INPUT)
     deadline = forms.ChoiceField(
@@ -135,7 +130,6 @@ class OrderFilterForm(_StyledForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
-        self.fields["city"].queryset = CityCompany.objects.visible_to(user).order_by("name")
         if user.role == Role.CONTRACTOR:
             del self.fields["project"]
             del self.fields["city"]
