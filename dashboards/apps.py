@@ -9,11 +9,9 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("Dashboards")
 
     def ready(self) -> None:
-        from .measures import complaints
-
-        complaints.register()
-        from .measures import estate
-
-        estate.register()
-
+        from .measures import club, complaints, delivery, estate, surveys, touchpoints
         from .reports import tasks as report_tasks  # noqa: F401 - Celery finds the weekly report's task
+
+        # The panels, in their sources' `order`: each registers the measures it computes.
+        for source in (complaints, delivery, surveys, club, touchpoints, estate):
+            source.register()

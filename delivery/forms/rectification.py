@@ -16,9 +16,17 @@ from customers.forms import style_widgets
 from properties.models import Building, Project
 
 from ..models import Defect, DefectPhoto, DefectSeverity, RectificationOrder, RoomType, Trade
-from ..selectors.rectification import OPEN
+from ..selectors.rectification import OPEN, RECORDED
 
 BLANK = ("", "---------")
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _check_range(form: forms.Form, first: str, last: str) -> None:
+    """A from–to pair of dates in order (else the `last` field's error)."""
+    data = form.cleaned_data
+    if data.get(first) and data.get(last) and data[first] > data[last]:
+        form.add_error(last, _("The end of the period is before its start."))
 
 
 class _StyledForm(forms.Form):
@@ -64,13 +72,24 @@ class DefectFilterForm(_StyledForm):
     )
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[BLANK, (OPEN, _("All open")), *Defect.Status.choices],
+        choices=[BLANK, (OPEN, _("All open")), (RECORDED, _("All but cancelled")), *Defect.Status.choices],
         required=False,
     )
     contractor = forms.ModelChoiceField(
         label=_("Contractor"), queryset=Contractor.objects.none(), required=False
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    # The dashboards' drill-down: a city company, where the defect was recorded, found or fixed when.
+    city = forms.IntegerField(label=_("City company"), required=False, min_value=1, widget=forms.HiddenInput)
+    stage = forms.ChoiceField(
+        label=_("Recorded"),
+        choices=[BLANK, ("handover", _("At the handover")), ("warranty", _("After the handover (warranty)"))],
+        required=False,
+    )
+    found_from = forms.DateField(label=_("Found from"), required=False, widget=DATE_INPUT)
+    found_to = forms.DateField(label=_("Found until"), required=False, widget=DATE_INPUT)
+    fixed_from = forms.DateField(label=_("Fixed from"), required=False, widget=DATE_INPUT)
+    fixed_to = forms.DateField(label=_("Fixed until"), required=False, widget=DATE_INPUT)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,6 +102,12 @@ class DefectFilterForm(_StyledForm):
         else:
             self.fields["contractor"].queryset = Contractor.objects.filter(is_active=True)
 
+    def clean(self):
+        data = super().clean()
+        _check_range(self, "found_from", "found_to")
+        _check_range(self, "fixed_from", "fixed_to")
+        return data
+
     def selector_filters(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}
 
@@ -94,12 +119,25 @@ class OrderFilterForm(_StyledForm):
         required=False,
     )
     project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none(), required=False)
+    # The dashboards' drill-down: a city company, the orders due in a period, those done by their due time.
+    city = forms.IntegerField(label=_("City company"), required=False, min_value=1, widget=forms.HiddenInput)
+    due_from = forms.DateField(label=_("Due from"), required=False, widget=DATE_INPUT)
+    due_to = forms.DateField(label=_("Due until"), required=False, widget=DATE_INPUT)
+    deadline = forms.ChoiceField(
+        label=_("Deadline"), choices=[BLANK, ("met", _("Done by the due time"))], required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
         if user.role == Role.CONTRACTOR:
             del self.fields["project"]
+            del self.fields["city"]
+
+    def clean(self):
+        data = super().clean()
+        _check_range(self, "due_from", "due_to")
+        return data
 
     def selector_filters(self) -> dict:
         filters = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}

@@ -29,6 +29,51 @@ from ..models import Defect, DefectEvent, DefectPhoto, Handover, Inspection, Rec
 
 DEADLINE_STATES = ("on_time", "warning", "overdue")
 OPEN = "open"
+RECORDED = "recorded"  # every status but cancelled: the defects the figures count
+# Where a defect was recorded: at the handover desk (inspections, before the sign-off) or by the owner
+# within warranty, after it.
+STAGES = {"handover": False, "warranty": True}
+
+
+def local_day_start(day: datetime.date) -> datetime.datetime:
+    """The local midnight that starts `day` (aware), for filters of datetimes by local dates."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def on_days(field: str, first: datetime.date | None, last: datetime.date | None) -> Q:
+    """<field> (a datetime) on the local days first..last (inclusive; either may be open)."""
+    condition = Q()
+    if first:
+        condition &= Q(**{f"{field}__gte": local_day_start(first)})
+    if last:
+        condition &= Q(**{f"{field}__lt": local_day_start(last + datetime.timedelta(days=1))})
+    return condition
+
+
+def handover_desk_defects() -> QuerySet[Defect]:
+    """The defects of the handover figures (defects per unit at handover): recorded at the handover
+    desk, i.e. at the inspections before the sign-off and not reported by the owner afterwards, and not
+    cancelled (a cancelled defect was recorded by mistake)."""
+    return Defect.objects.filter(after_handover=False).exclude(status=Defect.Status.CANCELLED)
+
+
+# The inspections at which a unit is walked for the handover (a re-inspection checks fixed defects only).
+UNIT_INSPECTION_KINDS = (Inspection.Kind.PRE_INSPECTION, Inspection.Kind.HANDOVER)
+
+
+def formal_inspections() -> QuerySet[Inspection]:
+    """The completed formal handover inspections, each marked `found` when it recorded a defect (not
+    cancelled): a unit passes the first time when its formal inspection found nothing."""
+    return Inspection.objects.filter(
+        kind=Inspection.Kind.HANDOVER, status=Inspection.Status.COMPLETED
+    ).annotate(
+        found=Exists(Defect.objects.filter(inspection=OuterRef("pk")).exclude(status=Defect.Status.CANCELLED))
+    )
+
+
+def order_met_deadline() -> Q:
+    """A rectification order done by its due time: completed (or closed) no later than due_at."""
+    return Q(completed_at__isnull=False, due_at__isnull=False, completed_at__lte=F("due_at"))
 
 
 def deadline_condition(state: str, now: datetime.datetime) -> Q:
@@ -65,11 +110,21 @@ def defect_list(*, user, filters: dict | None = None) -> QuerySet[Defect]:
     for name in ("trade", "severity"):
         if filters.get(name):
             defects = defects.filter(**{name: filters[name]})
+    if filters.get("city") not in (None, ""):
+        defects = defects.filter(project__city_company_id=_id(filters["city"]))
     status = filters.get("status")
     if status == OPEN:
         defects = defects.open()
+    elif status == RECORDED:
+        defects = defects.exclude(status=Defect.Status.CANCELLED)
     elif status:
         defects = defects.filter(status=status)
+    if filters.get("stage") in STAGES:
+        defects = defects.filter(after_handover=STAGES[filters["stage"]])
+    for name in ("found", "fixed"):
+        first, last = filters.get(f"{name}_from"), filters.get(f"{name}_to")
+        if first or last:
+            defects = defects.filter(on_days(f"{name}_at", first, last))
     if filters.get("overdue"):
         defects = defects.filter(deadline_condition("overdue", timezone.now()))
     if filters.get("after_handover") is not None and filters.get("after_handover") != "":
@@ -139,6 +194,12 @@ def order_list(*, user, filters: dict | None = None) -> QuerySet[RectificationOr
         orders = orders.filter(project_id=_id(filters["project"]))
     if filters.get("contractor"):
         orders = orders.filter(contractor_id=_id(filters["contractor"]))
+    if filters.get("city"):
+        orders = orders.filter(project__city_company_id=_id(filters["city"]))
+    if filters.get("due_from") or filters.get("due_to"):
+        orders = orders.filter(on_days("due_at", filters.get("due_from"), filters.get("due_to")))
+    if filters.get("deadline") == "met":
+        orders = orders.filter(order_met_deadline())
     return orders
 
 
@@ -327,14 +388,8 @@ def defect_stats(
 
     # First-time pass of units: handovers whose formal inspection found nothing.
     formal = (
-        Inspection.objects.filter(
-            kind=Inspection.Kind.HANDOVER, status=Inspection.Status.COMPLETED, handover__in=handovers
-        )
-        .annotate(
-            found=Exists(
-                Defect.objects.filter(inspection=OuterRef("pk")).exclude(status=Defect.Status.CANCELLED)
-            )
-        )
+        formal_inspections()
+        .filter(handover__in=handovers)
         .order_by()
         .aggregate(
             inspected=Count("handover", distinct=True),

@@ -123,6 +123,7 @@ class BoardPeriodForm(StyledForm):
 class BoardListForm(BoardPeriodForm):
     figure = forms.ChoiceField(choices=[(figure, figure) for figure in FIGURES], required=False)
     project = forms.IntegerField(required=False, min_value=1)
+    city = forms.IntegerField(required=False, min_value=1)
 
 
 # --- purchase intentions -----------------------------------------------------------------------------

@@ -44,6 +44,18 @@ class MemberListFilterForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 3}),
     )
     left = forms.BooleanField(label=_("Include members who left"), required=False)
+    # The dashboards' drill-down.
+    at_project = forms.BooleanField(label=_("Registered at a project"), required=False)
+    enrolled_from = forms.DateField(
+        label=_("Enrolled from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    enrolled_to = forms.DateField(
+        label=_("Enrolled until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +63,13 @@ class MemberListFilterForm(forms.Form):
         self.fields["city_company"].choices = [EMPTY, *property_selectors.visible_city_companies(user)]
         self.fields["project"].choices = [EMPTY, *property_selectors.visible_projects(user)]
         style_widgets(self)
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("enrolled_from"), data.get("enrolled_to")
+        if first and last and first > last:
+            self.add_error("enrolled_to", _("The end of the period is before its start."))
+        return data
 
     def filters(self) -> MemberFilters:
         if not self.is_valid():
@@ -65,6 +84,9 @@ class MemberListFilterForm(forms.Form):
             value_class=data.get("value_class") or None,
             interests=tuple(data.get("interests") or ()),
             active_only=not data.get("left"),
+            at_project=bool(data.get("at_project")),
+            enrolled_from=data.get("enrolled_from"),
+            enrolled_to=data.get("enrolled_to"),
         )
 
 

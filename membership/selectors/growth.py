@@ -26,8 +26,10 @@ from ..models import Member, PurchaseIntention, Referral
 FIGURES = ("buyers", "repeat", "referred", "club")
 
 
-def board_contracts(*, user, date_from: datetime.date, date_to: datetime.date) -> QuerySet[Contract]:
-    """The active contracts signed in the period, in scope, each marked `is_repeat` and `is_referred`."""
+def club_purchases(contracts: QuerySet[Contract] | None = None) -> QuerySet[Contract]:
+    """The active signed contracts (of `contracts`, else all), marked `is_repeat` (the buyer was buying again) and `is_referred`
+    (the contract attributes a referral): the board's definitions, unscoped (the dashboards scope and
+    bucket it by signing day themselves)."""
     earlier = Contract.objects.filter(
         primary_buyer_id=OuterRef("primary_buyer_id"),
         status=Contract.Status.ACTIVE,
@@ -37,10 +39,16 @@ def board_contracts(*, user, date_from: datetime.date, date_to: datetime.date) -
         customer_id=OuterRef("primary_buyer_id"), enrolled_at__date__lt=OuterRef("signed_on")
     )
     referred = Referral.objects.filter(contract_id=OuterRef("pk"))
-    return (
-        Contract.objects.visible_to(user)
-        .filter(status=Contract.Status.ACTIVE, signed_on__gte=date_from, signed_on__lte=date_to)
-        .annotate(is_repeat=Exists(earlier) | Exists(member_before), is_referred=Exists(referred))
+    contracts = Contract.objects.all() if contracts is None else contracts
+    return contracts.filter(status=Contract.Status.ACTIVE, signed_on__isnull=False).annotate(
+        is_repeat=Exists(earlier) | Exists(member_before), is_referred=Exists(referred)
+    )
+
+
+def board_contracts(*, user, date_from: datetime.date, date_to: datetime.date) -> QuerySet[Contract]:
+    """The active contracts signed in the period, in scope, each marked `is_repeat` and `is_referred`."""
+    return club_purchases(Contract.objects.visible_to(user)).filter(
+        signed_on__gte=date_from, signed_on__lte=date_to
     )
 
 
@@ -108,12 +116,20 @@ def referral_board(
 
 
 def board_list(
-    *, user, date_from: datetime.date, date_to: datetime.date, figure: str, project_id: int | None
+    *,
+    user,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    figure: str,
+    project_id: int | None,
+    city_company_id: int | None = None,
 ) -> QuerySet[Contract]:
     """The contracts behind one figure of the board, with what the list shows."""
     contracts = board_contracts(user=user, date_from=date_from, date_to=date_to).filter(figure_filter(figure))
     if project_id is not None:
         contracts = contracts.filter(unit__project_id=project_id)
+    if city_company_id is not None:
+        contracts = contracts.filter(unit__project__city_company_id=city_company_id)
     return contracts.select_related("unit__building", "unit__project", "primary_buyer", "referral__referrer")
 
 

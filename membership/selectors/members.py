@@ -3,10 +3,12 @@ customer 360 page's member section, and the marketing audience."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from customers.models import Customer
 
@@ -27,6 +29,10 @@ class MemberFilters:
     value_class: str | None = None
     interests: tuple[str, ...] = field(default_factory=tuple)
     active_only: bool = True
+    # The dashboards' drill-down: registered at a project (not at a city company only), enrolled when.
+    at_project: bool = False
+    enrolled_from: datetime.date | None = None
+    enrolled_to: datetime.date | None = None
 
 
 def _search(queryset: QuerySet, text: str) -> QuerySet:
@@ -39,6 +45,10 @@ def _search(queryset: QuerySet, text: str) -> QuerySet:
     if NUMBER_RE.match(compact):
         return queryset.filter(Q(number__iexact=compact) | Q(name__contains=text))
     return queryset.filter(name__contains=text)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def member_list(*, user, filters: MemberFilters | None = None) -> QuerySet:
@@ -55,6 +65,12 @@ def member_list(*, user, filters: MemberFilters | None = None) -> QuerySet:
         members = members.filter(city_company_id=filters.city_company)
     if filters.project:
         members = members.filter(project_id=filters.project)
+    if filters.at_project:
+        members = members.filter(project__isnull=False)
+    if filters.enrolled_from:
+        members = members.filter(enrolled_at__gte=_day_start(filters.enrolled_from))
+    if filters.enrolled_to:
+        members = members.filter(enrolled_at__lt=_day_start(filters.enrolled_to + datetime.timedelta(days=1)))
     if filters.link_status:
         members = members.filter(link_status=filters.link_status)
     if filters.value_class:

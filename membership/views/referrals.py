@@ -70,6 +70,7 @@ def board_buyers(request):
         date_to=data["date_to"],
         figure=figure,
         project_id=data["project"],
+        city_company_id=data["city"],
     )
     page, pager = newest_first_page(request, contracts)
     if page is None:
