@@ -7,6 +7,7 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Membership club")
 
     def ready(self) -> None:
+        from core.escalation import register_sweep_task
         from core.exports import register_exporter
         from core.menu import register_menu_entry
         from customers.models import Contract
@@ -21,6 +22,7 @@ class MembershipConfig(AppConfig):
         register_exporter("members", exports.MEMBER_EXPORTER)
         register_exporter("club-intentions", intention_export.INTENTION_EXPORTER)
         register_customer_panel(order=30, panel=panels.customer_membership_panel)
+        register_sweep_task("membership.tasks.sweep_event_invitations")
         # A signed contract links the buyer's membership, then attributes the friend's referral
         # (customers sends it; it imports no club code).
         contract_signed.connect(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import benefits, care, events, intentions, members, referrals, review
+from .views import benefits, care, events, intentions, invitations, members, referrals, review
 
 app_name = "club"
 
@@ -22,6 +22,12 @@ urlpatterns = [
     path("events/<int:pk>/edit/", events.event_edit, name="event_edit"),
     path("events/<int:pk>/register/", events.event_register, name="event_register"),
     path("events/<int:pk>/invite/", events.event_invite, name="event_invite"),
+    path("events/<int:pk>/invitations/", invitations.event_invitations_start, name="event_invitations"),
+    path(
+        "events/<int:pk>/invitations/progress/",
+        invitations.event_invitations_progress,
+        name="event_invitations_progress",
+    ),
     path(
         "events/<int:pk>/registrations/<int:registration_pk>/cancel/",
         events.registration_cancel_view,

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from customers.models import Contract, CustomerValue, ValueClass
+from customers.models import Contract, CustomerValue, RfmSegment, ValueClass
 
 from .models import PointsEntry, Referral, Registration
 
@@ -47,14 +47,14 @@ BATCH_SIZE = 1000
 
 SEGMENTS = {
     # (R high, F high, M high)
-    (True, True, True): "重要价值客户",
-    (False, True, True): "重要保持客户",
-    (True, False, True): "重要发展客户",
-    (False, False, True): "重要挽留客户",
-    (True, True, False): "一般价值客户",
-    (False, True, False): "一般保持客户",
-    (True, False, False): "一般发展客户",
-    (False, False, False): "一般挽留客户",
+    (True, True, True): RfmSegment.IMPORTANT_VALUE,
+    (False, True, True): RfmSegment.IMPORTANT_KEEP,
+    (True, False, True): RfmSegment.IMPORTANT_DEVELOP,
+    (False, False, True): RfmSegment.IMPORTANT_WIN_BACK,
+    (True, True, False): RfmSegment.GENERAL_VALUE,
+    (False, True, False): RfmSegment.GENERAL_KEEP,
+    (True, False, False): RfmSegment.GENERAL_DEVELOP,
+    (False, False, False): RfmSegment.GENERAL_WIN_BACK,
 }
 
 

@@ -32,7 +32,7 @@ from .customers import (
 )
 from .households import HouseholdLink, HouseholdMember, HouseholdQuerySet, HouseholdRole
 from .imports import ImportJob
-from .value import CustomerValue, ValueClass
+from .value import CustomerValue, RfmSegment, ValueClass
 
 __all__ = [
     "CONTRACT_DATE_FIELDS",
@@ -41,6 +41,7 @@ __all__ = [
     "Contract",
     "Customer",
     "CustomerValue",
+    "RfmSegment",
     "CustomerMerge",
     "CustomerPhone",
     "CustomerQuerySet",

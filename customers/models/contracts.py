@@ -132,6 +132,14 @@ class Contract(TimeStampedModel):
         indexes = [
             # latest_active_contract(): a buyer's contracts, newest first (customers_refresh_contract_dates).
             models.Index(fields=["primary_buyer", "-signed_on"], name="contract_buyer_latest"),
+            # The club's referral board: the active contracts signed in a period, read from the index
+            # alone (PostgreSQL's INCLUDE; the covered columns are what the board joins and groups on).
+            models.Index(
+                fields=["signed_on"],
+                include=["id", "unit", "primary_buyer"],
+                condition=Q(status="active"),
+                name="contract_active_signed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,20 @@ class ValueClass(models.TextChoices):
     C = "C", _("C: the last 5 percent")
 
 
+class RfmSegment(models.TextChoices):
+    """The eight classic RFM segments, by whether recency, frequency and monetary score high (3–5)
+    or low (1–2); the stored value is the Chinese name (membership.value writes it)."""
+
+    IMPORTANT_VALUE = "重要价值客户", _("Important value (重要价值客户): R, F, M high")
+    IMPORTANT_KEEP = "重要保持客户", _("Important to keep (重要保持客户): F, M high, R low")
+    IMPORTANT_DEVELOP = "重要发展客户", _("Important to develop (重要发展客户): R, M high, F low")
+    IMPORTANT_WIN_BACK = "重要挽留客户", _("Important to win back (重要挽留客户): M high, R, F low")
+    GENERAL_VALUE = "一般价值客户", _("General value (一般价值客户): R, F high, M low")
+    GENERAL_KEEP = "一般保持客户", _("General to keep (一般保持客户): F high, R, M low")
+    GENERAL_DEVELOP = "一般发展客户", _("General to develop (一般发展客户): R high, F, M low")
+    GENERAL_WIN_BACK = "一般挽留客户", _("General to win back (一般挽留客户): R, F, M low")
+
+
 class CustomerValue(models.Model):
     customer = models.OneToOneField(
         "customers.Customer", on_delete=models.CASCADE, related_name="value", primary_key=True

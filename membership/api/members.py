@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from core.api import IF_MATCH, VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
 from core.masking import mask_email, mask_id_number
 from customers.models import Education, Gender
-from customers.models.value import ValueClass
+from customers.models.value import RfmSegment, ValueClass
 from properties.models import CityCompany, Project
 
 from ..models import EnrolmentChannel, Interest, Member, Tier
@@ -143,6 +143,7 @@ class MemberQuerySerializer(serializers.Serializer):
     project = serializers.IntegerField(required=False, min_value=1)
     link_status = serializers.ChoiceField(choices=Member.LinkStatus.choices, required=False)
     value_class = serializers.ChoiceField(choices=ValueClass.choices, required=False)
+    rfm_segment = serializers.ChoiceField(choices=RfmSegment.choices, required=False)
     include_left = serializers.BooleanField(
         required=False, default=False, help_text=_("Also members who left.")
     )

@@ -13,10 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_single_line_text
 from customers.forms import StyledForm, style_widgets
+from customers.models import RfmSegment, ValueClass
 from customers.validators import normalize_mobile, validate_mobile
+from properties import selectors as property_selectors
 from properties.models import CityCompany, Project
 
-from ..models import Event, Member, PurchaseIntention, Referral
+from ..models import Event, Interest, Member, PurchaseIntention, Referral, Tier
 from ..selectors.growth import FIGURES, projects_taking_intentions
 from ..services.events import MAX_GUESTS
 
@@ -279,3 +281,33 @@ class CheckInSearchForm(StyledForm):
         if match:
             return {"token": match.group(1)}
         raise ValidationError(_("Enter the last 4 digits of the phone, or scan the confirmation's QR code."))
+
+
+class InvitationAudienceForm(forms.Form):
+    """Whom to invite to an event by message: the member list's filters (all optional: everyone in
+    scope with marketing consent)."""
+
+    city_company = forms.TypedChoiceField(
+        label=_("City company"), coerce=int, required=False, empty_value=None
+    )
+    project = forms.TypedChoiceField(label=_("Project"), coerce=int, required=False, empty_value=None)
+    tier = forms.ChoiceField(label=_("Tier"), choices=[("", "---------"), *Tier.choices], required=False)
+    value_class = forms.ChoiceField(
+        label=_("Value class"), choices=[("", "---------"), *ValueClass.choices], required=False
+    )
+    rfm_segment = forms.ChoiceField(
+        label=_("RFM segment"), choices=[("", "---------"), *RfmSegment.choices], required=False
+    )
+    interests = forms.MultipleChoiceField(
+        label=_("Interests"),
+        choices=Interest.choices,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 3}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty = ("", "---------")
+        self.fields["city_company"].choices = [empty, *property_selectors.visible_city_companies(user)]
+        self.fields["project"].choices = [empty, *property_selectors.visible_projects(user)]
+        style_widgets(self)

@@ -9,7 +9,7 @@ from accounts.models import PersonalField, RevealReason
 from core.forms import VersionField, VersionRequiredMixin
 from core.validators import validate_single_line_text
 from customers.forms import style_widgets
-from customers.models import Education, Gender, ValueClass
+from customers.models import Education, Gender, RfmSegment, ValueClass
 from properties import selectors as property_selectors
 
 from ..models import Consent, Interest, Member, Tier
@@ -36,6 +36,9 @@ class MemberListFilterForm(forms.Form):
     )
     value_class = forms.ChoiceField(
         label=_("Value class"), choices=[EMPTY, *ValueClass.choices], required=False
+    )
+    rfm_segment = forms.ChoiceField(
+        label=_("RFM segment"), choices=[EMPTY, *RfmSegment.choices], required=False
     )
     interests = forms.MultipleChoiceField(
         label=_("Interests"),
@@ -82,6 +85,7 @@ class MemberListFilterForm(forms.Form):
             project=data.get("project"),
             link_status=data.get("link_status") or None,
             value_class=data.get("value_class") or None,
+            rfm_segment=data.get("rfm_segment") or None,
             interests=tuple(data.get("interests") or ()),
             active_only=not data.get("left"),
             at_project=bool(data.get("at_project")),

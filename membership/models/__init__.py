@@ -3,6 +3,7 @@ purchase intentions, events and registrations."""
 
 from .events import Event, Registration, new_registration_token
 from .growth import PurchaseIntention, Referral
+from .invitations import EventInvitation, InvitationRound
 from .members import CareTask, Consent, EnrolmentChannel, Interest, Member, Tier
 from .points import Benefit, PointsEntry, Redemption
 from .records import MemberDataAccess, MemberNumberSequence
@@ -13,7 +14,9 @@ __all__ = [
     "Consent",
     "EnrolmentChannel",
     "Event",
+    "EventInvitation",
     "Interest",
+    "InvitationRound",
     "Member",
     "MemberDataAccess",
     "MemberNumberSequence",

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import Event, Registration
+from ..models import Event, InvitationRound, Registration
 
 HOLDING = (Registration.Status.CONFIRMED, Registration.Status.ATTENDED)
 
@@ -55,3 +55,8 @@ def sign_in_sheet(*, event: Event) -> QuerySet[Registration]:
         .select_related("member")
         .order_by("member__name", "id")
     )
+
+
+def latest_invitation_round(*, event: Event) -> InvitationRound | None:
+    """The event's latest invitation round (the page shows its progress)."""
+    return InvitationRound.objects.filter(event=event).order_by("-created_at", "-id").first()

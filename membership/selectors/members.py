@@ -27,6 +27,7 @@ class MemberFilters:
     project: int | None = None
     link_status: str | None = None
     value_class: str | None = None
+    rfm_segment: str | None = None
     interests: tuple[str, ...] = field(default_factory=tuple)
     active_only: bool = True
     # The dashboards' drill-down: registered at a project (not at a city company only), enrolled when.
@@ -75,6 +76,8 @@ def member_list(*, user, filters: MemberFilters | None = None) -> QuerySet:
         members = members.filter(link_status=filters.link_status)
     if filters.value_class:
         members = members.filter(customer__value__value_class=filters.value_class)
+    if filters.rfm_segment:
+        members = members.filter(customer__value__rfm_segment=filters.rfm_segment)
     for interest in filters.interests:
         # The JSON list's text holds "interest" in quotes: portable (SQLite has no JSON containment).
         members = members.filter(interests__icontains=f'"{interest}"')

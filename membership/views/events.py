@@ -15,10 +15,23 @@ from core.masking import mask_phone
 from core.paging import broken_link, newest_first_page
 from customers.forms import add_service_errors
 
-from ..forms.growth import CheckInSearchForm, EventForm, InviteLinkForm, StaffRegistrationForm
+from ..forms.growth import (
+    CheckInSearchForm,
+    EventForm,
+    InvitationAudienceForm,
+    InviteLinkForm,
+    StaffRegistrationForm,
+)
 from ..models import Event, Registration
 from ..permissions import may_run_club, may_serve_members
-from ..selectors.events import check_in_matches, event_for, event_list, event_registrations, sign_in_sheet
+from ..selectors.events import (
+    check_in_matches,
+    event_for,
+    event_list,
+    event_registrations,
+    latest_invitation_round,
+    sign_in_sheet,
+)
 from ..services.events import (
     EventChangedError,
     event_create,
@@ -28,6 +41,7 @@ from ..services.events import (
     registration_check_in,
     registration_create,
 )
+from ..services.invitations import round_progress
 from ._growth import require_run, require_serve, require_view
 
 WAITLIST_SHOWN = 100
@@ -120,6 +134,7 @@ def event_detail(request, pk: int):
     _mask(page)
     _mask(waitlist)
     may_serve = may_serve_members(request.user)
+    may_run = may_run_club(request.user)
     return render(
         request,
         "membership/events/detail.html",
@@ -129,7 +144,9 @@ def event_detail(request, pk: int):
             "waitlist": waitlist,
             "free": max(event.capacity - event.places_taken, 0),
             "may_serve": may_serve,
-            "may_run": may_run_club(request.user),
+            "may_run": may_run,
+            "invitations": round_progress(latest_invitation_round(event=event)),
+            "audience_form": InvitationAudienceForm(user=request.user) if may_run else None,
             "register_form": StaffRegistrationForm(user=request.user) if may_serve else None,
             "invite_form": InviteLinkForm(user=request.user) if may_serve else None,
             **pager,

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
+from customers.models import RfmSegment, ValueClass
 from properties.models import Building, CityCompany, Project
 
 from ..forms.results import ResultFilterForm
@@ -66,6 +67,8 @@ CAMPAIGN_READ_FIELDS = [
     "kind",
     "status",
     "segments",
+    "value_classes",
+    "rfm_segments",
     "city_company",
     "project",
     "building",
@@ -103,6 +106,20 @@ class CampaignWriteSerializer(serializers.Serializer):
     )
     segments = serializers.ListField(
         child=serializers.ChoiceField(choices=Segment.choices), required=False, default=list, max_length=4
+    )
+    value_classes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ValueClass.choices),
+        required=False,
+        default=list,
+        max_length=len(ValueClass.values),
+        help_text=_("Only owners of these club value classes (ABC); empty: any."),
+    )
+    rfm_segments = serializers.ListField(
+        child=serializers.ChoiceField(choices=RfmSegment.choices),
+        required=False,
+        default=list,
+        max_length=len(RfmSegment.values),
+        help_text=_("Only owners of these RFM segments; empty: any."),
     )
     city_company = ScopedPrimaryKeyRelatedField(
         queryset=CityCompany.objects.all(), required=False, allow_null=True

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import VersionField, VersionRequiredMixin
 from customers.forms import style_widgets
+from customers.models import RfmSegment, ValueClass
 from properties.models import Building, CityCompany, Project
 
 from ..models import Campaign, Segment, SurveyTemplateVersion, Trigger
@@ -29,6 +30,20 @@ class CampaignForm(VersionRequiredMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: all four."),
+    )
+    value_classes = forms.MultipleChoiceField(
+        label=_("Value classes (ABC)"),
+        choices=ValueClass.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The club's nightly value class. None ticked: any, also owners not valued yet."),
+    )
+    rfm_segments = forms.MultipleChoiceField(
+        label=_("RFM segments"),
+        choices=RfmSegment.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: any, also owners not valued yet."),
     )
     city_company = forms.ModelChoiceField(
         label=_("City company"), queryset=CityCompany.objects.none(), required=False
@@ -85,7 +100,12 @@ class CampaignForm(VersionRequiredMixin, forms.Form):
                 "number"
             )
         style_widgets(self)
-        self.fields["segments"].widget.attrs["class"] = "form-check-input"
+        for name in ("segments", "value_classes", "rfm_segments"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def value_fields(self) -> list:
+        """The club's value filters, shown as two boxes of ticks."""
+        return [self["value_classes"], self["rfm_segments"]]
 
     def clean(self):
         data = super().clean()

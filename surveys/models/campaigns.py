@@ -64,6 +64,10 @@ class Campaign(TimeStampedModel):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Target: segments (empty: all four), and optionally one city company, project or building.
     segments = models.JSONField(_("segments"), default=list, blank=True)
+    # The club's value classes of the customer (customers.CustomerValue, nightly): ABC classes and RFM
+    # segments; empty: any, including customers not valued yet. A customer must match both lists.
+    value_classes = models.JSONField(_("value classes (ABC)"), default=list, blank=True)
+    rfm_segments = models.JSONField(_("RFM segments"), default=list, blank=True)
     city_company = models.ForeignKey(
         "properties.CityCompany",
         on_delete=models.PROTECT,

@@ -4,6 +4,8 @@ A recipient is a customer whose latest active contract as primary buyer (the one
 lifecycle stage, `Customer.latest_signed_on`) is on a unit in the campaign's place (city company,
 project or building) and whose stage is one of the campaign's segments (all four owner stages when
 none is chosen; prospects never). That contract's unit, project and city company go on the invitation.
+When the campaign names value classes (ABC) or RFM segments, only customers whose club value
+(customers.CustomerValue, computed nightly) is in them; a customer not valued yet is then left out.
 
 Excluded, in this order (a customer counts under the first reason only): recorded dead
 (`deceased_on`), opted out of surveys (any SurveyOptOut row), surveyed recently (an invitation of
@@ -127,9 +129,13 @@ def targeted(campaign: Campaign, *, today: datetime.date | None = None, now: dat
         recent = recent.filter(sent_at__gte=now - datetime.timedelta(days=campaign.exclude_surveyed_days))
     else:
         recent = recent.none()
+    customers = Customer.objects.filter(in_segments)
+    if campaign.value_classes:
+        customers = customers.filter(value__value_class__in=campaign.value_classes)
+    if campaign.rfm_segments:
+        customers = customers.filter(value__rfm_segment__in=campaign.rfm_segments)
     return (
-        Customer.objects.filter(in_segments)
-        .filter(**_place(campaign))
+        customers.filter(**_place(campaign))
         .annotate(
             segment=_segment_case(today, segments),
             is_deceased=Q(deceased_on__isnull=False),

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.models import RfmSegment, ValueClass
 from customers.services import ConcurrentEditError
 from properties.models import Building, CityCompany, Project
 
@@ -27,6 +28,8 @@ CAMPAIGN_FIELDS = (
     "name",
     "template_version",
     "segments",
+    "value_classes",
+    "rfm_segments",
     "city_company",
     "project",
     "building",
@@ -90,6 +93,14 @@ def _clean(by, fields: dict) -> dict:
     if any(segment not in Segment.values for segment in segments):
         errors["segments"] = _("Unknown segment.")
     fields["segments"] = [value for value in Segment.values if value in segments]
+    for name, choices, message in (
+        ("value_classes", ValueClass, _("Unknown value class.")),
+        ("rfm_segments", RfmSegment, _("Unknown RFM segment.")),
+    ):
+        chosen = list(fields.get(name) or [])
+        if any(value not in choices.values for value in chosen):
+            errors[name] = message
+        fields[name] = [value for value in choices.values if value in chosen]
     if fields.get("sample_percent") is not None and fields.get("sample_per_segment") is not None:
         errors["sample_per_segment"] = _("Sample by a share or by a number, not both.")
     percent = fields.get("sample_percent")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.forms import VERSION_MISSING
 from core.paging import broken_link, newest_first_page
 from customers.forms import add_service_errors
+from customers.models import RfmSegment, ValueClass
 from customers.services import ConcurrentEditError
 
 from ..forms.campaigns import CampaignActionForm, CampaignForm
@@ -168,6 +169,10 @@ def campaign_detail(request, pk: int):
             "progress": _progress(campaign),
             "segment_labels": [
                 Segment(value).label for value in campaign.segments if value in Segment.values
+            ],
+            "value_labels": [
+                *(ValueClass(value).label for value in campaign.value_classes if value in ValueClass.values),
+                *(RfmSegment(value).label for value in campaign.rfm_segments if value in RfmSegment.values),
             ],
         },
     )
