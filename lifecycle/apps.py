@@ -15,6 +15,7 @@ class LifecycleConfig(AppConfig):
 
         from . import batch_guard, links, menu, panels, tasks, uploads  # noqa: F401 - tasks: registered with Celery
         from .customer_panel import customer_timeline_panel
+        from .timeline_registers import register_register_sources
         from .timeline_sources import register_builtin_sources
 
         # --- touchpoints ---
@@ -30,4 +31,5 @@ class LifecycleConfig(AppConfig):
         register_contract_links(links.contract_register_links)
         # --- the owner timeline: the sources of the desks below, and its section on the 360 page ---
         register_builtin_sources()
+        register_register_sources()
         register_customer_panel(order=40, panel=customer_timeline_panel)
