@@ -27,6 +27,7 @@ class LifecycleConfig(AppConfig):
         register_upload_folder("red_line_signed", uploads.may_read_signed_acknowledgement)
         register_customer_panel(order=15, panel=panels.customer_commitments)
         register_batch_check(batch_guard.lifecycle_batch_checks)
+        register_sweep_task("lifecycle.tasks.sweep_commitment_deadlines")
         register_project_links(links.project_register_links)
         register_contract_links(links.contract_register_links)
         # --- the owner timeline: the sources of the desks below, and its section on the 360 page ---
