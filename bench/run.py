@@ -8,7 +8,8 @@ DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/crm_bench. BENCH_REQ
 sets the measured requests per path (after 3 warm-up ones); BENCH_SWEEP (default 10000) the number
 of complaints (work orders) due at once for the SLA (work-order) sweep; BENCH_OUTBOX (default 10000) the
 messages queued at once for the outbox's senders (BENCH_OUTBOX_SENDERS, default 4); BENCH_SURVEY_SEND
-(default 100000) the invitations of the survey campaign sent (bench/surveys.py).
+(default 100000) the invitations of the survey campaign sent (bench/surveys.py). Touchpoint generation
+over every customer is timed by bench/lifecycle.py.
 
 Each path is requested in-process with django.test.Client (no network, no web server): the time is
 the whole Django request (middleware, view, queries, template). One more request runs under
@@ -33,6 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script (make bench): the bench package
     sys.path.insert(0, str(ROOT))
 
 from bench.fixtures import find_fixtures  # noqa: E402
+from bench.lifecycle import measure_touchpoint_generation  # noqa: E402
 from bench.outbox import measure_outbox  # noqa: E402
 from bench.pages import measure_pages  # noqa: E402
 from bench.report import format_table, machine_info, row_counts, save  # noqa: E402
@@ -98,6 +100,7 @@ def _run_all(
     measure_sweep(rows, count=sweep_count)
     measure_outbox(rows, count=outbox_count, senders=outbox_senders)
     measure_survey_send(rows, count=survey_count)
+    measure_touchpoint_generation(rows)
     return {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "requests_per_path": requests,

@@ -32,7 +32,13 @@ SWEEP_TARGET_PER_SECOND = 2_000
 # Rows measured as a rate: their target in per-second units (35,000 escalation emails within a
 # minute and a half of the outbox's own time; a provider's rate limit comes on top).
 # A survey campaign: 100,000 invitations written and queued within about three minutes.
-RATE_TARGETS = {"sweep": SWEEP_TARGET_PER_SECOND, "outbox": 400, "survey_send": 600}
+# Touchpoint generation: a million customers' nightly run within ten minutes.
+RATE_TARGETS = {
+    "sweep": SWEEP_TARGET_PER_SECOND,
+    "outbox": 400,
+    "survey_send": 600,
+    "touchpoint_generation": 1_700,
+}
 SLOW_SECONDS, SLOW_REQUESTS = 1.0, 3
 
 

@@ -261,6 +261,12 @@ if not 0 <= LIFECYCLE_TOUCHPOINT_ESCALATION_2_AFTER_HOURS <= LIFECYCLE_TOUCHPOIN
         "LIFECYCLE_TOUCHPOINT_ESCALATION_2_AFTER_HOURS must be 0 or more, and no more than "
         "LIFECYCLE_TOUCHPOINT_ESCALATION_3_AFTER_HOURS."
     )
+# An open sales commitment past its due date warns at the next opening of business (the responsible
+# department's staff and the project's customer-service supervisors), then escalates once to the city
+# heads this many days later: lifecycle.commitment_deadlines.
+LIFECYCLE_COMMITMENT_ESCALATE_AFTER_DAYS = env.int("LIFECYCLE_COMMITMENT_ESCALATE_AFTER_DAYS", default=7)
+if not 0 <= LIFECYCLE_COMMITMENT_ESCALATE_AFTER_DAYS <= 366:
+    raise ImproperlyConfigured("LIFECYCLE_COMMITMENT_ESCALATE_AFTER_DAYS must be 0 to 366.")
 # --- Lifecycle (6+2) ---
 # The owners' representatives' read-only four-year page (/four-year/<token>/): requests per IP address.
 LIFECYCLE_REPRESENTATIVE_RATE = env.str("LIFECYCLE_REPRESENTATIVE_RATE", default="60/h")

@@ -235,6 +235,13 @@ CONTRACT_OUTPUT_FIELDS = [
 
 class ContractSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="unit.project_id", read_only=True)
+    commitments = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "The promises as free text from before the register: read-only history. The promises are "
+            "kept in /api/v1/commitments/."
+        ),
+    )
     is_handover_late = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -258,7 +265,6 @@ class ContractCreateSerializer(serializers.ModelSerializer):
             "price",
             "contractual_handover_on",
             "handed_over_on",
-            "commitments",
         ]
         validators = []  # one active contract per unit: the service says so in words
 
@@ -280,7 +286,6 @@ class ContractUpdateSerializer(serializers.ModelSerializer):
             "price",
             "contractual_handover_on",
             "handed_over_on",
-            "commitments",
             "version",
         ]
         validators = []

@@ -308,12 +308,6 @@ class ContractCreateForm(StyledForm):
         label=_("Contractual handover date"), required=False, widget=DATE_WIDGET
     )
     handed_over_on = forms.DateField(label=_("Actual handover date"), required=False, widget=DATE_WIDGET)
-    commitments = forms.CharField(
-        label=_("Sales commitments (承诺)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Every promise made at sale, tracked until kept."),
-    )
 
     def contract_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.fields if name != "unit_code"}

@@ -1,4 +1,5 @@
-"""Sections that higher apps add to the customer 360 page, without customers importing them.
+"""Sections that higher apps add to the customer 360 page, and links they add to the property
+browser's project page and to contract rows, without customers importing them.
 
 An app registers a function from its AppConfig.ready() (see surveys/apps.py):
 
@@ -11,6 +12,7 @@ there. Each panel must cost a fixed number of queries (the 360 page's query coun
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.safestring import SafeString, mark_safe
@@ -35,3 +37,53 @@ def customer_panels(request, customer) -> list[SafeString]:
         if html:
             sections.append(mark_safe(html))  # rendered by the panel's own (autoescaped) template
     return sections
+
+
+# --- links that higher apps add to the property browser's project page and to each contract row -----
+#
+# A higher app registers from its AppConfig.ready() (see lifecycle/apps.py):
+#
+#     register_project_links(fn)    fn(user, project) -> list[PageLink]
+#     register_contract_links(fn)   fn(user, contracts) -> {contract id: list[PageLink]}
+#
+# Both are called on every render of the pages: they build URLs and read the user's role, no queries
+# (the pages' query counts are tested).
+
+
+@dataclass(frozen=True)
+class PageLink:
+    label: str
+    url: str
+
+
+ProjectLinks = Callable[[object, object], list[PageLink]]
+ContractLinks = Callable[[object, list], dict[int, list[PageLink]]]
+_PROJECT_LINKS: dict[str, ProjectLinks] = {}
+_CONTRACT_LINKS: dict[str, ContractLinks] = {}
+
+
+def _key(fn) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def register_project_links(fn: ProjectLinks) -> None:
+    _PROJECT_LINKS[_key(fn)] = fn
+
+
+def register_contract_links(fn: ContractLinks) -> None:
+    _CONTRACT_LINKS[_key(fn)] = fn
+
+
+def project_links(user, project) -> list[PageLink]:
+    return [link for fn in _PROJECT_LINKS.values() for link in fn(user, project)]
+
+
+def attach_contract_links(user, contracts) -> None:
+    """Set `page_links` on each contract (the template draws them under its row)."""
+    contracts = list(contracts)
+    for contract in contracts:
+        contract.page_links = []
+    for fn in _CONTRACT_LINKS.values():
+        links = fn(user, contracts)
+        for contract in contracts:
+            contract.page_links.extend(links.get(contract.pk, ()))

@@ -17,6 +17,7 @@ from properties import selectors as property_list_selectors
 from properties.models import Building, Project, Unit
 
 from . import property_selectors as selectors
+from .panels import attach_contract_links, project_links
 
 
 @login_required
@@ -44,7 +45,13 @@ def project_detail(request, pk: int):
     return render(
         request,
         "properties/project_detail.html",
-        {"project": project, "phases": phases, "unphased": unphased, "totals": totals},
+        {
+            "project": project,
+            "phases": phases,
+            "unphased": unphased,
+            "totals": totals,
+            "page_links": project_links(request.user, project),
+        },
     )
 
 
@@ -94,6 +101,7 @@ def unit_detail(request, pk: int):
         unit = selectors.unit_detail(user=request.user, pk=pk)
     except Unit.DoesNotExist:
         raise Http404(_("No such unit.")) from None
+    attach_contract_links(request.user, unit.contracts.all())
     return render(
         request,
         "properties/unit_detail.html",

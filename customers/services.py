@@ -270,7 +270,6 @@ CONTRACT_FIELDS = (
     "price",
     "contractual_handover_on",
     "handed_over_on",
-    "commitments",
 )
 
 

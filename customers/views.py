@@ -37,7 +37,7 @@ from .forms import (
     add_service_errors,
 )
 from .models import Customer, CustomerMerge, HouseholdMember, Stage
-from .panels import customer_panels
+from .panels import attach_contract_links, customer_panels
 
 SEARCH_KIND_LABELS = {
     "phone": gettext_lazy("full phone number"),
@@ -204,6 +204,7 @@ def _render_detail(request, customer: Customer, household_form=None, contract_fo
     accesses = None
     if user.role in ROLES_READING_ACCESS_LOG:
         accesses = list(PersonalDataAccess.objects.filter(customer=customer).select_related("user")[:10])
+    attach_contract_links(user, customer.contracts_as_buyer.all())
     return render(
         request,
         "customers/detail.html",

@@ -10,11 +10,12 @@ class LifecycleConfig(AppConfig):
         from core.escalation import register_sweep_task
         from core.media import register_upload_folder
         from core.menu import register_menu_entry
-        from customers.panels import register_customer_panel
+        from customers.panels import register_contract_links, register_customer_panel, register_project_links
         from delivery.batch_checks import register_batch_check
 
-        from . import batch_guard, menu, panels, tasks, uploads  # noqa: F401 - tasks: registered with Celery
+        from . import batch_guard, links, menu, panels, tasks, uploads  # noqa: F401 - tasks: registered with Celery
         from .customer_panel import customer_timeline_panel
+        from .timeline_registers import register_register_sources
         from .timeline_sources import register_builtin_sources
 
         # --- touchpoints ---
@@ -26,6 +27,10 @@ class LifecycleConfig(AppConfig):
         register_upload_folder("red_line_signed", uploads.may_read_signed_acknowledgement)
         register_customer_panel(order=15, panel=panels.customer_commitments)
         register_batch_check(batch_guard.lifecycle_batch_checks)
+        register_sweep_task("lifecycle.tasks.sweep_commitment_deadlines")
+        register_project_links(links.project_register_links)
+        register_contract_links(links.contract_register_links)
         # --- the owner timeline: the sources of the desks below, and its section on the 360 page ---
         register_builtin_sources()
+        register_register_sources()
         register_customer_panel(order=40, panel=customer_timeline_panel)

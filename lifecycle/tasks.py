@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import deadlines
+from . import commitment_deadlines, deadlines
 from .services import generation
 
 
@@ -19,3 +19,9 @@ def generate_touchpoints() -> dict:
 def sweep_touchpoint_deadlines() -> int:
     """Beat's shared sweep runs this every SLA_SWEEP_SECONDS; overlapping runs skip each other's rows."""
     return deadlines.touchpoint_escalation_sweep()
+
+
+@shared_task(time_limit=110, soft_time_limit=100, acks_late=True)
+def sweep_commitment_deadlines() -> int:
+    """Overdue sales commitments: warned once, escalated once (beat's shared sweep runs this)."""
+    return commitment_deadlines.commitment_escalation_sweep()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import commitments, renovation, risk, timeline, touchpoints
+from .views import commitments, projects, renovation, risk, risk_edit, timeline, touchpoints
 
 app_name = "lifecycle"
 
@@ -26,6 +26,31 @@ urlpatterns = [
         renovation.representative_link_revoke,
         name="link_revoke",
     ),
+    # --- the risk page's writes, and the index of projects ---
+    path("projects/", projects.project_index, name="projects"),
+    path("projects/<int:pk>/risk/red-line/add/", risk_edit.red_line_add, name="red_line_add"),
+    path("projects/<int:pk>/risk/red-line/<int:item_pk>/", risk_edit.red_line_edit, name="red_line_edit"),
+    path(
+        "projects/<int:pk>/risk/red-line/<int:item_pk>/photos/",
+        risk_edit.red_line_photo_add,
+        name="red_line_photo_add",
+    ),
+    path("projects/<int:pk>/risk/disclosures/", risk_edit.disclosure_publish, name="disclosure_publish"),
+    path(
+        "projects/<int:pk>/risk/acknowledgements/", risk_edit.acknowledgement_add, name="acknowledgement_add"
+    ),
+    path("projects/<int:pk>/risk/checkpoints/add/", risk_edit.checkpoint_add, name="checkpoint_add"),
+    path(
+        "projects/<int:pk>/risk/checkpoints/<int:checkpoint_pk>/",
+        risk_edit.checkpoint_edit,
+        name="checkpoint_edit",
+    ),
+    path(
+        "projects/<int:pk>/risk/checkpoints/<int:checkpoint_pk>/actions/",
+        risk_edit.action_add,
+        name="action_add",
+    ),
+    path("projects/<int:pk>/risk/actions/<int:action_pk>/", risk_edit.action_update, name="action_update"),
     # --- the owner timeline ---
     path("customers/<int:pk>/timeline/", timeline.customer_timeline_page, name="customer_timeline"),
 ]

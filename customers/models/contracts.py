@@ -90,6 +90,9 @@ class Contract(TimeStampedModel):
     )
     contractual_handover_on = models.DateField(_("contractual handover date"), null=True, blank=True)
     handed_over_on = models.DateField(_("actual handover date"), null=True, blank=True)
+    # The promises as free text, from before the register (lifecycle's Commitment rows, into which a
+    # data migration moved them). Kept as history and read-only: no form, service or API writes it
+    # (CONTRACT_FIELDS leaves it out); demo and bench data still fill it for the migration's sake.
     commitments = models.TextField(
         _("sales commitments (承诺)"),
         blank=True,

@@ -2,7 +2,7 @@
 commitments, red-line disclosures, risk checkpoints, the four-year appointment. One module per
 concept; everything re-exported here."""
 
-from .commitments import Commitment
+from .commitments import Commitment, CommitmentAlert
 from .red_line import Acknowledgement, Disclosure, RedLineItem, RedLinePhoto
 from .renovation import RenovationItem, RepresentativeLink
 from .risk import RiskAction, RiskCheckpoint
@@ -12,6 +12,7 @@ __all__ = [
     "Acknowledgement",
     "Channel",
     "Commitment",
+    "CommitmentAlert",
     "Disclosure",
     "RedLineItem",
     "RedLinePhoto",

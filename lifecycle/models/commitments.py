@@ -65,6 +65,9 @@ class Commitment(TimeStampedModel):
     )
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
     settled_note = models.TextField(_("note"), blank=True)
+    # The overdue clock (lifecycle/commitment_deadlines.py): warned once, escalated once (level 1).
+    warned = models.BooleanField(default=False, editable=False)
+    escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = CommitmentQuerySet.as_manager()
@@ -76,6 +79,12 @@ class Commitment(TimeStampedModel):
         indexes = [
             models.Index(fields=["project", "status", "-id"], name="commitment_project_status"),
             models.Index(fields=["contract", "status"], name="commitment_contract_status"),
+            # The sweep's due rows: open, dated, not yet escalated (they leave the index when they are).
+            models.Index(
+                fields=["due_on"],
+                name="commitment_clock_due",
+                condition=Q(status="open", escalation_level=0, due_on__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -94,3 +103,19 @@ class Commitment(TimeStampedModel):
         return bool(
             self.status == self.Status.OPEN and self.due_on and self.due_on < (today or timezone.localdate())
         )
+
+
+class CommitmentAlert(models.Model):
+    """One row per overdue warning (level 0) or escalation (level 1) fired for a commitment: the
+    exactly-once guarantee of the shared sweep."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="alerts")
+    level = models.PositiveSmallIntegerField(help_text=_("0 = warning, 1 = escalation"))
+    fired_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-fired_at"]
+        constraints = [models.UniqueConstraint(fields=["commitment", "level"], name="commitment_alert_once")]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id} L{self.level}"

@@ -40,11 +40,17 @@ def _check(item: RedLineItem) -> None:
 
 
 @transaction.atomic
-def red_line_item_create(*, by: User, project: Project, **fields) -> RedLineItem:
+def red_line_item_create(
+    *, by: User, project: Project, photo: UploadedFile | None = None, **fields
+) -> RedLineItem:
+    """Record an item (with its first photo, if any: both or neither)."""
     require_writer(by, project.pk)
     item = RedLineItem(project=project, **{k: v for k, v in fields.items() if k in FIELDS})
     _check(item)
+    checked = clean_image(photo, field="photo") if photo else None
     item.save()
+    if checked:
+        RedLinePhoto.objects.create(item=item, image=checked.file)
     return item
 
 

@@ -149,7 +149,7 @@ def test_readonly_manager_reads_but_every_write_is_403(readonly_manager, owner, 
             format="json",
         ),
         client.delete(f"{API}/household-members/{member.pk}/"),
-        client.patch(f"{API}/contracts/{contract.pk}/", {"commitments": "x", "version": 1}, format="json"),
+        client.patch(f"{API}/contracts/{contract.pk}/", {"price": "1", "version": 1}, format="json"),
         client.post(
             f"{API}/contracts/",
             {"unit": spare_unit.pk, "primary_buyer": owner.pk, "number": "HT-RO", "price": "1"},
@@ -608,7 +608,6 @@ def test_agent_signs_a_contract_and_the_buyer_becomes_owner(agent, owner, spare_
             "signed_on": "2025-01-15",
             "price": "2800000.00",
             "contractual_handover_on": "2027-06-30",
-            "commitments": "赠送一年物业费",
         },
         format="json",
     )
@@ -622,13 +621,13 @@ def test_agent_signs_a_contract_and_the_buyer_becomes_owner(agent, owner, spare_
 
 def test_contract_update_with_version_and_conflict(agent, supervisor, contract):
     first = client_for(agent).patch(
-        f"{API}/contracts/{contract.pk}/", {"commitments": "赠送车位"}, format="json", HTTP_IF_MATCH='"1"'
+        f"{API}/contracts/{contract.pk}/", {"number": "HT-NEW-1"}, format="json", HTTP_IF_MATCH='"1"'
     )
     stale = client_for(supervisor).patch(
-        f"{API}/contracts/{contract.pk}/", {"commitments": "赠送花园", "version": 1}, format="json"
+        f"{API}/contracts/{contract.pk}/", {"number": "HT-NEW-2", "version": 1}, format="json"
     )
     missing = client_for(supervisor).patch(
-        f"{API}/contracts/{contract.pk}/", {"commitments": "y"}, format="json"
+        f"{API}/contracts/{contract.pk}/", {"number": "HT-NEW-3"}, format="json"
     )
 
     assert first.status_code == 200, first.json()
@@ -636,7 +635,20 @@ def test_contract_update_with_version_and_conflict(agent, supervisor, contract):
     assert stale.status_code == 409
     assert missing.status_code == 428
     contract.refresh_from_db()
-    assert (contract.commitments, contract.version) == ("赠送车位", 2)
+    assert (contract.number, contract.version) == ("HT-NEW-1", 2)
+
+
+def test_the_free_text_commitments_are_read_only_history_in_the_api(agent, contract):
+    """The promises live in the register (/api/v1/commitments/): the old text is shown, never written."""
+    Contract.objects.filter(pk=contract.pk).update(commitments="赠送一年物业费")
+    response = client_for(agent).patch(
+        f"{API}/contracts/{contract.pk}/", {"commitments": "改写", "version": 1}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["commitments"] == "赠送一年物业费"
+    contract.refresh_from_db()
+    assert contract.commitments == "赠送一年物业费"
 
 
 def test_contract_retrieve_has_etag(agent, contract):

@@ -425,12 +425,13 @@ def test_contract_is_recorded_from_the_360_page_and_makes_the_buyer_owner(agent_
             "subscribed_on": "2025-03-01",
             "signed_on": "2025-03-20",
             "contractual_handover_on": "2027-06-30",
+            # The form has no free text any more (the promises go to the register): ignored.
             "commitments": "赠送车位使用权一年",
         },
     )
     assert response.status_code == 302
     contract = unit.contracts.get()
-    assert (contract.primary_buyer, contract.commitments) == (buyer, "赠送车位使用权一年")
+    assert (contract.primary_buyer, contract.commitments) == (buyer, "")
     assert unit.household.get(role="owner").customer == buyer
 
 
