@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.menu import MenuEntry, MenuLink
 
-from .permissions import may_read_rates, may_work_touchpoints
+from .permissions import may_read_rates, may_view_registers, may_work_touchpoints
 
 
 def lifecycle_menu(user) -> MenuEntry | None:
@@ -18,6 +18,8 @@ def lifecycle_menu(user) -> MenuEntry | None:
         links.append(MenuLink(_("My touchpoints"), "lifecycle:my_touchpoints"))
     if may_read_rates(user):
         links.append(MenuLink(_("Completion rates"), "lifecycle:touchpoint_rates"))
+    if may_view_registers(user):
+        links.append(MenuLink(_("Construction news"), "lifecycle:news_index"))
     if not links:
         return None
     return MenuEntry(label=_("6+2"), url_name=links[0].url_name, section="lifecycle", links=tuple(links))
