@@ -14,8 +14,10 @@ Sending follows the survey campaigns' job (surveys.services.sending), in two ste
   moved, all in one transaction. A worker killed mid-batch loses that batch whole; the rerun sends
   it once. A sent delivery is never claimed again, and the outbox drops a key it already holds.
 
-The quarterly progress letter (touchpoint plan `progress_letter`) is the same contact: a buyer sent
-the news has their pending letter of the current quarter for that project (and phase) marked done.
+The quarterly progress letter (touchpoint plan `progress_letter`, due at the start of each quarter)
+is the same contact: a buyer sent the news has their pending letter for that project (and phase) due
+within PROGRESS_LETTER_DAYS of the sending, before or after, marked done. Letters are about 90 days
+apart, so at most one matches: the one the news stands in for.
 """
 
 from __future__ import annotations
@@ -43,12 +45,12 @@ from customers.models import Contract, CustomerPhone
 from properties.models import Phase, Project
 
 from ..models import ConstructionNews, NewsDelivery, NewsPhoto, Touchpoint
-from ..schedule import quarter_occurrence
 from ._common import lock, require_writer, save
 
 SEND_TASK = "lifecycle.tasks.send_construction_news"
 KIND = "construction_news"
 PROGRESS_LETTER = "progress_letter"
+PROGRESS_LETTER_DAYS = 30
 INSERT_BATCH = 2000
 MAX_PHOTOS = 12
 # What an SMS or a WeChat template carries of the text (the gateways' variables are short).
@@ -237,7 +239,7 @@ def news_select(news_id: int, *, now: datetime.datetime | None = None) -> int:
 
 
 def _progress_letters_done(news: ConstructionNews, customer_ids: list[int], now: datetime.datetime) -> int:
-    """The buyers' pending progress letters of this quarter, for the news's project (and phase), done."""
+    """The buyers' pending progress letter due around the sending, for the news's project (and phase), done."""
     if not customer_ids:
         return 0
     stamp = timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
@@ -246,11 +248,12 @@ def _progress_letters_done(news: ConstructionNews, customer_ids: list[int], now:
             "stamp": stamp,
             "title": news.title,
         }
+    today, window = timezone.localdate(now), datetime.timedelta(days=PROGRESS_LETTER_DAYS)
     letters = Touchpoint.objects.filter(
         plan__code=PROGRESS_LETTER,
         project_id=news.project_id,
         customer_id__in=customer_ids,
-        occurrence=quarter_occurrence(timezone.localdate(now)),
+        due_on__range=(today - window, today + window),
         status__in=Touchpoint.PENDING,
     )
     if news.phase_id:

@@ -191,20 +191,21 @@ def test_a_stalled_send_is_restarted_by_the_sweep(supervisor, news_draft, estate
 # --- the progress letter and the timeline --------------------------------------------------------------
 
 
-def test_the_send_completes_this_quarters_progress_letters_of_its_recipients(
-    supervisor, news_draft, estate, owned_unit
-):
+def test_the_send_completes_the_progress_letter_due_around_it(supervisor, news_draft, estate, owned_unit):
     today = timezone.localdate()
     letter = plan("progress_letter")
     contract = owned_unit.contracts.get()
-    mine = TouchpointFactory(plan=letter, contract=contract, occurrence=quarter_occurrence(today))
+    soon = today + datetime.timedelta(days=services.PROGRESS_LETTER_DAYS)
+    mine = TouchpointFactory(plan=letter, contract=contract, occurrence=quarter_occurrence(soon), due_on=soon)
+    too_old = today - datetime.timedelta(days=services.PROGRESS_LETTER_DAYS + 1)
     last_quarter = TouchpointFactory(
-        plan=letter, contract=contract, occurrence=quarter_occurrence(today - datetime.timedelta(days=92))
+        plan=letter, contract=contract, occurrence=quarter_occurrence(too_old), due_on=too_old
     )
     other_phase = TouchpointFactory(
         plan=letter,
         contract=estate.buyer_two.contracts_as_buyer.get(),
         occurrence=quarter_occurrence(today),
+        due_on=today,
     )
     welcome = TouchpointFactory(contract=contract)  # another plan
     _sending(news_draft, supervisor)
