@@ -270,3 +270,13 @@ if not 0 <= LIFECYCLE_COMMITMENT_ESCALATE_AFTER_DAYS <= 366:
 # --- Lifecycle (6+2) ---
 # The owners' representatives' read-only four-year page (/four-year/<token>/): requests per IP address.
 LIFECYCLE_REPRESENTATIVE_RATE = env.str("LIFECYCLE_REPRESENTATIVE_RATE", default="60/h")
+# Construction news (lifecycle.services.news): sent to a phase's buyers LIFECYCLE_NEWS_SEND_BATCH at a
+# time, one transaction each; a job runs for at most LIFECYCLE_NEWS_SEND_JOB_SECONDS and hands over to a
+# fresh one; a send with no progress for LIFECYCLE_NEWS_SEND_STALL_MINUTES is taken up again by the sweep.
+LIFECYCLE_NEWS_SEND_BATCH = env.int("LIFECYCLE_NEWS_SEND_BATCH", default=500)
+LIFECYCLE_NEWS_SEND_JOB_SECONDS = env.int("LIFECYCLE_NEWS_SEND_JOB_SECONDS", default=180)
+LIFECYCLE_NEWS_SEND_STALL_MINUTES = env.int("LIFECYCLE_NEWS_SEND_STALL_MINUTES", default=10)
+if LIFECYCLE_NEWS_SEND_BATCH < 1 or not 10 <= LIFECYCLE_NEWS_SEND_JOB_SECONDS <= 240:
+    raise ImproperlyConfigured(
+        "LIFECYCLE_NEWS_SEND_BATCH must be at least 1 and LIFECYCLE_NEWS_SEND_JOB_SECONDS 10 to 240."
+    )

@@ -34,3 +34,10 @@ class LifecycleConfig(AppConfig):
         register_builtin_sources()
         register_register_sources()
         register_customer_panel(order=40, panel=customer_timeline_panel)
+        # --- construction news: its photos, and its entries on the owner timeline ---
+        from . import news_hooks
+        from .timeline import register_timeline_source
+
+        register_upload_folder("construction_news", news_hooks.may_read_news_photo)
+        register_timeline_source(news_hooks.TIMELINE_KIND, _("Construction news"), news_hooks.news_entries)
+        register_sweep_task("lifecycle.tasks.restart_stalled_news_sends")

@@ -20,6 +20,7 @@ def lifecycle_menu(user) -> MenuEntry | None:
         links.append(MenuLink(_("Completion rates"), "lifecycle:touchpoint_rates"))
     if may_view_registers(user):
         links.append(MenuLink(_("Projects: risk, commitments, four-year"), "lifecycle:projects"))
+        links.append(MenuLink(_("Construction news"), "lifecycle:news_index"))
     if not links:
         return None
     return MenuEntry(label=_("6+2"), url_name=links[0].url_name, section="lifecycle", links=tuple(links))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import commitments, projects, renovation, risk, risk_edit, timeline, touchpoints
+from .views import commitments, news, projects, renovation, risk, risk_edit, timeline, touchpoints
 
 app_name = "lifecycle"
 
@@ -53,4 +53,17 @@ urlpatterns = [
     path("projects/<int:pk>/risk/actions/<int:action_pk>/", risk_edit.action_update, name="action_update"),
     # --- the owner timeline ---
     path("customers/<int:pk>/timeline/", timeline.customer_timeline_page, name="customer_timeline"),
+    # --- construction news (施工进度) ---
+    path("news/", news.news_index, name="news_index"),
+    path("projects/<int:pk>/news/", news.news_list, name="news_list"),
+    path("projects/<int:pk>/news/add/", news.news_add, name="news_add"),
+    path("projects/<int:pk>/news/<int:news_pk>/", news.news_detail, name="news_detail"),
+    path("projects/<int:pk>/news/<int:news_pk>/edit/", news.news_edit, name="news_edit"),
+    path("projects/<int:pk>/news/<int:news_pk>/send/", news.news_send, name="news_send"),
+    path("projects/<int:pk>/news/<int:news_pk>/progress/", news.news_progress, name="news_progress"),
+    path(
+        "projects/<int:pk>/news/<int:news_pk>/photos/<int:photo_pk>/remove/",
+        news.news_photo_remove,
+        name="news_photo_remove",
+    ),
 ]

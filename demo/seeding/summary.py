@@ -12,6 +12,7 @@ from delivery.models import Appointment, Defect, Handover, HandoverBatch
 from properties.models import Building, CityCompany, Phase, Project, Unit
 
 from .club import club_summary
+from .lifecycle import lifecycle_summary
 from .plan import SHOWCASE_PHONE, SHOWCASE_UNIT
 from .staff import DEMO_LOGINS, DEMO_PASSWORD
 from .surveys import surveys_summary
@@ -79,6 +80,9 @@ def print_summary(cmd) -> None:
         f"({club['bought']} bought), {club['events']} events (one full, with a waitlist), "
         f"{club['care_tasks']} care tasks — on /club/"
     )
+    lifecycle = lifecycle_summary(cmd)
+    if lifecycle:
+        write(lifecycle)
     demo = cmd.demo_complaint
     write(
         cmd.style.WARNING(

@@ -13,6 +13,7 @@ acknowledge), /api/v1/risk-checkpoints/ (with actions). The owner timeline: /api
 from django.urls import path
 
 from .commitments import CommitmentViewSet
+from .news import ConstructionNewsViewSet
 from .red_line import DisclosureViewSet, RedLineItemViewSet
 from .risk import RiskCheckpointViewSet
 from .timeline import CustomerTimelineView
@@ -28,6 +29,8 @@ def register(router) -> None:
     router.register("red-line-items", RedLineItemViewSet, basename="red-line-item")
     router.register("disclosures", DisclosureViewSet, basename="disclosure")
     router.register("risk-checkpoints", RiskCheckpointViewSet, basename="risk-checkpoint")
+    # --- construction news (read-only) ---
+    router.register("construction-news", ConstructionNewsViewSet, basename="construction-news")
 
 
 # --- the owner timeline: not a viewset; crm/api_urls.py includes these paths ---

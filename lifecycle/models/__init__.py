@@ -3,6 +3,7 @@ commitments, red-line disclosures, risk checkpoints, the four-year appointment. 
 concept; everything re-exported here."""
 
 from .commitments import Commitment, CommitmentAlert
+from .news import ConstructionNews, NewsDelivery, NewsPhoto
 from .red_line import Acknowledgement, Disclosure, RedLineItem, RedLinePhoto
 from .renovation import RenovationItem, RepresentativeLink
 from .risk import RiskAction, RiskCheckpoint
@@ -13,7 +14,10 @@ __all__ = [
     "Channel",
     "Commitment",
     "CommitmentAlert",
+    "ConstructionNews",
     "Disclosure",
+    "NewsDelivery",
+    "NewsPhoto",
     "RedLineItem",
     "RedLinePhoto",
     "RenovationItem",

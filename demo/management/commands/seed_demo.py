@@ -3,7 +3,8 @@
 Four city companies, their projects (四季花城, 城市花园, 假日风景, 优诗美地 ...), phases, buildings,
 ~3,000 units and ~4,000 customers with households, contracts at every lifecycle stage
 (准业主, 磨合期, 稳定期, 老业主 and prospects), referrals and acquisition channels; a year of
-complaints, handover batches with their inspections and defects. The parts live in demo.seeding.
+complaints, handover batches with their inspections and defects, the 6+2 lifecycle's registers. The
+parts live in demo.seeding.
 
 Idempotent: every row has a natural key (codes, unit addresses, ID-number hashes, contract numbers)
 and only the missing ones are created, so a second run creates nothing. A fixed random seed makes the
@@ -19,7 +20,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from demo.seeding import club, delivery_inspection, delivery_planning, delivery_rectification, surveys
+from demo.seeding import (
+    club,
+    delivery_inspection,
+    delivery_planning,
+    delivery_rectification,
+    lifecycle,
+    surveys,
+)
 from demo.seeding.complaints import seed_complaints, seed_sla_demo
 from demo.seeding.customers import (
     plan_customers,
@@ -68,6 +76,8 @@ class Command(BaseCommand):
             # 满意度调查: campaigns answered through the services, then the club (万客会).
             surveys.seed(self)
             club.seed(self)
+            # 6+2: touchpoints, commitments, the red line, risk, the four-year items, construction news.
+            lifecycle.seed(self)
         self.demo_complaint = seed_sla_demo(self)
         print_summary(self)
 
