@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, UniqueConstraint
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -459,6 +459,27 @@ def _merge_households(survivor: Customer, duplicate: Customer) -> int:
     return moved
 
 
+def _drop_colliding_copies(model, field_name: str, survivor: Customer, duplicate: Customer, counts) -> None:
+    """A row that may exist once per customer and thing (a news item received, a touchpoint of a plan's
+    occurrence): where both records have it, the survivor's stays and the duplicate's copy is dropped
+    (counted as "<model> dropped"), so that moving the rest breaks no unique constraint."""
+    for constraint in model._meta.constraints:
+        fields = getattr(constraint, "fields", ())
+        if not isinstance(constraint, UniqueConstraint) or field_name not in fields or len(fields) < 2:
+            continue
+        others = [name for name in fields if name != field_name]
+        condition = constraint.condition or Q()
+        rows = model._base_manager.filter(condition)
+        taken = rows.filter(**{field_name: survivor}).values_list(*others)
+        collisions = rows.filter(**{field_name: duplicate})
+        keys = set(taken)
+        ids = [row[0] for row in collisions.values_list("pk", *others) if tuple(row[1:]) in keys]
+        if ids:
+            model._base_manager.filter(pk__in=ids).delete()
+            label = f"{model._meta.model_name} dropped"
+            counts[label] = counts.get(label, 0) + len(ids)
+
+
 def _move_other_references(survivor: Customer, duplicate: Customer) -> dict[str, int]:
     """Every other row pointing at the duplicate (contracts, complaints, handover appointments, access
     log, and whatever later apps add) now points at the survivor; a versioned row's version moves on,
@@ -469,6 +490,7 @@ def _move_other_references(survivor: Customer, duplicate: Customer) -> dict[str,
         model = relation.related_model
         if model in handled or not relation.one_to_many:
             continue
+        _drop_colliding_copies(model, relation.field.name, survivor, duplicate, counts)
         changes: dict[str, Any] = {relation.field.name: survivor}
         if any(field.name == "version" for field in model._meta.concrete_fields):
             changes["version"] = F("version") + 1

@@ -14,6 +14,8 @@ from complaints.models import Category, Complaint
 from complaints.services import complaint_create
 from customers import services
 from customers.models import Contract, Customer, CustomerMerge, CustomerPhone, HouseholdMember, Stage
+from lifecycle.models import NewsDelivery
+from lifecycle.services.news import news_create
 from tests.api import client_for
 from tests.factories import (
     CityCompanyFactory,
@@ -369,3 +371,22 @@ def test_the_merged_records_old_page_leads_to_the_kept_one(client, owner, duplic
     stranger = UserFactory(username="elsewhere", role=Role.CITY_HEAD, city_companies=[CityCompanyFactory()])
     client.force_login(stranger)
     assert client.get(reverse("customers:detail", args=[duplicate_pk])).status_code == 404
+
+
+def test_a_row_both_records_hold_once_is_kept_once_and_the_rest_moves(owner, duplicate, supervisor, project):
+    """Both records received the same construction news (unique per news and customer): the survivor's
+    copy stays, the duplicate's is dropped and counted; the news only the duplicate had moves over."""
+
+    def news(title):
+        return news_create(
+            by=supervisor, project=project, phase=None, title=title, text="封顶", progress_on=RECENTLY
+        )
+
+    both, only_duplicate = news("3栋封顶"), news("5栋封顶")
+    NewsDelivery.objects.create(news=both, customer=owner, status="sent")
+    NewsDelivery.objects.create(news=both, customer=duplicate, status="sent")
+    NewsDelivery.objects.create(news=only_duplicate, customer=duplicate, status="sent")
+    record = _merge(owner, duplicate, supervisor)
+    kept = NewsDelivery.objects.filter(customer=owner).order_by("news_id")
+    assert [d.news_id for d in kept] == [both.pk, only_duplicate.pk]
+    assert record.moved["newsdelivery dropped"] == 1 and record.moved["newsdelivery"] == 1
