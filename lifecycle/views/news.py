@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.forms import VERSION_MISSING
@@ -23,7 +24,8 @@ from ..permissions import may_edit_registers
 from ..services import news as services
 from .commitments import project_or_404, require_viewer
 
-CONFLICT = _("Someone else changed this news after you opened it; check it again.")
+# Lazy: a module constant is made once, at import, whatever the language of the request then.
+CONFLICT = gettext_lazy("Someone else changed this news after you opened it; check it again.")
 
 
 def _news_or_404(user, pk: int, news_pk: int):
