@@ -5,11 +5,14 @@ from .events import Event, Registration, new_registration_token
 from .growth import PurchaseIntention, Referral
 from .members import CareTask, Consent, EnrolmentChannel, Interest, Member, Tier
 from .points import Benefit, PointsEntry, Redemption
+from .purchases import ClubMonth, ClubPurchase
 from .records import MemberDataAccess, MemberNumberSequence
 
 __all__ = [
     "Benefit",
     "CareTask",
+    "ClubMonth",
+    "ClubPurchase",
     "Consent",
     "EnrolmentChannel",
     "Event",
