@@ -7,14 +7,17 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Membership club")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save, pre_delete
+
         from core.escalation import register_sweep_task
         from core.exports import register_exporter
         from core.menu import register_menu_entry
-        from customers.models import Contract
+        from customers.models import Contract, CustomerMerge
         from customers.panels import register_customer_panel
         from customers.signals import contract_signed
 
-        from . import exports, intention_export, menu, panels
+        from . import exports, intention_export, menu, panels, purchases
+        from .models import Member, Referral
         from .services import linking
         from .services.referrals import on_contract_signed
 
@@ -32,4 +35,28 @@ class MembershipConfig(AppConfig):
         )
         contract_signed.connect(
             on_contract_signed, sender=Contract, dispatch_uid="membership.referral_attribute"
+        )
+        # The dashboards' club purchases follow every change of what they are computed from, in its
+        # transaction (membership.purchases; the linking and referral services call it themselves
+        # where they write with UPDATEs).
+        post_save.connect(
+            purchases.on_contract_saved, sender=Contract, dispatch_uid="membership.purchases.contract"
+        )
+        pre_delete.connect(
+            purchases.on_contract_deleting, sender=Contract, dispatch_uid="membership.purchases.contract_gone"
+        )
+        post_save.connect(
+            purchases.on_member_saved, sender=Member, dispatch_uid="membership.purchases.member"
+        )
+        post_delete.connect(
+            purchases.on_member_deleted, sender=Member, dispatch_uid="membership.purchases.member_gone"
+        )
+        post_save.connect(
+            purchases.on_referral_changed, sender=Referral, dispatch_uid="membership.purchases.referral"
+        )
+        post_delete.connect(
+            purchases.on_referral_changed, sender=Referral, dispatch_uid="membership.purchases.referral_gone"
+        )
+        post_save.connect(
+            purchases.on_customers_merged, sender=CustomerMerge, dispatch_uid="membership.purchases.merge"
         )

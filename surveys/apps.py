@@ -14,7 +14,7 @@ class SurveysConfig(AppConfig):
         from customers.panels import register_customer_panel
         from delivery.signals import handover_signed
 
-        from . import customer_panel, exports, menu, signals, tallies, tasks, webhooks  # noqa: F401 - tasks: registered
+        from . import customer_panel, day_tallies, exports, menu, signals, tallies, tasks, webhooks  # noqa: F401 - tasks: registered
         from .services import follow_ups
 
         register_sweep_task("surveys.tasks.sweep_surveys")
@@ -29,9 +29,12 @@ class SurveysConfig(AppConfig):
         register_customer_panel(order=20, panel=customer_panel.customer_surveys)
         complaint_closed.connect(signals.on_complaint_closed, dispatch_uid="surveys.complaint_closed")
         handover_signed.connect(signals.on_handover_signed, dispatch_uid="surveys.handover_signed")
-        # Inside the submit's transaction: the results' tallies, and the closed loop (a low answer opens
+        # Inside the submit's transaction: the results' tallies, the dashboards' day tallies, and the closed loop (a low answer opens
         # a follow-up on a clock) commit or roll back with the answers.
         signals.response_completed.connect(tallies.on_response_completed, dispatch_uid="surveys.tallies")
+        signals.response_completed.connect(
+            day_tallies.on_response_completed, dispatch_uid="surveys.day_tallies"
+        )
         signals.response_completed.connect(
             follow_ups.on_response_completed, dispatch_uid="surveys.follow_up_open"
         )

@@ -1,8 +1,13 @@
 """The club's measures (万客会): members now, members enrolled in the period, and the club's share of the
-buyers (referred buyers, members buying again). Counted live, one grouped query each.
+buyers (referred buyers, members buying again). Counted live: grouped queries over indexes and over tables kept in the
+transaction of every change, so counting anew reads the same rows.
 
 The buyers' figures are the referral board's (`membership.selectors.growth.club_purchases`): each
-active contract signed in the period is one purchase, counted in the project of its unit. Members
+active contract signed in the period is one purchase, counted in the project of its unit. Whether a
+purchase was the club's is stored per contract (membership.models.ClubPurchase, kept by
+membership.purchases whenever a contract, membership or referral changes) and summed per month and
+project with the members enrolled then (ClubMonth): a period's whole months read the sums, its
+part-months (days, weeks, custom ranges) the purchases and members of those days. Members
 are counted in the project they registered at: a member registered at a city company only belongs to
 no project, so no project's (or city company's) figure counts them; the member list behind a figure
 filters on "registered at a project" to agree.
@@ -10,13 +15,15 @@ filters on "registered at a project" to agree.
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
+import datetime
+
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from membership.models import Member
-from membership.selectors.growth import club_purchases, figure_filter
+from membership.models import ClubMonth, ClubPurchase, Member
 
 from .base import (
     DashboardScope,
@@ -29,7 +36,8 @@ from .base import (
     Unit,
     register_source,
 )
-from .sql import in_periods, period_bucket
+from .months import month_split
+from .sql import period_bucket
 
 
 def _member_scope(scope: DashboardScope) -> dict[str, str]:
@@ -112,47 +120,82 @@ REPURCHASE_SHARE = Measure(
 MEASURES = [MEMBERS, GROWTH, REFERRAL_SHARE, REPURCHASE_SHARE]
 
 
+def _rows(project_ids, periods: list[Period]):
+    """(bucket, project, enrolled, buyers, repurchases, referred): the whole months from the monthly
+    sums, the rest from the members and purchases of those days."""
+    split = month_split(periods)
+    rows = []
+    if split.months:
+        months = ClubMonth.objects.filter(month__in=list(split.months))
+        if project_ids is not None:
+            months = months.filter(project_id__in=project_ids)
+        rows += (
+            months.annotate(bucket=period_bucket("month", periods, dates=True))
+            .values_list("bucket", "project_id")
+            .annotate(Sum("enrolled"), Sum("buyers"), Sum("repurchases"), Sum("referred"))
+            .order_by()
+        )
+    if split.rest:
+        days, moments = Q(), Q()
+        for start, end in split.rest:
+            days |= Q(signed_on__gte=start, signed_on__lt=end)
+            moments |= Q(enrolled_at__gte=_midnight(start), enrolled_at__lt=_midnight(end))
+        purchases = ClubPurchase.objects.filter(days)
+        members = Member.objects.filter(moments, project__isnull=False)
+        if project_ids is not None:
+            purchases = purchases.filter(project_id__in=project_ids)
+            members = members.filter(project_id__in=project_ids)
+        rows += (
+            (bucket, project, 0, buyers, repurchases, referred)
+            for bucket, project, buyers, repurchases, referred in purchases.annotate(
+                bucket=period_bucket("signed_on", periods, dates=True)
+            )
+            .values_list("bucket", "project_id")
+            .annotate(
+                buyers=Count("pk"),
+                repurchases=Count("pk", filter=Q(is_repurchase=True)),
+                referred=Count("pk", filter=Q(is_referred=True)),
+            )
+            .order_by()
+        )
+        rows += (
+            (bucket, project, enrolled, 0, 0, 0)
+            for bucket, project, enrolled in members.annotate(bucket=period_bucket("enrolled_at", periods))
+            .values_list("bucket", "project_id")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+    return rows
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def compute(project_ids, periods: list[Period], fresh: bool) -> SourceResult:
+    """`fresh` changes nothing: every table read is kept in the transaction of the change (see the
+    module's doc)."""
     current = len(periods) - 1
-    members = Member.objects.filter(project__isnull=False)
-    purchases = club_purchases().filter(in_periods("signed_on", periods, dates=True))
+    # Members now: an index-only count over the partial index of members at a project not left.
+    members = Member.objects.filter(project__isnull=False, left_at__isnull=True)
     if project_ids is not None:
         members = members.filter(project_id__in=project_ids)
-        purchases = purchases.filter(unit__project_id__in=project_ids)
-    in_period = in_periods("enrolled_at", periods)
-    member_rows = (
-        members.filter(in_period | Q(left_at__isnull=True))
-        .annotate(bucket=period_bucket("enrolled_at", periods))
-        .values("bucket", "project_id")
-        .annotate(now=Count("pk", filter=Q(left_at__isnull=True)), enrolled=Count("pk", filter=in_period))
-        .order_by()
-    )
-    purchase_rows = (
-        purchases.annotate(
-            bucket=period_bucket("signed_on", periods, dates=True), place=F("unit__project_id")
-        )
-        .values("bucket", "place")
-        .annotate(
-            buyers=Count("pk"),
-            referred=Count("pk", filter=figure_filter("referred")),
-            repeat=Count("pk", filter=figure_filter("repeat")),
-        )
-        .order_by()
-    )
-    now: dict[tuple[int, int], Ratio] = {}
+    now = {
+        (current, project): Ratio(count, 1)
+        for project, count in members.values_list("project_id").annotate(n=Count("*")).order_by()
+    }
     enrolled: dict[tuple[int, int], Ratio] = {}
-    for row in member_rows:
-        key = (current, row["project_id"])
-        now[key] = now.get(key, Ratio()) + Ratio(row["now"], 1)
-        if row["bucket"] is not None and row["enrolled"]:
-            enrolled[(row["bucket"], row["project_id"])] = Ratio(row["enrolled"], 1)
-    referred, repeat = {}, {}
-    for row in purchase_rows:
-        if row["bucket"] is None:
+    referred: dict[tuple[int, int], Ratio] = {}
+    repeat: dict[tuple[int, int], Ratio] = {}
+    for bucket, project, enrolments, buyers, repurchases, referrals in _rows(project_ids, periods):
+        if bucket is None:
             continue
-        key = (row["bucket"], row["place"])
-        referred[key] = Ratio(row["referred"], row["buyers"])
-        repeat[key] = Ratio(row["repeat"], row["buyers"])
+        key = (bucket, project)
+        if enrolments:
+            enrolled[key] = enrolled.get(key, Ratio()) + Ratio(enrolments, 1)
+        if buyers:
+            referred[key] = referred.get(key, Ratio()) + Ratio(referrals, buyers)
+            repeat[key] = repeat.get(key, Ratio()) + Ratio(repurchases, buyers)
     return {
         MEMBERS.key: now,
         GROWTH.key: enrolled,

@@ -25,6 +25,8 @@ from customers.models import Customer
 from membership.consent_texts import current_text
 from membership.models import (
     Benefit,
+    ClubMonth,
+    ClubPurchase,
     Consent,
     Event,
     Member,
@@ -34,6 +36,7 @@ from membership.models import (
     Referral,
     Registration,
 )
+from membership.purchases import club_purchases_rebuild
 from membership.services.enrolment import NUMBER_DIGITS, NUMBER_PREFIX
 from membership.services.points import points_expiry_date
 from properties.models import CityCompany, Project
@@ -313,6 +316,10 @@ def write_club(
     bulk.reset_sequences(tables)
     bulk.analyze(*tables)
     counts.update({model._meta.db_table: writer.counts.get(model._meta.db_table, 0) for model in tables})
+    # COPY bypasses the saves that keep the dashboards' club purchases and monthly sums: compute them
+    # once, now that the members (the buyers' earlier memberships) are in.
+    counts[ClubPurchase._meta.db_table] = club_purchases_rebuild(progress=not quiet)
+    bulk.analyze(ClubPurchase, ClubMonth)
     return counts
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from complaints.models import Complaint, ComplaintEvent, ReturnVisit, WorkOrder
 from customers.models import Contract, Customer, CustomerPhone, HouseholdMember
 from customers.services import customers_refresh_contract_dates
+from membership.purchases import club_purchases_rebuild
 from properties.models import Unit
 
 from . import bulk
@@ -83,6 +84,9 @@ def fill_bench_data(
             write_surveys(writer, rng, now, responses=survey_responses, quiet=quiet)
         if members:
             write_club(writer, rng, now, members=members, quiet=quiet)
+        else:
+            # The contracts' purchases for the dashboards (write_club computes them after its members).
+            club_purchases_rebuild(progress=not quiet)
         # The 360 customer's long owner timeline, after the club (its points go on their membership, if
         # any); its own random stream, so that the rows above stay as they were.
         bench_360 = Customer.objects.filter(name=BENCH_360_NAME).first()

@@ -18,9 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from customers.models import Customer
+from surveys.day_tallies import day_tallies_rebuild
 from surveys.models import (
     Answer,
     Campaign,
+    DayTally,
     Dimension,
     Invitation,
     Question,
@@ -206,7 +208,9 @@ def write_surveys(
             writer.write(Answer, ANSWER_COLUMNS, answer_rows(), round(len(respondents) * per_respondent))
     bulk.reset_sequences((Invitation, Answer))
     bulk.analyze(Invitation, Answer)
-    # COPY bypasses the submit transaction that keeps the results' rollup: count it once.
+    # COPY bypasses the submit transaction that keeps the results' rollup and the dashboards' day
+    # tallies: count them once.
     tallies_rebuild(campaign_ids=[previous.pk, campaign.pk])
-    bulk.analyze(ResultTally)
+    day_tallies_rebuild(progress=not quiet)
+    bulk.analyze(ResultTally, DayTally)
     return BenchSurveys(campaign=campaign, previous=previous)

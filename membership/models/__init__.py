@@ -6,11 +6,14 @@ from .growth import PurchaseIntention, Referral
 from .invitations import EventInvitation, InvitationRound
 from .members import CareTask, Consent, EnrolmentChannel, Interest, Member, Tier
 from .points import Benefit, PointsEntry, Redemption
+from .purchases import ClubMonth, ClubPurchase
 from .records import MemberDataAccess, MemberNumberSequence
 
 __all__ = [
     "Benefit",
     "CareTask",
+    "ClubMonth",
+    "ClubPurchase",
     "Consent",
     "EnrolmentChannel",
     "Event",

@@ -147,10 +147,28 @@ class Member(TimeStampedModel):
             models.Index(fields=["city_company", "id"], name="member_city"),
             models.Index(fields=["project", "id"], name="member_project"),
             models.Index(fields=["customer"], name="member_customer"),
+            # The dashboards: members enrolled in a period at a project, members now at each project.
+            models.Index(
+                fields=["enrolled_at", "project"], name="member_enrolled", condition=Q(project__isnull=False)
+            ),
+            models.Index(
+                fields=["project"],
+                name="member_now_at_project",
+                condition=Q(project__isnull=False, left_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        member = super().from_db(db, field_names, values)
+        # Where and when they enrolled as loaded: a save that moves them moves the club's monthly sums
+        # (membership.purchases).
+        if "project_id" in member.__dict__ and "enrolled_at" in member.__dict__:
+            member._loaded_enrolment = (member.project_id, member.enrolled_at)
+        return member
 
     def save(self, *args, **kwargs):
         self.phone_last4 = (self.phone or "")[-4:]

@@ -22,6 +22,7 @@ from customers.models import Contract, Customer, CustomerPhone
 
 from ..models import Member
 from ..permissions import may_run_club
+from ..purchases import club_purchases_refresh
 from .errors import ConcurrentEditError
 
 LinkStatus = Member.LinkStatus
@@ -55,10 +56,12 @@ def member_link_customer(*, member: Member) -> Member:
     else:
         member.link_status = LinkStatus.NOT_A_CUSTOMER
     # A conditional UPDATE: a link a reviewer made meanwhile is never overwritten.
-    Member.objects.filter(pk=member.pk, customer__isnull=True).update(
+    linked = Member.objects.filter(pk=member.pk, customer__isnull=True).update(
         customer_id=member.customer_id, link_status=member.link_status, version=F("version") + 1
     )
     member.version += 1
+    if linked and member.customer_id is not None:
+        club_purchases_refresh(buyer_ids=[member.customer_id])  # a member before a signing: the club's
     return member
 
 
@@ -105,4 +108,6 @@ def member_link_review(*, member: Member, by, customer: Customer | None, expecte
     if not claimed:
         raise ConcurrentEditError()
     member.refresh_from_db()
+    if customer is not None:
+        club_purchases_refresh(buyer_ids=[customer.pk])
     return member

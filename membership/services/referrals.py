@@ -28,6 +28,7 @@ from customers.validators import normalize_mobile, validate_mobile
 
 from ..models import Member, PointsEntry, Referral
 from ..permissions import may_serve_members
+from ..purchases import club_purchases_refresh
 from .points import points_earn
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def referral_attribute(*, contract: Contract, now=None) -> Referral | None:
         if not claimed:
             continue  # attributed to another contract meanwhile: try the next
         referral.refresh_from_db()
+        club_purchases_refresh(contract_ids=[contract.pk])
         # One friend, one reward: the other members' referrals of this buyer lapse.
         others = list(matching.exclude(pk=referral.pk).values_list("pk", flat=True))
         Referral.objects.filter(pk__in=others, status=Referral.Status.OPEN).update(

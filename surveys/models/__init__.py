@@ -4,13 +4,14 @@ opt-outs, and the follow-ups of unhappy answers."""
 from .campaigns import Answer, Campaign, Invitation, SurveyOptOut, new_token
 from .choices import AnswerMode, Dimension, QuestionKind, QuestionRole, Segment, Trigger
 from .follow_ups import FollowUp, FollowUpAlert
-from .tallies import ResultTally
+from .tallies import DayTally, ResultTally
 from .templates import Question, SurveyTemplate, SurveyTemplateVersion, localized
 
 __all__ = [
     "Answer",
     "AnswerMode",
     "Campaign",
+    "DayTally",
     "Dimension",
     "FollowUp",
     "FollowUpAlert",

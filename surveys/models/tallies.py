@@ -37,3 +37,56 @@ class ResultTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.question_key}/{self.measure}: {self.n}"
+
+
+class DayTally(models.Model):
+    """The completed responses of one local day (TIME_ZONE) × project × segment, for the dashboards:
+    their loyalty figures and their 1–5 ratings by dimension. Kept in step with the final answers by the
+    submit transaction (surveys.day_tallies), so a dashboard groups these rows instead of the answers.
+
+    Per response (its final answers with a score): `overall_rated` / `overall_top` it rated the overall
+    question / 4 or 5; `recommend_rated`, `promoters` (9–10), `detractors` (0–6) for the recommend
+    question; `l3_rated` it answered the three L3 questions, `l3_loyal` at their top. The loyalty figures
+    count only responses at a project (`project_key` 0 = none). Per dimension, `<dimension>_rated` /
+    `<dimension>_top`: its 1–5 answers / those of 4 or 5 (every response, with or without a project)."""
+
+    day = models.DateField()
+    project_key = models.BigIntegerField(default=0)
+    segment = models.CharField(max_length=12, choices=Segment.choices, blank=True)
+    overall_rated = models.PositiveIntegerField(default=0)
+    overall_top = models.PositiveIntegerField(default=0)
+    recommend_rated = models.PositiveIntegerField(default=0)
+    promoters = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    l3_rated = models.PositiveIntegerField(default=0)
+    l3_loyal = models.PositiveIntegerField(default=0)
+    # One pair per Dimension (surveys.day_tallies.DIMENSION_COLUMNS; a test checks every dimension has one).
+    loyalty_rated = models.PositiveIntegerField(default=0)
+    loyalty_top = models.PositiveIntegerField(default=0)
+    pre_handover_rated = models.PositiveIntegerField(default=0)
+    pre_handover_top = models.PositiveIntegerField(default=0)
+    handover_rated = models.PositiveIntegerField(default=0)
+    handover_top = models.PositiveIntegerField(default=0)
+    house_quality_rated = models.PositiveIntegerField(default=0)
+    house_quality_top = models.PositiveIntegerField(default=0)
+    repair_rated = models.PositiveIntegerField(default=0)
+    repair_top = models.PositiveIntegerField(default=0)
+    design_rated = models.PositiveIntegerField(default=0)
+    design_top = models.PositiveIntegerField(default=0)
+    property_service_rated = models.PositiveIntegerField(default=0)
+    property_service_top = models.PositiveIntegerField(default=0)
+    community_rated = models.PositiveIntegerField(default=0)
+    community_top = models.PositiveIntegerField(default=0)
+    owner_care_rated = models.PositiveIntegerField(default=0)
+    owner_care_top = models.PositiveIntegerField(default=0)
+    living_rated = models.PositiveIntegerField(default=0)
+    living_top = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the dashboards' index: a range of days, then the projects.
+            models.UniqueConstraint(fields=["day", "project_key", "segment"], name="survey_day_tally_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}/{self.project_key}/{self.segment}"

@@ -10,7 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import Contract
+from dashboards.measures.base import Period, PeriodKind
+from dashboards.measures.club import compute
 from dashboards.measures.engine import dashboard_panels, scope_from_params
+from membership.models import Member
+from membership.selectors.growth import club_purchases
 from tests.dashboards.conftest import MARCH, at, figures_of, panel_of
 from tests.factories import ContractFactory, CustomerFactory, ProjectFactory, UnitFactory
 from tests.membership.factories import MemberFactory, ReferralFactory
@@ -126,6 +130,71 @@ def test_query_count_does_not_grow_with_projects(club, group_admin, city, extra_
     scope = scope_from_params(group_admin, {})
     with CaptureQueriesContext(connection) as queries:
         dashboard_panels(group_admin, scope, MARCH)
-    club_queries = [q for q in queries.captured_queries if "membership_member" in q["sql"]]
-    # is_recording (1), members (1), purchases (1: its repeat test reads the members too).
+    club_queries = [q for q in queries.captured_queries if "membership_" in q["sql"]]
+    # is_recording (1), members now (1), the monthly sums of enrolments and purchases (1): March is a
+    # whole month, so no member or purchase of a part-month is read.
     assert len(club_queries) == 3
+
+
+def _board_reading(periods):
+    """Per (period, project): the referral board's reading of the contracts and the members' enrolments,
+    straight from the records."""
+    cells = {}
+    for index, period in enumerate(periods):
+        for contract in club_purchases().filter(signed_on__gte=period.start, signed_on__lt=period.end):
+            cell = cells.setdefault((index, contract.unit.project_id), [0, 0, 0, 0])
+            cell[1] += 1
+            cell[2] += contract.is_repeat
+            cell[3] += contract.is_referred
+        for member in Member.objects.filter(
+            project__isnull=False, enrolled_at__gte=period.start_at, enrolled_at__lt=period.end_at
+        ):
+            cells.setdefault((index, member.project_id), [0, 0, 0, 0])[0] += 1
+    return {key: tuple(cell) for key, cell in cells.items()}
+
+
+def _computed(periods, fresh):
+    result = compute(None, periods, fresh)
+    cells = {}
+    for key, ratio in result["club.growth"].items():
+        cells.setdefault(key, [0, 0, 0, 0])[0] = ratio.numerator
+    for key, ratio in result["club.repurchase_share"].items():
+        cell = cells.setdefault(key, [0, 0, 0, 0])
+        cell[1], cell[2] = ratio.denominator, ratio.numerator
+        cell[3] = result["club.referral_share"][key].numerator
+    return {key: tuple(cell) for key, cell in cells.items()}
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        Period.containing(PeriodKind.DAY, datetime.date(2026, 3, 31)),
+        Period.containing(PeriodKind.WEEK, datetime.date(2026, 3, 1)),
+        Period.containing(PeriodKind.MONTH, datetime.date(2026, 3, 1)),
+        Period.containing(PeriodKind.QUARTER, datetime.date(2026, 3, 1)),
+        Period.containing(PeriodKind.YEAR, datetime.date(2026, 3, 1)),
+        Period.custom(datetime.date(2026, 2, 28), datetime.date(2026, 3, 15)),
+        Period.custom(datetime.date(2025, 12, 20), datetime.date(2026, 3, 31)),
+    ],
+    ids=lambda period: f"{period.kind}-{period.start}",
+)
+def test_whole_and_part_months_count_what_the_records_say_fresh_or_not(club, period):
+    """Whole months come from the monthly sums, part-months from the stored purchases and members:
+    either way, counted anew or not, the same cells as reading the contracts and members themselves."""
+    periods = period.trend()
+    expected = _board_reading(periods)
+    assert expected  # the fixture has something in every one of these spans
+    assert _computed(periods, True) == _computed(periods, False) == expected
+    # The members now do not depend on the period.
+    assert sum(r.numerator for r in compute(None, periods, True)["club.members"].values()) == 4
+
+
+def test_the_panel_is_the_same_counted_anew_or_not(club, group_admin):
+    scope = scope_from_params(group_admin, {})
+    panels = [
+        dashboard_panels(group_admin, scope, MARCH, fresh=fresh, sources={"club"}) for fresh in (True, False)
+    ]
+    (fresh,), (summary,) = panels
+    assert [(f.measure.key, f.value, f.previous, f.trend) for f in fresh.figures] == [
+        (f.measure.key, f.value, f.previous, f.trend) for f in summary.figures
+    ]

@@ -4,12 +4,17 @@ not recording, query count."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dashboards.measures.base import Period, PeriodKind
 from dashboards.measures.engine import dashboard_panels, scope_from_params
+from surveys.day_tallies import day_tallies_rebuild
 from surveys.models import Invitation
+from surveys.signals import response_completed
 from tests.dashboards.conftest import MARCH, at, figures_of, panel_of
 from tests.factories import CustomerFactory, ProjectFactory
 from tests.surveys.factories import CampaignFactory, InvitationFactory, completed_invitation
@@ -19,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def _response(campaign, project, completed, segment="stable", **scores):
     customer = CustomerFactory(city_company=project.city_company)
-    return completed_invitation(
+    invitation = completed_invitation(
         scores,
         completed_at=completed,
         campaign=campaign,
@@ -27,6 +32,9 @@ def _response(campaign, project, completed, segment="stable", **scores):
         project=project,
         segment=segment,
     )
+    # What the submit service does in its transaction (the factory writes the answers directly).
+    response_completed.send(sender=Invitation, invitation=invitation)
+    return invitation
 
 
 @pytest.fixture
@@ -97,3 +105,25 @@ def test_query_count_does_not_grow_with_projects(responses, group_admin, city, e
         dashboard_panels(group_admin, scope, MARCH)
     # is_recording (1), the figures (1), the breakdown (1).
     assert len([q for q in queries.captured_queries if "surveys_" in q["sql"]]) == 3
+
+
+def _panel_values(user, period, fresh):
+    scope = scope_from_params(user, {})
+    (panel,) = dashboard_panels(user, scope, period, fresh=fresh, sources={"surveys"})
+    figures = [(f.measure.key, f.value, f.previous, f.trend, f.ratio) for f in panel.figures]
+    rows = [(s.label, [(f.value, f.ratio) for f in row]) for s, row in panel.rows]
+    return figures, rows, panel.breakdowns
+
+
+@pytest.mark.parametrize("kind", [PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.YEAR])
+def test_counted_anew_and_from_the_tallies_agree_and_match_a_recount_from_the_answers(
+    responses, group_admin, kind
+):
+    """The day tallies are written by the submit transaction: counted anew (fresh) or not, the page
+    reads the same rows, and recounting them from the answers changes no figure."""
+    period = Period.containing(kind, datetime.date(2026, 3, 31))
+    fresh, summary = _panel_values(group_admin, period, True), _panel_values(group_admin, period, False)
+    assert fresh == summary
+    assert any(value is not None for _k, value, *_rest in fresh[0])
+    day_tallies_rebuild()
+    assert _panel_values(group_admin, period, True) == fresh

@@ -92,3 +92,18 @@ def test_the_clubs_lists_are_measured(bench_db):
     assert names == list(NAMES)
     for row in result["rows"]:
         assert row["note"] == "" and row["queries"] > 0, row
+
+
+def test_the_dashboards_club_purchases_are_filled_as_the_saves_would_fill_them(bench_db):
+    """COPY bypasses the saves that keep them: the load computes them once, from the records."""
+    from customers.models import Contract
+    from membership.models import ClubMonth, ClubPurchase
+    from membership.selectors.growth import club_purchases
+
+    stored = {p.contract_id: (p.is_repurchase, p.is_referred) for p in ClubPurchase.objects.all()}
+    assert len(stored) == Contract.objects.filter(status="active", signed_on__isnull=False).count() > 0
+    assert stored == {c.pk: (c.is_repeat, c.is_referred) for c in club_purchases()}
+    assert any(repurchase for repurchase, _referred in stored.values())
+    months = ClubMonth.objects.aggregate(buyers=Sum("buyers"), enrolled=Sum("enrolled"))
+    assert months["buyers"] == len(stored)
+    assert months["enrolled"] == Member.objects.filter(project__isnull=False).count()

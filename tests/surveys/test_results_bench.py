@@ -40,3 +40,23 @@ def test_bench_surveys_refuses_a_large_run_on_sqlite():
 
     with pytest.raises(CommandError):
         call_command("bench_surveys", responses=100_000, quiet=True)
+
+
+def test_bench_surveys_fills_the_dashboards_day_tallies(project):
+    """COPY bypasses the submit transaction that keeps them: the load counts them once."""
+    from django.db.models import Sum
+
+    from surveys.day_tallies import day_tallies_rebuild
+    from surveys.models import DayTally
+
+    for _ in range(10):
+        CustomerFactory(city_company=project.city_company, registered_project=project)
+    call_command("bench_surveys", responses=50, quiet=True)
+    loaded = list(DayTally.objects.order_by("day", "project_key", "segment").values())
+    totals = DayTally.objects.aggregate(Sum("overall_rated"), Sum("l3_rated"))
+    assert totals == {"overall_rated__sum": 60, "l3_rated__sum": 60}  # this campaign's 50 and the previous 10
+    day_tallies_rebuild()
+    assert [{k: v for k, v in row.items() if k != "id"} for row in loaded] == [
+        {k: v for k, v in row.items() if k != "id"}
+        for row in DayTally.objects.order_by("day", "project_key", "segment").values()
+    ]
