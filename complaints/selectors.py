@@ -15,12 +15,14 @@ from customers.selectors import primary_phone_number
 from properties import selectors as property_selectors
 from properties.selectors import cached_reference, forget_cached, forget_on_change
 
+from . import conditions
 from .models import (
     Category,
     Complaint,
     ComplaintEvent,
     GroupCase,
     GroupCaseEvent,
+    ImprovementItem,
     SlaAlert,
     WorkOrder,
     current_due_expression,
@@ -107,6 +109,7 @@ def category(pk: int) -> Category | None:
 # Project names and the project filter's choices: the property app's cached reference data.
 projects = property_selectors.projects_by_id
 visible_projects = property_selectors.visible_projects
+visible_city_companies = property_selectors.visible_city_companies
 
 
 def staff() -> list[StaffEntry]:
@@ -250,10 +253,13 @@ def complaints_matching(*, user, filters: dict | None = None) -> QuerySet[Compla
             complaints = complaints.filter(category_id__in=category_and_children(int(value)))
         elif name == "status" and value == "open":
             complaints = complaints.open()
+        elif name == "status" and value == "all":
+            continue
         elif name in ("project", "handler"):
             complaints = complaints.filter(**{f"{name}_id": value})
         else:
             complaints = complaints.filter(**{name: value})
+    complaints = complaints.filter(drill_down_condition(filters))
     if filters.get("mine_only") and user.pk:
         complaints = complaints.filter(handler=user)
     if filters.get("sla"):
@@ -261,6 +267,50 @@ def complaints_matching(*, user, filters: dict | None = None) -> QuerySet[Compla
     if filters.get("q"):
         complaints = complaints.filter(text_condition(filters["q"]))
     return complaints
+
+
+def _local_day_range(field: str, start: datetime.date | None, end: datetime.date | None) -> Q:
+    """`field` (a datetime) on the local days start..end, both included."""
+    condition = Q()
+    if start:
+        condition &= Q(
+            **{f"{field}__gte": timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))}
+        )
+    if end:
+        after = end + datetime.timedelta(days=1)
+        condition &= Q(
+            **{f"{field}__lt": timezone.make_aware(datetime.datetime.combine(after, datetime.time.min))}
+        )
+    return condition
+
+
+def drill_down_condition(filters: dict) -> Q:
+    """The dashboards' drill-down filters (complaints.forms.BoardFilterForm.DRILL_FIELDS): each says what
+    complaints.conditions says, so the list's count is the figure's."""
+    condition = Q()
+    if filters.get("city"):
+        city = int(filters["city"])
+        condition &= Q(project_id__in=[pk for pk, (_name, city_id) in projects().items() if city_id == city])
+    if filters.get("received_from") or filters.get("received_to"):
+        condition &= _local_day_range("received_at", filters.get("received_from"), filters.get("received_to"))
+    if filters.get("first_response"):
+        now = timezone.now()
+        condition &= _local_day_range("first_response_due_at", filters.get("due_from"), filters.get("due_to"))
+        condition &= {
+            "due": conditions.first_response_known(now),
+            "on_time": conditions.first_response_known(now) & conditions.FIRST_RESPONSE_ON_TIME,
+            "late": conditions.first_response_late(now),
+        }[filters["first_response"]]
+    if filters.get("resolved") or filters.get("resolved_from") or filters.get("resolved_to"):
+        condition &= conditions.RESOLVED_NOW
+        condition &= _local_day_range("resolved_at", filters.get("resolved_from"), filters.get("resolved_to"))
+    if filters.get("repeat"):
+        condition &= conditions.repeat_condition()
+    if filters.get("escalation_level") is not None and filters.get("escalation_level") != "":
+        condition &= Q(escalation_level=int(filters["escalation_level"]))
+    if filters.get("root_cause"):
+        condition &= Q(root_cause="" if filters["root_cause"] == "none" else filters["root_cause"])
+    return condition
 
 
 def text_condition(text: str) -> Q:
@@ -311,6 +361,29 @@ def sla_counters(*, user, filters: dict | None = None) -> dict[str, int]:
     return complaints.aggregate(
         **{state: Count("pk", filter=sla_condition(state, now)) for state in SLA_STATES}
     )
+
+
+def improvement_items_matching(*, user, filters: dict) -> QuerySet[ImprovementItem]:
+    """The improvement list's filters: status (or "not_done": open and in progress), and the dashboards'
+    drill-down: a project or city company (items of no project match neither), the days marked done."""
+    items = ImprovementItem.objects.visible_to(user)
+    status = filters.get("status")
+    if status == "not_done":
+        items = items.exclude(status=ImprovementItem.Status.DONE)
+    elif status:
+        items = items.filter(status=status)
+    if filters.get("in_projects"):
+        items = items.filter(project__isnull=False)
+    if filters.get("project"):
+        items = items.filter(project_id=filters["project"])
+    if filters.get("city"):
+        city = filters["city"]
+        items = items.filter(
+            project_id__in=[pk for pk, (_n, city_id) in projects().items() if city_id == city]
+        )
+    if filters.get("done_from") or filters.get("done_to"):
+        items = items.filter(_local_day_range("done_at", filters.get("done_from"), filters.get("done_to")))
+    return items
 
 
 def complaint_detail(*, user, pk: int) -> Complaint:
@@ -513,11 +586,25 @@ def unmatched_complaint_matches(*, user, complaint: Complaint) -> QuerySet:
 
 
 def group_case_list(
-    *, user, status: str | None = None, crisis: bool | None = None, project: int | None = None
+    *,
+    user,
+    status: str | None = None,
+    crisis: bool | None = None,
+    project: int | None = None,
+    city: int | None = None,
+    opened_from: datetime.date | None = None,
+    opened_to: datetime.date | None = None,
 ) -> QuerySet[GroupCase]:
     """The cases the user may see, each with its number of complaints (a subquery per row of the page,
-    on the complaints' group_case index), newest first for keyset paging."""
+    on the complaints' group_case index), newest first for keyset paging. `city` and the opened days
+    (inclusive) are the dashboards' drill-down."""
     cases = GroupCase.objects.visible_to(user)
+    if city:
+        cases = cases.filter(
+            project_id__in=[pk for pk, (_n, city_id) in projects().items() if city_id == city]
+        )
+    if opened_from or opened_to:
+        cases = cases.filter(_local_day_range("created_at", opened_from, opened_to))
     if status:
         cases = cases.filter(status=status)
     if crisis is not None:

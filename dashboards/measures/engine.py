@@ -168,6 +168,8 @@ def dashboard_panels(
                     )
                 )
             panel.rows.append((child, row))
-        if source.breakdowns is not None:
+        if source.breakdowns_for is not None:
+            panel.breakdowns = source.breakdowns_for(scope, period, fresh)
+        elif source.breakdowns is not None:
             panel.breakdowns = source.breakdowns(scope.project_ids, period, fresh)
     return panels
