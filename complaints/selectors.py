@@ -15,7 +15,7 @@ from customers.selectors import primary_phone_number
 from properties import selectors as property_selectors
 from properties.selectors import cached_reference, forget_cached, forget_on_change
 
-from . import conditions
+from . import drill_down
 from .models import (
     Category,
     Complaint,
@@ -259,7 +259,7 @@ def complaints_matching(*, user, filters: dict | None = None) -> QuerySet[Compla
             complaints = complaints.filter(**{f"{name}_id": value})
         else:
             complaints = complaints.filter(**{name: value})
-    complaints = complaints.filter(drill_down_condition(filters))
+    complaints = complaints.filter(drill_down.condition(filters))
     if filters.get("mine_only") and user.pk:
         complaints = complaints.filter(handler=user)
     if filters.get("sla"):
@@ -267,50 +267,6 @@ def complaints_matching(*, user, filters: dict | None = None) -> QuerySet[Compla
     if filters.get("q"):
         complaints = complaints.filter(text_condition(filters["q"]))
     return complaints
-
-
-def _local_day_range(field: str, start: datetime.date | None, end: datetime.date | None) -> Q:
-    """`field` (a datetime) on the local days start..end, both included."""
-    condition = Q()
-    if start:
-        condition &= Q(
-            **{f"{field}__gte": timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))}
-        )
-    if end:
-        after = end + datetime.timedelta(days=1)
-        condition &= Q(
-            **{f"{field}__lt": timezone.make_aware(datetime.datetime.combine(after, datetime.time.min))}
-        )
-    return condition
-
-
-def drill_down_condition(filters: dict) -> Q:
-    """The dashboards' drill-down filters (complaints.forms.BoardFilterForm.DRILL_FIELDS): each says what
-    complaints.conditions says, so the list's count is the figure's."""
-    condition = Q()
-    if filters.get("city"):
-        city = int(filters["city"])
-        condition &= Q(project_id__in=[pk for pk, (_name, city_id) in projects().items() if city_id == city])
-    if filters.get("received_from") or filters.get("received_to"):
-        condition &= _local_day_range("received_at", filters.get("received_from"), filters.get("received_to"))
-    if filters.get("first_response"):
-        now = timezone.now()
-        condition &= _local_day_range("first_response_due_at", filters.get("due_from"), filters.get("due_to"))
-        condition &= {
-            "due": conditions.first_response_known(now),
-            "on_time": conditions.first_response_known(now) & conditions.FIRST_RESPONSE_ON_TIME,
-            "late": conditions.first_response_late(now),
-        }[filters["first_response"]]
-    if filters.get("resolved") or filters.get("resolved_from") or filters.get("resolved_to"):
-        condition &= conditions.RESOLVED_NOW
-        condition &= _local_day_range("resolved_at", filters.get("resolved_from"), filters.get("resolved_to"))
-    if filters.get("repeat"):
-        condition &= conditions.repeat_condition()
-    if filters.get("escalation_level") is not None and filters.get("escalation_level") != "":
-        condition &= Q(escalation_level=int(filters["escalation_level"]))
-    if filters.get("root_cause"):
-        condition &= Q(root_cause="" if filters["root_cause"] == "none" else filters["root_cause"])
-    return condition
 
 
 def text_condition(text: str) -> Q:
@@ -378,11 +334,11 @@ def improvement_items_matching(*, user, filters: dict) -> QuerySet[ImprovementIt
         items = items.filter(project_id=filters["project"])
     if filters.get("city"):
         city = filters["city"]
-        items = items.filter(
-            project_id__in=[pk for pk, (_n, city_id) in projects().items() if city_id == city]
-        )
+        items = items.filter(project_id__in=drill_down.city_project_ids(city))
     if filters.get("done_from") or filters.get("done_to"):
-        items = items.filter(_local_day_range("done_at", filters.get("done_from"), filters.get("done_to")))
+        items = items.filter(
+            drill_down.local_day_range("done_at", filters.get("done_from"), filters.get("done_to"))
+        )
     return items
 
 
@@ -600,11 +556,9 @@ def group_case_list(
     (inclusive) are the dashboards' drill-down."""
     cases = GroupCase.objects.visible_to(user)
     if city:
-        cases = cases.filter(
-            project_id__in=[pk for pk, (_n, city_id) in projects().items() if city_id == city]
-        )
+        cases = cases.filter(project_id__in=drill_down.city_project_ids(city))
     if opened_from or opened_to:
-        cases = cases.filter(_local_day_range("created_at", opened_from, opened_to))
+        cases = cases.filter(drill_down.local_day_range("created_at", opened_from, opened_to))
     if status:
         cases = cases.filter(status=status)
     if crisis is not None:

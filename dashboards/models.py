@@ -81,6 +81,33 @@ class ComplaintMonthFigures(ComplaintFigures):
         return f"{self.month:%Y-%m} project {self.project_id}"
 
 
+class ComplaintCategoryMonthFigures(models.Model):
+    """Complaints received per month, project, top-level category and root cause: the top categories
+    and root causes of a dashboard whose periods are whole months."""
+
+    month = models.DateField(_("month"), help_text=_("Its first day"))
+    project = models.ForeignKey(
+        "properties.Project", on_delete=models.CASCADE, related_name="+", verbose_name=_("project")
+    )
+    category = models.ForeignKey(
+        "complaints.Category", on_delete=models.CASCADE, related_name="+", verbose_name=_("category")
+    )
+    root_cause = models.CharField(_("root cause"), max_length=20, blank=True)
+    received = models.PositiveIntegerField(_("complaints received"), default=0)
+
+    class Meta:
+        verbose_name = _("complaint figures of a month by category")
+        verbose_name_plural = _("complaint figures of months by category")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "project", "category", "root_cause"], name="complaint_category_month_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} project {self.project_id} category {self.category_id}"
+
+
 class SummaryRefresh(models.Model):
     """When a summary was last brought up to date, and up to which change it has seen."""
 

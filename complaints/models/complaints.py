@@ -206,6 +206,7 @@ class Complaint(TimeStampedModel):
                     "first_response_due_at",
                     "plan_due_at",
                     "resolution_due_at",
+                    "escalation_level",  # the dashboards' escalated-by-level counts, same scan
                 ],
                 name="complaint_open_sla_counters",
                 condition=IS_OPEN,

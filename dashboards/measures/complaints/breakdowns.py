@@ -1,7 +1,7 @@
 """The complaint panel's tables: top categories, root causes and resolution time (median, 90th
-percentile). Counted over the records each time, whatever the freshness asked: a ranking or a median
-does not add up from per-project sums. Three queries, each an index-only range scan of the current and
-previous periods."""
+percentile). Categories and root causes add up per project: for whole months they come from the month
+summary when the figures do, otherwise from one grouped query. A median does not add up: the
+percentiles are always counted over the period's resolutions (PostgreSQL sorts them)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import datetime
 import math
 
 from django.db import connection
-from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,7 +17,9 @@ from complaints.models import Complaint, RootCause
 from complaints.selectors import categories
 
 from ..base import Breakdown, BreakdownRow, DashboardScope, Period
-from ..sql import PeriodIndex, in_periods
+from ..sql import in_periods
+from . import summary
+from .counting import count_by_category
 from .definitions import board_url, period_params
 
 TOP_CATEGORIES = 10
@@ -29,24 +30,17 @@ def _share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _by_category_and_cause(scope: DashboardScope, periods: list[Period]) -> dict[tuple[int, int, str], int]:
-    """(period index, top-level category id, root cause) → complaints received."""
-    rows = Complaint.objects.filter(in_periods("received_at", periods))
-    if scope.project_ids is not None:
-        rows = rows.filter(project_id__in=list(scope.project_ids))
-    grouped = (
-        rows.annotate(bucket=PeriodIndex("received_at", periods))
-        .values("bucket", "category_id", "root_cause")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    entries = categories()
+def _by_category_and_cause(
+    scope: DashboardScope, periods: list[Period], fresh: bool
+) -> dict[tuple[int, int, str], int]:
+    """(period index, top-level category id, root cause) → complaints received in the scope: from the
+    month summary when the periods are whole months and the figures come from the summary, else live."""
+    per_project = None if fresh else summary.read_categories(scope.project_ids, periods)
+    if per_project is None:
+        per_project = count_by_category(scope.project_ids, periods)
     counts: dict[tuple[int, int, str], int] = {}
-    for row in grouped:
-        entry = entries.get(row["category_id"])
-        top = entry.parent_id or entry.id if entry else row["category_id"]
-        key = (row["bucket"], top, row["root_cause"])
-        counts[key] = counts.get(key, 0) + row["n"]
+    for (index, _project, top, cause), n in per_project.items():
+        counts[(index, top, cause)] = counts.get((index, top, cause), 0) + n
     return counts
 
 
@@ -141,23 +135,23 @@ def _hours(value: datetime.timedelta | None) -> float | None:
 
 
 def resolution_time(scope: DashboardScope, period: Period) -> Breakdown:
-    current = resolution_percentiles(scope.project_ids, period)
-    previous = resolution_percentiles(scope.project_ids, period.previous())
+    """The median and the 90th percentile of the period (not of the previous one: each costs a sort of
+    the period's resolutions)."""
     drill = board_url(scope, status="all", **period_params("resolved", period))
     labels = (_("Median (hours)"), _("90th percentile (hours)"))
     return Breakdown(
         key="complaints.resolution_time",
         title=_("Resolution time"),
-        columns=(_("This period"), _("Previous period")),
+        columns=(_("This period"),),
         rows=tuple(
-            BreakdownRow(label=label, values=(_hours(now), _hours(before)), drill_url=drill)
-            for label, now, before in zip(labels, current, previous, strict=True)
+            BreakdownRow(label=label, values=(_hours(value),), drill_url=drill)
+            for label, value in zip(labels, resolution_percentiles(scope.project_ids, period), strict=True)
         ),
     )
 
 
 def breakdowns(scope: DashboardScope, period: Period, fresh: bool) -> list[Breakdown]:
-    counts = _by_category_and_cause(scope, [period.previous(), period])
+    counts = _by_category_and_cause(scope, [period.previous(), period], fresh)
     return [
         top_categories(scope, period, counts),
         root_causes(scope, period, counts),

@@ -20,6 +20,7 @@ from complaints.models import Complaint, GroupCase, ImprovementItem
 from customers.models import Contract
 from dashboards.models import (
     COUNTER_FIELDS,
+    ComplaintCategoryMonthFigures,
     ComplaintDayFigures,
     ComplaintMonthFigures,
     SummaryRefresh,
@@ -27,7 +28,7 @@ from dashboards.models import (
 
 from ..base import Period, PeriodKind
 from ..sql import PeriodIndex, in_periods
-from .counting import Counters, count_complaints
+from .counting import Counters, count_by_category, count_complaints
 
 SUMMARY_NAME = "complaints"
 CHUNK_DAYS = 92  # days counted per round of queries
@@ -115,6 +116,30 @@ def _refresh_months(months: set[datetime.date], projects: list[int] | None) -> N
         with transaction.atomic():
             stale.delete()
             ComplaintMonthFigures.objects.bulk_create(rows, batch_size=2000)
+        _refresh_month_categories(month, next_month, projects)
+
+
+def _refresh_month_categories(
+    month: datetime.date, next_month: datetime.date, projects: list[int] | None
+) -> None:
+    """The month's complaints per project, top-level category and root cause, counted again whole (the
+    tables' query, breakdowns.count_by_category, over the month's received complaints)."""
+    period = Period(PeriodKind.MONTH, month, next_month)
+    counts = count_by_category(projects, [period])
+    stale = ComplaintCategoryMonthFigures.objects.filter(month=month)
+    if projects is not None:
+        stale = stale.filter(project_id__in=projects)
+    with transaction.atomic():
+        stale.delete()
+        ComplaintCategoryMonthFigures.objects.bulk_create(
+            [
+                ComplaintCategoryMonthFigures(
+                    month=month, project_id=project, category_id=category, root_cause=cause, received=n
+                )
+                for (_index, project, category, cause), n in counts.items()
+            ],
+            batch_size=2000,
+        )
 
 
 def _locked_state() -> SummaryRefresh:
@@ -204,14 +229,18 @@ def recount(project_ids: Iterable[int] | None, *, now: datetime.datetime | None 
             now=now,
         )
     stale_days, stale_months = ComplaintDayFigures.objects.all(), ComplaintMonthFigures.objects.all()
+    stale_categories = ComplaintCategoryMonthFigures.objects.all()
     if start is not None:  # rows before the first record (it was deleted) or of no day at all
         stale_days = stale_days.filter(day__lt=start)
         stale_months = stale_months.filter(month__lt=_first_of_month(start))
+        stale_categories = stale_categories.filter(month__lt=_first_of_month(start))
     if project_ids is not None:
         stale_days = stale_days.filter(project_id__in=list(project_ids))
         stale_months = stale_months.filter(project_id__in=list(project_ids))
+        stale_categories = stale_categories.filter(project_id__in=list(project_ids))
     stale_days.delete()
     stale_months.delete()
+    stale_categories.delete()
     # A recount of some projects has not seen the others' changes: only a full one moves the mark.
     _mark(state, now, changes_seen=project_ids is None)
     return written
@@ -249,6 +278,27 @@ def read_counters(
             if value:
                 counters.setdefault(name, {})[(row["bucket"], row["project_id"])] = value
     return counters, _delivered_by_period_end(project_ids, periods, by_month)
+
+
+def read_categories(project_ids: Iterable[int] | None, periods: list[Period]) -> dict | None:
+    """(period index, project, top-level category, root cause) → complaints received, from the month
+    table; None when a period is not made of whole months (then the tables count live)."""
+    if not _whole_months(periods):
+        return None
+    rows = ComplaintCategoryMonthFigures.objects.filter(in_periods("month", periods, dates=True))
+    if project_ids is not None:
+        rows = rows.filter(project_id__in=list(project_ids))
+    grouped = (
+        rows.annotate(bucket=PeriodIndex("month", periods, dates=True))
+        .values("bucket", "project_id", "category_id", "root_cause")
+        .annotate(n=Sum("received"))
+        .order_by()
+    )
+    return {
+        (row["bucket"], row["project_id"], row["category_id"], row["root_cause"]): row["n"]
+        for row in grouped
+        if row["bucket"] is not None and row["bucket"] >= 0
+    }
 
 
 def _delivered_by_period_end(
