@@ -106,7 +106,8 @@ class BoardFilterForm(_StyledForm):
     def __init__(self, *args, user, handler_choices: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].choices = [BLANK, *selectors.visible_projects(user)]
-        self.fields["city"].choices = [BLANK, *selectors.visible_city_companies(user)]
+        # Read only when the filter is set (an empty hidden field costs no query).
+        self.fields["city"].choices = lambda: [BLANK, *selectors.visible_city_companies(user)]
         self.fields["category"].choices = category_choices(include_parents=True)
         if handler_choices is None:
             handler_choices = selectors.colleague_choices(user, ACTION_ROLES["respond"])

@@ -51,14 +51,15 @@ class ImprovementFilterForm(forms.Form):
     city = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     done_from = forms.DateField(required=False)
     done_to = forms.DateField(required=False)
-    in_projects = forms.BooleanField(
-        required=False
-    )  # items of some project only (the dashboards count those)
+    # Items of some project only: the dashboards count those.
+    in_projects = forms.BooleanField(required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].choices = [BLANK, *selectors.visible_projects(user)]
-        self.fields["city"].choices = [BLANK, *selectors.visible_city_companies(user)]
+        # Read only when set, like the city's.
+        self.fields["project"].choices = lambda: [BLANK, *selectors.visible_projects(user)]
+        # Read only when the filter is set (an empty hidden field costs no query).
+        self.fields["city"].choices = lambda: [BLANK, *selectors.visible_city_companies(user)]
 
     def clean(self):
         data = super().clean()
@@ -125,7 +126,8 @@ class GroupCaseFilterForm(_StyledForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].choices = [BLANK, *selectors.visible_projects(user)]
-        self.fields["city"].choices = [BLANK, *selectors.visible_city_companies(user)]
+        # Read only when the filter is set (an empty hidden field costs no query).
+        self.fields["city"].choices = lambda: [BLANK, *selectors.visible_city_companies(user)]
 
     def clean(self):
         data = super().clean()
