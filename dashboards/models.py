@@ -4,7 +4,7 @@
 Each row holds the numerators and denominators of the complaint desk's measures for one project on one
 local day (ComplaintDayFigures), and the same summed per calendar month (ComplaintMonthFigures, read
 when every period of the page is made of whole months). They are written only by
-`dashboards.measures.complaints.refresh`, which counts them with the very queries the live figures use.
+`dashboards.measures.complaints.summary`, which counts them with the very queries the live figures use.
 """
 
 from __future__ import annotations

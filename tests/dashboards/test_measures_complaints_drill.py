@@ -32,7 +32,7 @@ def _list_count(client, url: str) -> int:
 
 
 def _figures_and_rows(user, scope):
-    panels = dashboard_panels(user, scope, MARCH, fresh=True)
+    panels = dashboard_panels(user, scope, MARCH, fresh=True, sources=("complaints", "complaints_now"))
     for panel in panels:
         if not panel.source.key.startswith("complaints"):
             continue

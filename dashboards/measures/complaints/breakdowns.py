@@ -35,7 +35,8 @@ def _by_category_and_cause(
 ) -> dict[tuple[int, int, str], int]:
     """(period index, top-level category id, root cause) → complaints received in the scope: from the
     month summary when the periods are whole months and the figures come from the summary, else live."""
-    per_project = None if fresh else summary.read_categories(scope.project_ids, periods)
+    counted = not fresh and summary.refreshed_at() is not None
+    per_project = summary.read_categories(scope.project_ids, periods) if counted else None
     if per_project is None:
         per_project = count_by_category(scope.project_ids, periods)
     counts: dict[tuple[int, int, str], int] = {}
