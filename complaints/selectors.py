@@ -15,12 +15,14 @@ from customers.selectors import primary_phone_number
 from properties import selectors as property_selectors
 from properties.selectors import cached_reference, forget_cached, forget_on_change
 
+from . import drill_down
 from .models import (
     Category,
     Complaint,
     ComplaintEvent,
     GroupCase,
     GroupCaseEvent,
+    ImprovementItem,
     SlaAlert,
     WorkOrder,
     current_due_expression,
@@ -107,6 +109,7 @@ def category(pk: int) -> Category | None:
 # Project names and the project filter's choices: the property app's cached reference data.
 projects = property_selectors.projects_by_id
 visible_projects = property_selectors.visible_projects
+visible_city_companies = property_selectors.visible_city_companies
 
 
 def staff() -> list[StaffEntry]:
@@ -250,10 +253,13 @@ def complaints_matching(*, user, filters: dict | None = None) -> QuerySet[Compla
             complaints = complaints.filter(category_id__in=category_and_children(int(value)))
         elif name == "status" and value == "open":
             complaints = complaints.open()
+        elif name == "status" and value == "all":
+            continue
         elif name in ("project", "handler"):
             complaints = complaints.filter(**{f"{name}_id": value})
         else:
             complaints = complaints.filter(**{name: value})
+    complaints = complaints.filter(drill_down.condition(filters))
     if filters.get("mine_only") and user.pk:
         complaints = complaints.filter(handler=user)
     if filters.get("sla"):
@@ -311,6 +317,29 @@ def sla_counters(*, user, filters: dict | None = None) -> dict[str, int]:
     return complaints.aggregate(
         **{state: Count("pk", filter=sla_condition(state, now)) for state in SLA_STATES}
     )
+
+
+def improvement_items_matching(*, user, filters: dict) -> QuerySet[ImprovementItem]:
+    """The improvement list's filters: status (or "not_done": open and in progress), and the dashboards'
+    drill-down: a project or city company (items of no project match neither), the days marked done."""
+    items = ImprovementItem.objects.visible_to(user)
+    status = filters.get("status")
+    if status == "not_done":
+        items = items.exclude(status=ImprovementItem.Status.DONE)
+    elif status:
+        items = items.filter(status=status)
+    if filters.get("in_projects"):
+        items = items.filter(project__isnull=False)
+    if filters.get("project"):
+        items = items.filter(project_id=filters["project"])
+    if filters.get("city"):
+        city = filters["city"]
+        items = items.filter(project_id__in=drill_down.city_project_ids(city))
+    if filters.get("done_from") or filters.get("done_to"):
+        items = items.filter(
+            drill_down.local_day_range("done_at", filters.get("done_from"), filters.get("done_to"))
+        )
+    return items
 
 
 def complaint_detail(*, user, pk: int) -> Complaint:
@@ -513,11 +542,23 @@ def unmatched_complaint_matches(*, user, complaint: Complaint) -> QuerySet:
 
 
 def group_case_list(
-    *, user, status: str | None = None, crisis: bool | None = None, project: int | None = None
+    *,
+    user,
+    status: str | None = None,
+    crisis: bool | None = None,
+    project: int | None = None,
+    city: int | None = None,
+    opened_from: datetime.date | None = None,
+    opened_to: datetime.date | None = None,
 ) -> QuerySet[GroupCase]:
     """The cases the user may see, each with its number of complaints (a subquery per row of the page,
-    on the complaints' group_case index), newest first for keyset paging."""
+    on the complaints' group_case index), newest first for keyset paging. `city` and the opened days
+    (inclusive) are the dashboards' drill-down."""
     cases = GroupCase.objects.visible_to(user)
+    if city:
+        cases = cases.filter(project_id__in=drill_down.city_project_ids(city))
+    if opened_from or opened_to:
+        cases = cases.filter(drill_down.local_day_range("created_at", opened_from, opened_to))
     if status:
         cases = cases.filter(status=status)
     if crisis is not None:

@@ -87,6 +87,21 @@ DESK_BEAT_SCHEDULE["send-weekly-dashboard-reports"] = {
     ),
 }
 
+# --- Dashboards: the complaint figures' summary tables (dashboards.tasks) ---------
+# The recent days and the days of every changed record are counted again every
+# DASHBOARD_REFRESH_SECONDS (the page says a figure may be that old); everything every night.
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=300)
+if DASHBOARD_REFRESH_SECONDS < 30:
+    raise ImproperlyConfigured("DASHBOARD_REFRESH_SECONDS must be at least 30.")
+DESK_BEAT_SCHEDULE["dashboards-refresh-complaint-figures"] = {
+    "task": "dashboards.tasks.refresh_complaint_figures",
+    "schedule": DASHBOARD_REFRESH_SECONDS,
+}
+DESK_BEAT_SCHEDULE["dashboards-recount-complaint-figures"] = {
+    "task": "dashboards.tasks.recount_complaint_figures",
+    "schedule": crontab(hour=3, minute=40),
+}
+
 # --- Messages: the outbox (core.outbox) ------------------------------------------
 # Every email, SMS and WeChat template message is a row of the outbox first, sent once its
 # transaction commits. Each channel leaves through a provider class (core.outbox.providers says what

@@ -9,6 +9,7 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("Dashboards")
 
     def ready(self) -> None:
+        from . import tasks  # noqa: F401 - registers the Celery tasks (the recount button queues one by name)
         from .measures import club, complaints, delivery, estate, surveys, touchpoints
         from .reports import tasks as report_tasks  # noqa: F401 - Celery finds the weekly report's task
 

@@ -13,6 +13,7 @@ from ..models import (
     Channel,
     Complaint,
     ComplaintType,
+    RootCause,
     Severity,
     Status,
 )
@@ -41,7 +42,7 @@ class BoardFilterForm(_StyledForm):
     )
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[("open", _("All open")), *Status.choices],
+        choices=[("open", _("All open")), ("all", _("All, closed too")), *Status.choices],
         required=False,
         widget=FastSelect,
     )
@@ -59,17 +60,82 @@ class BoardFilterForm(_StyledForm):
         widget=forms.HiddenInput,
     )
 
+    # The dashboards' drill-down filters (dashboards.measures.complaints): kept as hidden fields, listed
+    # above the board while set. Each date range is inclusive, in local days.
+    city = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=forms.HiddenInput)
+    received_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    received_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    # First responses that fell due in due_from..due_to: counted (due), on time or late (complaints.conditions).
+    first_response = forms.ChoiceField(
+        choices=[BLANK, ("due", "due"), ("on_time", "on_time"), ("late", "late")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    due_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    due_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    resolved = forms.ChoiceField(choices=[BLANK, ("1", "1")], required=False, widget=forms.HiddenInput)
+    resolved_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    resolved_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    repeat = forms.ChoiceField(choices=[BLANK, ("1", "1")], required=False, widget=forms.HiddenInput)
+    escalation_level = forms.TypedChoiceField(
+        choices=[BLANK, *((str(n), str(n)) for n in (0, 1, 2, 3))],
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.HiddenInput,
+    )
+    root_cause = forms.ChoiceField(
+        choices=[BLANK, ("none", "none"), *RootCause.choices], required=False, widget=forms.HiddenInput
+    )
+
+    DRILL_FIELDS = (
+        "city",
+        "received_from",
+        "received_to",
+        "first_response",
+        "due_from",
+        "due_to",
+        "resolved",
+        "resolved_from",
+        "resolved_to",
+        "repeat",
+        "escalation_level",
+        "root_cause",
+    )
+
     def __init__(self, *args, user, handler_choices: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].choices = [BLANK, *selectors.visible_projects(user)]
+        # Read only when the filter is set (an empty hidden field costs no query).
+        self.fields["city"].choices = lambda: [BLANK, *selectors.visible_city_companies(user)]
         self.fields["category"].choices = category_choices(include_parents=True)
         if handler_choices is None:
             handler_choices = selectors.colleague_choices(user, ACTION_ROLES["respond"])
         self.fields["handler"].choices = [BLANK, *handler_choices]
 
+    def clean(self):
+        data = super().clean()
+        for prefix in ("received", "due", "resolved"):
+            start, end = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")
+            if start and end and end < start:
+                self.add_error(f"{prefix}_to", _("The end is before the start."))
+        if data.get("first_response") and not (data.get("due_from") or data.get("due_to")):
+            self.add_error("first_response", _("Say when the first responses fell due."))
+        return data
+
+    def drill_down(self) -> list[tuple[str, str]]:
+        """The drill-down filters set, as (name, value) to show above the board."""
+        return [
+            (name, self.data.get(name, ""))
+            for name in self.DRILL_FIELDS
+            if self.cleaned_data.get(name) not in (None, "")
+        ]
+
     def selector_filters(self) -> dict:
         data = self.cleaned_data
+        drill = {name: data.get(name) for name in self.DRILL_FIELDS if data.get(name) not in (None, "")}
         return {
+            **drill,
             "project": data.get("project"),
             "category": data.get("category"),
             "severity": data.get("severity") or None,

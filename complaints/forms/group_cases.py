@@ -40,6 +40,34 @@ class ImprovementListForm(ImprovementForm):
         return [n for n in text.replace(",", " ").replace("，", " ").split() if n]
 
 
+class ImprovementFilterForm(forms.Form):
+    """The improvement list's filters (?status=…), and the dashboards' drill-down: a project or city
+    company, and the days the items were marked done (inclusive)."""
+
+    status = forms.ChoiceField(
+        choices=[BLANK, ("not_done", "not_done"), *ImprovementItem.Status.choices], required=False
+    )
+    project = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    city = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    done_from = forms.DateField(required=False)
+    done_to = forms.DateField(required=False)
+    # Items of some project only: the dashboards count those.
+    in_projects = forms.BooleanField(required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read only when set, like the city's.
+        self.fields["project"].choices = lambda: [BLANK, *selectors.visible_projects(user)]
+        # Read only when the filter is set (an empty hidden field costs no query).
+        self.fields["city"].choices = lambda: [BLANK, *selectors.visible_city_companies(user)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("done_from") and data.get("done_to") and data["done_to"] < data["done_from"]:
+            self.add_error("done_to", _("The end is before the start."))
+        return data
+
+
 class ImprovementStatusForm(_StyledForm):
     status = forms.ChoiceField(label=_("Status"), choices=ImprovementItem.Status.choices)
 
@@ -90,14 +118,34 @@ class GroupCaseFilterForm(_StyledForm):
         label=_("Project"), coerce=int, required=False, empty_value=None, widget=FastSelect
     )
 
+    # The dashboards' drill-down (group cases opened in a period, in a city company): hidden.
+    city = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=forms.HiddenInput)
+    opened_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    opened_to = forms.DateField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].choices = [BLANK, *selectors.visible_projects(user)]
+        # Read only when the filter is set (an empty hidden field costs no query).
+        self.fields["city"].choices = lambda: [BLANK, *selectors.visible_city_companies(user)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opened_from") and data.get("opened_to") and data["opened_to"] < data["opened_from"]:
+            self.add_error("opened_to", _("The end is before the start."))
+        return data
 
     def selector_filters(self) -> dict:
         data = self.cleaned_data
         crisis = {"yes": True, "no": False}.get(data.get("crisis") or "")
-        return {"status": data.get("status") or None, "crisis": crisis, "project": data.get("project")}
+        return {
+            "status": data.get("status") or None,
+            "crisis": crisis,
+            "project": data.get("project"),
+            "city": data.get("city"),
+            "opened_from": data.get("opened_from"),
+            "opened_to": data.get("opened_to"),
+        }
 
 
 class CaseOwnerForm(VersionedForm):

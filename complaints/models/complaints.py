@@ -206,6 +206,7 @@ class Complaint(TimeStampedModel):
                     "first_response_due_at",
                     "plan_due_at",
                     "resolution_due_at",
+                    "escalation_level",  # the dashboards' escalated-by-level counts, same scan
                 ],
                 name="complaint_open_sla_counters",
                 condition=IS_OPEN,
@@ -218,6 +219,37 @@ class Complaint(TimeStampedModel):
             models.Index(fields=["project", "category", "status"], name="complaint_project_category"),
             models.Index(fields=["resolution_due_at"], name="complaint_resolution_due"),
             models.Index(fields=["plan_due_at"], name="complaint_plan_due"),
+            # The managers' dashboards (dashboards.measures.complaints), each an index-only range scan of
+            # the trend's periods, grouped per (period, project): complaints received (with what the
+            # resolution rate, the top categories and root causes read of them) ...
+            models.Index(
+                fields=["received_at"],
+                include=["project", "status", "resolved_at", "category", "root_cause"],
+                name="complaint_received_figures",
+            ),
+            # ... first responses by the time they fell due (24-hour compliance) ...
+            models.Index(
+                fields=["first_response_due_at"],
+                include=["project", "first_responded_at", "paused_at"],
+                name="complaint_first_response_due",
+            ),
+            # ... resolutions by the time they were made (mean and median resolution time) ...
+            models.Index(
+                fields=["resolved_at"],
+                include=["project", "received_at", "status"],
+                name="complaint_resolved_figures",
+                condition=Q(resolved_at__isnull=False),
+            ),
+            # ... and repeat complaints: an earlier complaint of the same unit and category within 90
+            # days is one probe of this index (also the SLA board's ?repeat=1 filter).
+            models.Index(
+                fields=["unit", "category", "received_at"],
+                name="complaint_unit_category_time",
+                condition=Q(unit__isnull=False),
+            ),
+            # The dashboards' summary refresh: which complaints changed since it last ran (every save
+            # through the services writes updated_at), so their days are counted again.
+            models.Index(fields=["updated_at"], name="complaint_updated"),
         ]
         constraints = [
             models.CheckConstraint(

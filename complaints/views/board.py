@@ -80,7 +80,8 @@ def sla_board(request):
     may_assign = services.may(user, "dispatch")
     handlers = selectors.colleague_choices(user, services.ACTION_ROLES["respond"])
     form = forms.BoardFilterForm(request.GET or None, user=user, handler_choices=handlers)
-    filters = form.selector_filters() if form.is_valid() else {}
+    valid = form.is_valid()
+    filters = form.selector_filters() if valid else {}
     board = selectors.sla_board(user=user, filters=filters)
     paginator, sort = BOARD_SORT.paginator(board, sort_word(request))
     page = paginator.page_from_request(request)
@@ -108,12 +109,18 @@ def sla_board(request):
             if may_assign
             else None,
             "now": now,
+            "drill_down": form.drill_down() if valid else [],
+            "filter_errors": []
+            if valid or not form.is_bound
+            else [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()],
             # Words match by scanning the open complaints in scope (no index narrows a substring of
             # two characters): the count would cost as much again (make bench: 154 ms), so none.
             "list_count": None if filters.get("q") else bounded_count(board),
             **sorting_context(request, BOARD_SORT, sort),
             **pager_context(request, paginator, page),
         },
+        # Unreadable filters (a hand-edited drill-down link): the board without them, the errors, a 400.
+        status=200 if valid or not form.is_bound else 400,
     )
 
 

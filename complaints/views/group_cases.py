@@ -115,10 +115,15 @@ def improvements(request):
                 else:
                     messages.success(request, _("Improvement item created."))
                     return redirect("complaints:improvements")
-    items = _improvements_visible_to(user)
-    status = request.GET.get("status", "")
-    if status in ImprovementItem.Status.values:
-        items = items.filter(status=status)
+    filter_form = forms.ImprovementFilterForm(request.GET, user=user)
+    filters_valid = filter_form.is_valid()
+    filters = filter_form.cleaned_data if filters_valid else {}
+    status = filters.get("status") or ""
+    items = (
+        selectors.improvement_items_matching(user=user, filters=filters)
+        .select_related("project", "owner", "created_by")
+        .prefetch_related("complaints")
+    )
     page, pager = newest_first_page(request, items)
     if page is None:
         return broken_link(request)
@@ -134,7 +139,7 @@ def improvements(request):
             "status": status,
             "list_count": bounded_count(items),
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" or not filters_valid else 200,
     )
 
 

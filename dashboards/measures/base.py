@@ -275,6 +275,9 @@ class Source:
     # Rankings and matrices beside the figures (top categories, satisfaction by segment × dimension):
     # (project_ids, period, fresh) → tables.
     breakdowns: Callable[[frozenset[int] | None, Period, bool], list[Breakdown]] | None = None
+    # The same given the whole scope, for tables whose rows link to their records (the link carries the
+    # scope's city or project): (scope, period, fresh) → tables. Used instead of `breakdowns` when set.
+    breakdowns_for: Callable[[DashboardScope, Period, bool], list[Breakdown]] | None = None
 
 
 @dataclass(frozen=True)
