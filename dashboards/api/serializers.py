@@ -4,19 +4,13 @@ OpenAPI schema is what the API returns."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api import MAX_ID
 
-from ..measures.base import Level, PeriodKind, Unit
+from ..measures.base import EARLIEST_DAY, LATEST_DAY, Level, PeriodKind, Unit
 
-# The engine counts back twelve periods from the chosen one (the trend) and forward to its end: keep
-# the dates where the calendar arithmetic is defined.
-EARLIEST_DAY = datetime.date(1970, 1, 1)
-LATEST_DAY = datetime.date(2999, 12, 31)
 FRESHNESS_CHOICES = [("live", _("Live")), ("summary", _("Summary tables"))]
 # Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (MetricUnitEnum, DashboardLevelEnum).
 UNIT_CHOICES = [unit.value for unit in Unit]

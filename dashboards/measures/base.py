@@ -46,6 +46,7 @@ PERIOD_LABELS = {
 }
 
 MAX_CUSTOM_DAYS = 3 * 366
+EARLIEST_DAY, LATEST_DAY = datetime.date(1970, 1, 1), datetime.date(2999, 12, 31)
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
@@ -159,9 +160,13 @@ def period_from_params(params: Mapping[str, str], today: datetime.date | None = 
                 raise ValidationError({name: _("This field is required.")})
             return default
         try:
-            return datetime.date.fromisoformat(raw)
+            day = datetime.date.fromisoformat(raw)
         except ValueError:
             raise ValidationError({name: _("Enter a date as YYYY-MM-DD.")}) from None
+        # A trend reaches twelve periods back and the arrows one forward: far dates would overflow.
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise ValidationError({name: _("Enter a day between 1970-01-01 and 2999-12-31.")})
+        return day
 
     if kind == PeriodKind.CUSTOM:
         return Period.custom(parse("start", None), parse("end", None))

@@ -109,3 +109,12 @@ def test_dashboard_panels_cost_the_same_whatever_the_rows(
             panels = dashboard_panels(group_admin, scope, period, fresh=fresh)
     received = {f.measure.key: f for p in panels for f in p.figures}["complaints.received"]
     assert received.value == rows
+
+
+@pytest.mark.parametrize(
+    "params", [{"period": "year", "on": "0001-06-01"}, {"period": "month", "on": "9999-12-15"}]
+)
+def test_a_day_the_trend_cannot_reach_is_refused_not_a_crash(params):
+    with pytest.raises(ValidationError) as refused:
+        period_from_params(params)
+    assert "on" in refused.value.message_dict
