@@ -70,8 +70,8 @@ def test_page_and_fragment_query_counts_do_not_grow(
 ):
     long_history(events)
     client.force_login(agent)
-    # Session, user, scope (3), the customer, 15 kinds, 8 linked models at most, the bell.
-    with django_assert_max_num_queries(30):
+    # Session, user, scope (3), the customer, 18 kinds, 8 linked models at most, the bell.
+    with django_assert_max_num_queries(33):
         assert client.get(_url(owner)).status_code == 200
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(33):
         assert client.get(_url(owner, fragment=1)).status_code == 200
