@@ -184,3 +184,12 @@ def test_the_list_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(11):
         response = _listed(client, completed_from="2026-03-01", answered="three")
     assert len(response.context["page"]) == rows
+
+
+@pytest.mark.parametrize(
+    "name", ["surveys:responses", "lifecycle:touchpoint_list", "delivery:formal-inspection-list"]
+)
+def test_the_drill_down_lists_answer_a_broken_page_link_with_400(db, client, group_admin, name):
+    client.force_login(group_admin)
+    assert client.get(reverse(name), {"after": "garbage!"}).status_code == 400
+    assert client.get(reverse(name)).status_code == 200
