@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from surveys.models import Invitation
+from surveys.signals import response_completed
 from tests.dashboards.conftest import at, figures_of, panel_of
 from tests.factories import CustomerFactory, UserFactory
 from tests.surveys.factories import CampaignFactory, InvitationFactory, completed_invitation
@@ -15,11 +16,18 @@ from tests.surveys.factories import CampaignFactory, InvitationFactory, complete
 pytestmark = pytest.mark.django_db
 
 
+def _submitted(invitation):
+    """What the submit service does in its transaction (the factory writes the answers directly)."""
+    response_completed.send(sender=Invitation, invitation=invitation)
+    return invitation
+
+
 def _response(campaign, project, completed, segment="stable", name="李娜", **scores):
     customer = CustomerFactory(city_company=project.city_company, name=name)
-    return completed_invitation(
+    invitation = completed_invitation(
         scores, completed_at=completed, campaign=campaign, customer=customer, project=project, segment=segment
     )
+    return _submitted(invitation)
 
 
 @pytest.fixture
@@ -44,12 +52,13 @@ def responses(campaign, project, other_project):
     _response(campaign, project, at("2026-02-28", 23, 59), overall=5, repurchase=5, recommend=9)
     _response(campaign, project, at("2026-04-01", 0, 0), overall=1, repurchase=1, recommend=0)
     InvitationFactory(campaign=campaign, project=project, status=Invitation.Status.STARTED)
-    completed_invitation(
+    without_project = completed_invitation(
         {"overall": 5},
         completed_at=at("2026-03-05"),
         campaign=campaign,
         customer=CustomerFactory(city_company=project.city_company),
     )
+    _submitted(without_project)
     _response(campaign, other_project, at("2026-03-05"), overall=5, repurchase=5, recommend=10)
 
 
