@@ -190,6 +190,12 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
         ("board sorted: oldest open complaint first", "/complaints/?sort=number"),
         ("work orders sorted: oldest open first", "/complaints/work-orders/?sort=number"),
         ("customer list sorted: oldest first", "/customers/?sort=created"),
+        # The dashboards' drill-down lists (a figure's records): newest first, counted up to 1,000.
+        ("survey responses /surveys/responses/ (city head)", "/surveys/responses/"),
+        ("survey responses: detractors", "/surveys/responses/?nps=detractor"),
+        ("all touchpoints /lifecycle/touchpoints/all/ (city head)", "/lifecycle/touchpoints/all/"),
+        ("touchpoints overdue now", "/lifecycle/touchpoints/all/?overdue=1"),
+        ("formal inspections /delivery/inspections/formal/", "/delivery/inspections/formal/"),
     ]
     for name, url in lists:
         if url:

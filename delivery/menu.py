@@ -19,6 +19,7 @@ def delivery_menu(user) -> MenuEntry | None:
         section="delivery",
         links=(
             MenuLink(_("Handover batches"), "delivery:batch-list"),
+            MenuLink(_("Formal inspections"), "delivery:formal-inspection-list"),
             MenuLink(_("Defects"), "delivery:defect-list"),
             MenuLink(_("Rectification orders"), "delivery:order-list"),
             MenuLink(_("Defect statistics"), "delivery:stats"),

@@ -1,5 +1,10 @@
-from delivery.views import inspection, planning, rectification
+from delivery.views import handover_inspections, inspection, planning, rectification
 
 app_name = "delivery"
 
-urlpatterns = [*planning.urlpatterns, *inspection.urlpatterns, *rectification.urlpatterns]
+urlpatterns = [
+    *planning.urlpatterns,
+    *inspection.urlpatterns,
+    *rectification.urlpatterns,
+    *handover_inspections.urlpatterns,
+]

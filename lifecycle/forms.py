@@ -13,8 +13,9 @@ from accounts.models import Department, User
 from core.forms import VersionField, VersionRequiredMixin
 from customers.forms import style_widgets
 from properties import selectors as property_selectors
+from properties.forms import PlaceFilterForm
 
-from .models import Commitment, RenovationItem, Touchpoint
+from .models import Commitment, RenovationItem, Step, Touchpoint
 from .services.touchpoints import OUTCOMES
 
 WHEN_LABELS = [
@@ -63,6 +64,55 @@ class RatesFilterForm(forms.Form):
             self.add_error("until", _("The end of the period is before its start."))
         elif (data["until"] - data["since"]).days > 366:
             self.add_error("since", _("Choose a period of at most a year."))
+        return data
+
+
+BLANK = ("", "---------")
+
+
+class TouchpointListFilterForm(PlaceFilterForm):
+    """The filters of the list of every touchpoint in scope (the dashboards drill here with
+    ?due_from=…&due_to=…, &on_time=1|0, or &overdue=1)."""
+
+    due_from = forms.DateField(
+        label=_("Due from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_to = forms.DateField(
+        label=_("Due until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    step = forms.ChoiceField(label=_("6+2 step"), choices=[BLANK, *Step.choices], required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            BLANK,
+            ("pending", _("Still to do")),
+            ("completed", _("Completed (done or reached)")),
+            *Touchpoint.Status.choices,
+        ],
+        required=False,
+    )
+    on_time = forms.TypedChoiceField(
+        label=_("Done on time"),
+        choices=[BLANK, ("1", _("Done by the due time")), ("0", _("Not done by the due time"))],
+        coerce=lambda value: value == "1",
+        empty_value=None,
+        required=False,
+    )
+    overdue = forms.TypedChoiceField(
+        label=_("Overdue"),
+        choices=[BLANK, ("1", _("Overdue now"))],
+        coerce=lambda value: value == "1",
+        empty_value=False,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def clean(self):
+        data = super().clean()
+        self.check_range("due_from", "due_to")
         return data
 
 

@@ -18,6 +18,7 @@ def lifecycle_menu(user) -> MenuEntry | None:
         links.append(MenuLink(_("My touchpoints"), "lifecycle:my_touchpoints"))
     if may_read_rates(user):
         links.append(MenuLink(_("Completion rates"), "lifecycle:touchpoint_rates"))
+        links.append(MenuLink(_("All touchpoints"), "lifecycle:touchpoint_list"))
     if may_view_registers(user):
         links.append(MenuLink(_("Projects: risk, commitments, four-year"), "lifecycle:projects"))
         links.append(MenuLink(_("Construction news"), "lifecycle:news_index"))

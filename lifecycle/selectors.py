@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -65,6 +66,66 @@ def touchpoint_for_update(*, user, pk: int) -> Touchpoint:
 
 
 COMPLETED = (Touchpoint.Status.DONE, Touchpoint.Status.REACHED)
+
+
+def completed_on_time() -> Q:
+    """Completed (done or reached) by its due time (`due_at`, the close of business on its due day):
+    the dashboards' "touchpoints done on time" and the list's `on_time` filter."""
+    return Q(status__in=COMPLETED, done_at__isnull=False, done_at__lte=F("due_at"))
+
+
+def overdue_condition(today: datetime.date) -> Q:
+    """Still to do after its due day, as on "my touchpoints"."""
+    return Q(status__in=Touchpoint.PENDING, due_on__lt=today)
+
+
+# The list's status filter: each status, and the two groups the rates page counts.
+STATUS_GROUPS = {"pending": Touchpoint.PENDING, "completed": COMPLETED}
+
+
+@dataclass(frozen=True)
+class TouchpointFilters:
+    due_from: datetime.date | None = None
+    due_to: datetime.date | None = None
+    city_id: int | None = None
+    project_id: int | None = None
+    step: str = ""
+    status: str = ""  # a Touchpoint.Status, or a key of STATUS_GROUPS
+    on_time: bool | None = None  # None: either
+    overdue: bool = False
+
+
+def touchpoint_list(
+    *, user, filters: TouchpointFilters, today: datetime.date | None = None
+) -> QuerySet[Touchpoint]:
+    """Every touchpoint in the user's scope (not only their own), filtered; keyset-paged on the id.
+    The dashboards' touchpoint figures drill here with the same conditions."""
+    rows = (
+        Touchpoint.objects.visible_to(user)
+        .select_related("plan", "customer", "unit")
+        .only(*LIST_COLUMNS, "done_at", "done_by_id")
+    )
+    if filters.due_from:
+        rows = rows.filter(due_on__gte=filters.due_from)
+    if filters.due_to:
+        rows = rows.filter(due_on__lte=filters.due_to)
+    if filters.project_id:
+        rows = rows.filter(project_id=filters.project_id)
+    if filters.city_id:
+        rows = rows.filter(project__city_company_id=filters.city_id)
+    if filters.step:
+        rows = rows.filter(plan__step=filters.step)
+    if filters.status in STATUS_GROUPS:
+        rows = rows.filter(status__in=STATUS_GROUPS[filters.status])
+    elif filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.on_time is True:
+        rows = rows.filter(completed_on_time())
+    elif filters.on_time is False:
+        rows = rows.exclude(completed_on_time())
+    if filters.overdue:
+        rows = rows.filter(overdue_condition(today or timezone.localdate()))
+    return rows
 
 
 def touchpoint_rates(

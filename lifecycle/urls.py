@@ -10,6 +10,7 @@ urlpatterns = [
     path("touchpoints/", touchpoints.my_touchpoints_view, name="my_touchpoints"),
     path("touchpoints/<int:pk>/record/", touchpoints.touchpoint_record_view, name="touchpoint_record"),
     path("touchpoints/rates/", touchpoints.touchpoint_rates_view, name="touchpoint_rates"),
+    path("touchpoints/all/", touchpoints.touchpoint_list_view, name="touchpoint_list"),
     # --- registers: commitments, risk ---
     path("projects/<int:pk>/commitments/", commitments.project_commitments, name="project_commitments"),
     path("contracts/<int:pk>/commitments/", commitments.contract_commitments, name="contract_commitments"),

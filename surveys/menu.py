@@ -18,6 +18,7 @@ def surveys_menu(user) -> MenuEntry | None:
         section="surveys",
         links=(
             MenuLink(_("Campaigns"), "surveys:campaigns"),
+            MenuLink(_("Responses"), "surveys:responses"),
             MenuLink(_("Follow-ups of unhappy answers"), "surveys:follow_ups"),
         ),
     )

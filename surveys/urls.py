@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import campaigns, follow_ups, interview, results
+from .views import campaigns, follow_ups, interview, responses, results
 
 app_name = "surveys"
 
@@ -20,6 +20,7 @@ urlpatterns = [
         results.question_verbatims,
         name="verbatims",
     ),
+    path("responses/", responses.response_list_view, name="responses"),
     path("invitations/<int:pk>/interview/", interview.interview, name="interview"),
     path("follow-ups/", follow_ups.follow_up_list_view, name="follow_ups"),
     path("follow-ups/<int:pk>/", follow_ups.follow_up_detail_view, name="follow_up"),

@@ -59,6 +59,15 @@ def _fixed_drill(scope: DashboardScope, period: Period) -> str:
     return reverse("delivery:defect-list") + "?" + urlencode(query)
 
 
+def _formal_drill(scope: DashboardScope, period: Period) -> str:
+    query = {
+        **scope.query(),
+        "completed_from": period.start.isoformat(),
+        "completed_to": period.last_day.isoformat(),
+    }
+    return reverse("delivery:formal-inspection-list") + "?" + urlencode(query)
+
+
 DEFECTS_PER_UNIT = Measure(
     key="delivery.defects_per_unit",
     label=_("Defects per unit at handover"),
@@ -79,9 +88,10 @@ FIRST_TIME_PASS = Measure(
     better="higher",
     help_text=_(
         "Of the units whose formal handover inspection was completed in the period, the share whose "
-        "inspection recorded no defect (cancelled defects aside). No list: the desk has no list of "
-        "inspections."
+        "inspection recorded no defect (cancelled defects aside). The list behind it holds those units "
+        "(the denominator); its result filter shows the ones that passed."
     ),
+    drill_url=_formal_drill,
 )
 RECTIFICATION_ON_TIME = Measure(
     key="delivery.rectification_on_time",

@@ -15,6 +15,8 @@ a few rows per project and day instead of the answers (1.6 M at the bench).
 from __future__ import annotations
 
 from django.db.models import Sum
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from surveys.day_tallies import DIMENSION_COLUMNS
@@ -23,6 +25,7 @@ from surveys.models import DayTally, Dimension, Invitation, Segment
 from .base import (
     Breakdown,
     BreakdownRow,
+    DashboardScope,
     Measure,
     Period,
     Ratio,
@@ -33,6 +36,23 @@ from .base import (
 )
 from .sql import in_periods, period_bucket
 
+
+def _responses_drill(answered: str):
+    """The responses list of the period and scope that answered the figure's question(s): its
+    denominator (the list's score filters give the numerator)."""
+
+    def drill_url(scope: DashboardScope, period: Period) -> str:
+        query = {
+            **scope.query(),
+            "completed_from": period.start.isoformat(),
+            "completed_to": period.last_day.isoformat(),
+            "answered": answered,
+        }
+        return reverse("surveys:responses") + "?" + urlencode(query)
+
+    return drill_url
+
+
 SATISFACTION = Measure(
     key="surveys.satisfaction",
     label=_("Satisfaction (top-2-box)"),
@@ -40,8 +60,10 @@ SATISFACTION = Measure(
     better="higher",
     help_text=_(
         "Of the responses completed in the period that rated the overall satisfaction (1–5), the share "
-        "answering 4 or 5."
+        "answering 4 or 5. The list behind it holds those responses (the denominator); its satisfied "
+        "filter shows the numerator."
     ),
+    drill_url=_responses_drill("overall"),
 )
 L3 = Measure(
     key="surveys.l3",
@@ -50,8 +72,10 @@ L3 = Measure(
     better="higher",
     help_text=_(
         "Of the responses completed in the period that answered the overall, repurchase and recommend "
-        "questions, the share at the top of all three (5, 5 and 9–10)."
+        "questions, the share at the top of all three (5, 5 and 9–10). The list behind it holds those "
+        "responses (the denominator); its L3 filter shows the numerator."
     ),
+    drill_url=_responses_drill("three"),
 )
 RECOMMEND = Measure(
     key="surveys.recommend",
@@ -61,8 +85,10 @@ RECOMMEND = Measure(
     better="higher",
     help_text=_(
         "Promoters (9–10) minus detractors (0–6) per 100 answers to the recommend question, over the "
-        "responses completed in the period."
+        "responses completed in the period. The list behind it holds those answers (the denominator); "
+        "its recommend filter splits them into promoters, passives and detractors."
     ),
+    drill_url=_responses_drill("recommend"),
 )
 MEASURES = [SATISFACTION, L3, RECOMMEND]
 

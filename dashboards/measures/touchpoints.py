@@ -9,15 +9,27 @@ business on its due day); overdue when still pending (`Touchpoint.PENDING`) afte
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from lifecycle.models import Touchpoint
-from lifecycle.selectors import COMPLETED
+from lifecycle.selectors import completed_on_time, overdue_condition
 
-from .base import Measure, Period, Ratio, Source, SourceResult, Unit, register_source
+from .base import DashboardScope, Measure, Period, Ratio, Source, SourceResult, Unit, register_source
 from .sql import in_periods, period_bucket
+
+
+def _due_drill(scope: DashboardScope, period: Period) -> str:
+    query = {**scope.query(), "due_from": period.start.isoformat(), "due_to": period.last_day.isoformat()}
+    return reverse("lifecycle:touchpoint_list") + "?" + urlencode(query)
+
+
+def _overdue_drill(scope: DashboardScope, period: Period) -> str:
+    return reverse("lifecycle:touchpoint_list") + "?" + urlencode({**scope.query(), "overdue": "1"})
+
 
 ON_TIME = Measure(
     key="touchpoints.on_time",
@@ -26,8 +38,10 @@ ON_TIME = Measure(
     better="higher",
     help_text=_(
         "Of the touchpoints due in the period, the share completed (done or reached) by their due time. "
-        "One still pending counts as not on time."
+        "One still pending counts as not on time. The list behind it holds the touchpoints due in the "
+        "period (the denominator); its on-time filter shows the numerator."
     ),
+    drill_url=_due_drill,
 )
 OVERDUE = Measure(
     key="touchpoints.overdue",
@@ -36,20 +50,21 @@ OVERDUE = Measure(
     decimals=0,
     better="lower",
     snapshot=True,
-    help_text=_("Touchpoints still pending after their due day, now."),
+    help_text=_("Touchpoints still pending after their due day, now. The list behind it holds them."),
+    drill_url=_overdue_drill,
 )
 MEASURES = [ON_TIME, OVERDUE]
 
 
 def on_time_condition() -> Q:
-    return Q(status__in=COMPLETED, done_at__isnull=False, done_at__lte=F("due_at"))
+    return completed_on_time()
 
 
 def compute(project_ids, periods: list[Period], fresh: bool) -> SourceResult:
     current = len(periods) - 1
     today = timezone.localdate()
     due = in_periods("due_on", periods, dates=True)
-    overdue = Q(status__in=Touchpoint.PENDING, due_on__lt=today)
+    overdue = overdue_condition(today)
     rows = Touchpoint.objects.filter(due | overdue)
     if project_ids is not None:
         rows = rows.filter(project_id__in=project_ids)

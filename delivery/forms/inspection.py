@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Contractor
 from core.forms import VersionField, VersionRequiredMixin
 from customers.forms import style_widgets
+from properties.forms import PlaceFilterForm
 
 from ..models import (
     ChecklistItem,
@@ -237,3 +238,31 @@ class SignOffForm(VersionRequiredMixin, _StyledForm):
             "override_reason": data.get("override_reason") or "",
             "version": data.get("version"),
         }
+
+
+# --- the list of formal handover inspections (the dashboards' first-time pass) ------------------------
+
+
+class FormalInspectionFilterForm(PlaceFilterForm):
+    completed_from = forms.DateField(
+        label=_("Completed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    completed_to = forms.DateField(
+        label=_("Completed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    passed_first_time = forms.TypedChoiceField(
+        label=_("Result"),
+        choices=[BLANK, ("1", _("Passed the first time")), ("0", _("Defects found"))],
+        coerce=lambda value: value == "1",
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def clean(self):
+        data = super().clean()
+        self.check_range("completed_from", "completed_to")
+        return data

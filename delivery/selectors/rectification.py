@@ -23,6 +23,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Role
+from core.localdays import on_days
 
 from ..deadlines import CLOCKED_STATUSES
 from ..models import Defect, DefectEvent, DefectPhoto, Handover, Inspection, RectificationOrder
@@ -33,21 +34,6 @@ RECORDED = "recorded"  # every status but cancelled: the defects the figures cou
 # Where a defect was recorded: at the handover desk (inspections, before the sign-off) or by the owner
 # within warranty, after it.
 STAGES = {"handover": False, "warranty": True}
-
-
-def local_day_start(day: datetime.date) -> datetime.datetime:
-    """The local midnight that starts `day` (aware), for filters of datetimes by local dates."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
-
-
-def on_days(field: str, first: datetime.date | None, last: datetime.date | None) -> Q:
-    """<field> (a datetime) on the local days first..last (inclusive; either may be open)."""
-    condition = Q()
-    if first:
-        condition &= Q(**{f"{field}__gte": local_day_start(first)})
-    if last:
-        condition &= Q(**{f"{field}__lt": local_day_start(last + datetime.timedelta(days=1))})
-    return condition
 
 
 def handover_desk_defects() -> QuerySet[Defect]:

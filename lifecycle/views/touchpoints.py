@@ -1,4 +1,5 @@
-"""The touchpoint pages: my touchpoints today (with the outcomes in two clicks) and the completion rates."""
+"""The touchpoint pages: my touchpoints today (with the outcomes in two clicks), the completion rates, and
+the list of every touchpoint in scope (the dashboards' touchpoint figures drill there)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.paging import DueCursorPaginator, broken_link, pager_context
-from core.rows import row_url
+from core.listing import bounded_count
+from core.paging import DueCursorPaginator, broken_link, newest_first_page, pager_context
+from core.rows import local_text, row_url
 from customers.models import CustomerPhone
 from customers.services import ConcurrentEditError
 from properties.selectors import projects_by_id
 
 from ..deadlines import deadline_state
-from ..forms import MyTouchpointsFilterForm, RatesFilterForm, TouchpointOutcomeForm
+from ..forms import MyTouchpointsFilterForm, RatesFilterForm, TouchpointListFilterForm, TouchpointOutcomeForm
 from ..models import Touchpoint, TouchpointPlan
 from ..permissions import may_read_rates, may_record, may_work_touchpoints
-from ..selectors import my_touchpoints, touchpoint_rates
+from ..selectors import (
+    COMPLETED,
+    TouchpointFilters,
+    my_touchpoints,
+    touchpoint_list,
+    touchpoint_rates,
+)
 from ..services.touchpoints import touchpoint_record
 
 
@@ -148,3 +156,47 @@ def touchpoint_rates_view(request):
             "until": form.cleaned_data["until"],
         },
     )
+
+
+def _label_list_rows(rows, today) -> None:
+    """What a row of the list of every touchpoint prints, once per page."""
+    projects = projects_by_id()
+    customer_url = row_url("customers:detail")
+    statuses = dict(Touchpoint.Status.choices)
+    for tp in rows:
+        tp.project_name = projects.get(tp.project_id, ("", None))[0]
+        tp.customer_url = customer_url(tp.customer_id)
+        tp.status_label = statuses.get(tp.status, tp.status)
+        tp.done_text = local_text(tp.done_at, "%Y-%m-%d %H:%M")
+        tp.completed = tp.status in COMPLETED
+        tp.late = tp.completed and tp.done_at is not None and tp.done_at > tp.due_at
+        tp.deadline = deadline_state(tp, today)
+
+
+@login_required
+@require_GET
+def touchpoint_list_view(request):
+    """Every touchpoint in the user's scope, newest first, filtered (supervisors and managers)."""
+    if not may_read_rates(request.user):
+        raise PermissionDenied(_("Your role may not read the completion rates."))
+    template = "lifecycle/touchpoint_list.html"
+    form = TouchpointListFilterForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return render(request, template, {"form": form, "page": []}, status=400)
+    data, today = form.cleaned_data, timezone.localdate()
+    filters = TouchpointFilters(
+        due_from=data["due_from"],
+        due_to=data["due_to"],
+        city_id=data["city"],
+        project_id=data["project"],
+        step=data["step"],
+        status=data["status"],
+        on_time=data["on_time"],
+        overdue=data["overdue"],
+    )
+    rows = touchpoint_list(user=request.user, filters=filters, today=today)
+    page, pager = newest_first_page(request, rows)
+    if page is None:
+        return broken_link(request)
+    _label_list_rows(page, today)
+    return render(request, template, {"form": form, "list_count": bounded_count(rows), **pager})

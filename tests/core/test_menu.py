@@ -27,6 +27,7 @@ def test_each_role_gets_the_entries_its_apps_give_it(agent, project):
     handover = next(entry for entry in menu_for(engineer) if entry.section == "delivery")
     assert [link.url for link in handover.links] == [
         reverse("delivery:batch-list"),
+        reverse("delivery:formal-inspection-list"),
         reverse("delivery:defect-list"),
         reverse("delivery:order-list"),
         reverse("delivery:stats"),

@@ -176,7 +176,11 @@ def test_drill_down_lists_count_what_the_figures_count(desk, request, client, us
         fixed = figures["delivery.days_to_fix"]
         response = client.get(fixed.drill_url)
         assert response.context["list_count"].count == fixed.ratio.denominator
-    assert figures_of(user, "delivery")["delivery.first_time_pass"].drill_url is None
+        passed = figures["delivery.first_time_pass"]
+        response = client.get(passed.drill_url)
+        assert response.context["list_count"].count == passed.ratio.denominator
+        response = client.get(passed.drill_url + "&passed_first_time=1")
+        assert response.context["list_count"].count == passed.ratio.numerator
 
 
 def test_drill_down_filters_are_validated(desk, client, city_head):
@@ -214,3 +218,103 @@ def test_query_count_does_not_grow_with_projects_or_periods(desk, group_admin, c
     delivery = [q for q in queries.captured_queries if "delivery_" in q["sql"]]
     # is_recording (1) + five grouped queries.
     assert len(delivery) == 6
+
+
+# --- the list behind the first-time pass: units by their formal handover inspection ------------------
+
+
+def _formal_list(client, **params):
+    return client.get(reverse("delivery:formal-inspection-list"), params)
+
+
+def test_formal_inspection_list_counts_units_as_the_figure_does(desk, client, city_head, group_admin):
+    """A unit inspected formally twice in March (defects, then none) is one unit, and it passed, as the
+    figure counts it; the rows that failed are the denominator less the numerator."""
+    second_walk = _inspection(desk.handover, group_admin, Inspection.Kind.HANDOVER, at("2026-03-20"))
+    Inspection.objects.filter(pk=second_walk.pk).update(
+        status=Inspection.Status.COMPLETED, completed_at=at("2026-03-20", 16)
+    )
+    figure = figures_of(city_head, "delivery")["delivery.first_time_pass"]
+    assert (figure.ratio.numerator, figure.ratio.denominator) == (2, 2)
+    client.force_login(city_head)
+    response = client.get(figure.drill_url)
+    assert response.context["list_count"].count == 2
+    assert {row.pk for row in response.context["page"]} == {desk.handover_id, _clean_unit_of_march(desk)}
+    response = client.get(figure.drill_url + "&passed_first_time=0")
+    assert response.context["list_count"].count == 0
+
+
+def _clean_unit_of_march(desk) -> int:
+    """Unit b: its formal inspection on 12 March found nothing."""
+    return Inspection.objects.get(
+        kind=Inspection.Kind.HANDOVER, completed_at=at("2026-03-12", 15)
+    ).handover_id
+
+
+def test_formal_inspection_list_shows_the_result_of_each_unit(desk, client, city_head):
+    client.force_login(city_head)
+    response = _formal_list(client, completed_from="2026-03-01", completed_to="2026-03-31")
+    assert response.status_code == 200
+    rows = {row.pk: row for row in response.context["page"]}
+    assert rows[desk.handover_id].passed is False
+    assert rows[_clean_unit_of_march(desk)].passed is True
+    assert "Passed the first time" in response.content.decode()
+    response = _formal_list(client, completed_from="2026-04-01", completed_to="2026-04-30")
+    assert response.context["list_count"].count == 1  # unit c, completed at April's first minute
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"completed_from": "not-a-date"}, "completed_from"),
+        ({"completed_from": "2026-03-31", "completed_to": "2026-03-01"}, "completed_to"),
+        ({"passed_first_time": "maybe"}, "passed_first_time"),
+        ({"project": "x"}, "project"),
+    ],
+)
+def test_formal_inspection_list_answers_bad_filters_with_a_form_error(desk, client, city_head, params, field):
+    client.force_login(city_head)
+    response = _formal_list(client, **params)
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert list(response.context["page"]) == []
+
+
+def test_formal_inspection_list_never_shows_another_city(desk, client, city_head, other_city, other_project):
+    x = Handover.objects.get(project=other_project)
+    _inspection(x, city_head, Inspection.Kind.HANDOVER, at("2026-03-04"), at("2026-03-04", 15))
+    client.force_login(city_head)
+    response = _formal_list(client)
+    assert response.context["list_count"].count == 3  # a, b, c of 四季花城
+    assert x.pk not in {row.pk for row in response.context["page"]}
+    response = _formal_list(client, city=str(other_city.pk))
+    assert response.status_code == 400
+    assert "city" in response.context["form"].errors
+
+
+def test_formal_inspection_list_is_for_handover_readers(desk, client, project):
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role=Role.DEPARTMENT_STAFF, projects=[project]))
+    assert _formal_list(client).status_code == 403
+
+
+@pytest.mark.parametrize("units", [2, 20])
+def test_formal_inspection_list_queries_do_not_grow_with_rows(
+    db, client, group_admin, project, units, django_assert_max_num_queries
+):
+    for n in range(units):
+        handover = _handover(project, group_admin)
+        formal = _inspection(
+            handover, group_admin, Inspection.Kind.HANDOVER, at("2026-03-02"), at("2026-03-02", 9)
+        )
+        if n % 2:
+            _defect(handover, group_admin, at("2026-03-02", 8), inspection=formal)
+    client.force_login(group_admin)
+    # session + user (2), the estate's names for the filters and rows (2, cached after), the page (1),
+    # its units' formal inspections with their inspectors (1), the bounded count (1), the bell (1), the
+    # administrator's calendar check (1).
+    with django_assert_max_num_queries(9):
+        response = _formal_list(client, completed_from="2026-03-01", project=str(project.pk))
+    assert len(response.context["page"]) == units

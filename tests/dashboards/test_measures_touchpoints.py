@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from dashboards.measures.engine import dashboard_panels, scope_from_params
@@ -86,3 +87,109 @@ def test_query_count_does_not_grow_with_projects(calls, group_admin, city, extra
     with CaptureQueriesContext(connection) as queries:
         dashboard_panels(group_admin, scope, MARCH)
     assert len([q for q in queries.captured_queries if "lifecycle_touchpoint" in q["sql"]]) == 2
+
+
+# --- the list behind the figures: every touchpoint in scope ------------------------------------------
+
+
+def _listed(client, url_or_params):
+    if isinstance(url_or_params, str):
+        return client.get(url_or_params)
+    return client.get(reverse("lifecycle:touchpoint_list"), url_or_params)
+
+
+@pytest.mark.parametrize("user_fixture", ["city_head", "group_admin"])
+def test_drill_down_lists_count_what_the_figures_count(calls, request, client, user_fixture, project):
+    user = request.getfixturevalue(user_fixture)
+    client.force_login(user)
+    for params in ({}, {"project": str(project.pk)}):
+        figures = figures_of(user, "touchpoints", params=params)
+        on_time = figures["touchpoints.on_time"]
+        response = _listed(client, on_time.drill_url)
+        assert response.status_code == 200
+        assert response.context["list_count"].count == on_time.ratio.denominator
+        assert _listed(client, on_time.drill_url + "&on_time=1").context["list_count"].count == (
+            on_time.ratio.numerator
+        )
+        assert _listed(client, on_time.drill_url + "&on_time=0").context["list_count"].count == (
+            on_time.ratio.denominator - on_time.ratio.numerator
+        )
+        overdue = figures["touchpoints.overdue"]
+        assert _listed(client, overdue.drill_url).context["list_count"].count == overdue.value
+
+
+def test_the_city_rows_of_the_group_drill_to_their_city(calls, client, group_admin):
+    panel = panel_of(group_admin, "touchpoints")
+    client.force_login(group_admin)
+    for _scope, row in panel.rows:
+        for figure in row:
+            count = _listed(client, figure.drill_url).context["list_count"].count
+            expected = (
+                figure.ratio.denominator if figure.measure.key == "touchpoints.on_time" else figure.value
+            )
+            assert count == expected
+
+
+def test_the_list_filters_by_step_and_status(calls, client, city_head):
+    client.force_login(city_head)
+    march = {"due_from": "2026-03-01", "due_to": "2026-03-31"}
+    assert _listed(client, {**march, "status": "completed"}).context["list_count"].count == 3
+    assert _listed(client, {**march, "status": "pending"}).context["list_count"].count == 1
+    assert _listed(client, {**march, "status": "declined"}).context["list_count"].count == 1
+    assert _listed(client, {**march, "step": calls.plan.step}).context["list_count"].count == 5
+    assert _listed(client, {**march, "step": "+2"}).context["list_count"].count == 0
+
+
+def test_a_city_head_never_lists_another_city(calls, client, city_head, other_city, other_project):
+    client.force_login(city_head)
+    response = _listed(client, {})
+    assert response.context["list_count"].count == 9  # 四季花城's nine
+    assert all(tp.project_id != other_project.pk for tp in response.context["page"])
+    response = _listed(client, {"city": str(other_city.pk)})
+    assert response.status_code == 400
+    assert "city" in response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"due_from": "31/03/2026"}, "due_from"),
+        ({"due_from": "2026-03-31", "due_to": "2026-03-01"}, "due_to"),
+        ({"on_time": "yes"}, "on_time"),
+        ({"overdue": "0"}, "overdue"),
+        ({"step": "9"}, "step"),
+        ({"status": "lost"}, "status"),
+    ],
+)
+def test_bad_filters_are_form_errors(calls, client, city_head, params, field):
+    client.force_login(city_head)
+    response = _listed(client, params)
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+
+
+def test_the_list_is_for_supervisors_and_managers(calls, client, agent):
+    client.force_login(agent)
+    assert _listed(client, {}).status_code == 403
+
+
+def test_the_menu_links_the_list_for_those_who_read_rates(db, city_head, agent):
+    from lifecycle.menu import lifecycle_menu
+
+    assert "lifecycle:touchpoint_list" in [link.url_name for link in lifecycle_menu(city_head).links]
+    assert "lifecycle:touchpoint_list" not in [link.url_name for link in lifecycle_menu(agent).links]
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_the_list_queries_do_not_grow_with_rows(
+    db, client, city_head, project, rows, django_assert_max_num_queries
+):
+    for n in range(rows):
+        _touchpoint(project, datetime.date(2026, 3, 1 + n), done_at=at("2026-03-01", 9) if n % 2 else None)
+    client.force_login(city_head)
+    # session + user (2), the scope's city companies and projects (2), the estate's names (2, cached
+    # after), the page with its plans, customers and units (1), the bounded count (1), the bell (1), the
+    # managers' calendar check (1).
+    with django_assert_max_num_queries(10):
+        response = _listed(client, {"due_from": "2026-03-01"})
+    assert len(response.context["page"]) == rows
