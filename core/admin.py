@@ -126,8 +126,26 @@ class CalendarDayAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class SendingQueueAdmin(admin.ModelAdmin):
+    """A queue of things sent (outbox messages, webhook deliveries): read-only rows, never added or
+    deleted here; "change" is the right to send the chosen ones again, an action of the list."""
+
+    @admin.display(description=_("last error"))
+    def error(self, row) -> str:
+        return row.last_error[:80]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(SendingQueueAdmin):
     """Every message, read-only; failed ones can be sent again (back to the queue, attempts reset)."""
 
     list_display = (
@@ -181,20 +199,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def parameters(self, message: OutboxMessage):
         # A one-time code's template carries the code too.
         return _("(a one-time code: not shown)") if message.is_secret else message.template_params
-
-    @admin.display(description=_("last error"))
-    def error(self, message: OutboxMessage) -> str:
-        return message.last_error[:80]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Nothing is edited on a message's page; "change" is the right to resend from the list.
-        return obj is None and super().has_change_permission(request)
 
     @admin.action(description=_("Send the selected failed messages again"), permissions=["change"])
     def resend(self, request, queryset):
@@ -263,7 +267,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(SendingQueueAdmin):
     """Every delivery with its status, attempts and last error; any can be sent again (replay)."""
 
     list_display = (
@@ -297,20 +301,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "delivered_at",
     )
     readonly_fields = fields
-
-    @admin.display(description=_("last error"))
-    def error(self, delivery: WebhookDelivery) -> str:
-        return delivery.last_error[:80]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Nothing is edited on a delivery's page; "change" is the right to replay from the list.
-        return obj is None and super().has_change_permission(request)
 
     @admin.action(description=_("Deliver the selected again (replay)"), permissions=["change"])
     def replay(self, request, queryset):
