@@ -48,7 +48,8 @@ def trend_drawing(figure: Figure, period: Period, *, width: float = WIDTH, heigh
         chart.lines[0].strokeColor = INK
         chart.lines[0].strokeWidth = 1.5
         chart.lines[0].symbol = makeMarker("FilledCircle", size=2.5, fillColor=INK, strokeColor=INK)
-        chart.joinedLines = 1
+        # No value in any period: no line at all (reportlab refuses to join zero points).
+        chart.joinedLines = int(any(value is not None for value in values))
     chart.x, chart.y = 34, 18
     chart.width, chart.height = width - 42, height - 26
     chart.categoryAxis.categoryNames = _axis_labels(periods)

@@ -18,7 +18,7 @@ def unit_label(measure: Measure) -> str:
     if measure.unit == Unit.PERCENT:
         return "%"
     if measure.suffix:
-        return measure.suffix
+        return str(measure.suffix)  # a translated suffix is lazy: openpyxl writes only plain values
     if measure.unit == Unit.RATE:
         return _("per %(scale)s") % {"scale": number_format(measure.scale, 0, force_grouping=True)}
     if measure.unit == Unit.COUNT:

@@ -2,6 +2,7 @@
 formatted (bold frozen headers, percent / decimals / thousands formats, widths), in the user's scope,
 and built with the queries of the figures themselves whatever the number of rows."""
 
+import dataclasses
 import datetime
 import importlib
 import io
@@ -13,11 +14,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from accounts.models import Role
 from complaints.models import Category, Complaint
 from complaints.services import complaint_create
+from dashboards.measures import base
 from dashboards.measures.base import Period, PeriodKind, Ratio
 from dashboards.measures.engine import dashboard_panels, scope_from_params
 from tests.dashboards.report_sources import HANDLED, HOURS, ON_TIME, OPEN, register_fake_desk
@@ -262,3 +265,15 @@ def test_export_queries_are_those_of_the_figures(
     with django_assert_max_num_queries(len(figures) + 4):
         book = workbook(client.get(reverse("dashboards:export"), {**MARCH, "city": city.pk}))
     assert book["Test desk"].max_row == 1 + 2 + extra_projects
+
+
+def test_a_translated_unit_suffix_is_written_as_text(client, monkeypatch, city_head, city, desk):
+    """A measure's suffix may be lazy (gettext_lazy(" d"), the handover's days to fix): openpyxl refused
+    it, a 500 on the export (found by tests/test_access_matrix.py)."""
+    source = base._SOURCES["testdesk"]
+    lazy_hours = dataclasses.replace(HOURS, suffix=gettext_lazy("h"))
+    measures = [lazy_hours if measure.key == HOURS.key else measure for measure in source.measures]
+    monkeypatch.setitem(base._SOURCES, "testdesk", dataclasses.replace(source, measures=measures))
+    client.force_login(city_head)
+    sheet = workbook(client.get(reverse("dashboards:export"), {**MARCH, "city": city.pk}))["Figures"]
+    assert rows_by_key(sheet)[HOURS.key][5].value == "h"

@@ -1,6 +1,7 @@
 """The printable monthly report and its PDF: the dashboard's figures, tables and trend charts on a page
 made for A4 (no navigation, a print stylesheet), and the same in a PDF made by reportlab."""
 
+import base64
 import datetime
 import io
 from pathlib import Path
@@ -13,9 +14,11 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 from pypdf import PdfReader
+from reportlab.graphics import renderPDF
 
 from accounts.models import Role
-from dashboards.measures.base import Ratio, registered_sources
+from dashboards.measures.base import Figure, Period, PeriodKind, Ratio, registered_sources
+from dashboards.reports.charts import trend_drawing, trend_svg
 from tests.dashboards.report_sources import HANDLED, HOURS, ON_TIME, OPEN, register_fake_desk
 from tests.factories import UserFactory
 
@@ -138,3 +141,15 @@ def test_the_report_links_carry_the_dashboards_period_and_scope(city_head):
     query = "?period=week&amp;on=2026-03-02&amp;city=7"
     for name in ("dashboards:export", "dashboards:report", "dashboards:report-pdf"):
         assert f'href="{reverse(name)}{query}"' in html
+
+
+def test_a_rate_with_no_value_in_any_period_is_an_empty_chart_not_an_error():
+    """Nothing to divide by in any month (a new scope): no line is drawn. Joining zero points raised in
+    reportlab, a 500 on the report page and its PDF (found by tests/test_access_matrix.py)."""
+    period = Period.containing(PeriodKind.MONTH, datetime.date(2026, 3, 15))
+    figure = Figure(
+        measure=ON_TIME, value=None, previous=None, trend=[None] * len(period.trend()), ratio=Ratio(0, 0)
+    )
+    svg = base64.b64decode(trend_svg(figure, period).removeprefix("data:image/svg+xml;base64,")).decode()
+    assert svg.startswith("<?xml") and "polyline" not in svg
+    assert renderPDF.drawToString(trend_drawing(figure, period)).startswith(b"%PDF")
