@@ -462,6 +462,7 @@ delivery:inspection-check                 405   405   405   405   405   405   40
 delivery:inspection-defect                405   405   405   405   405   405   405   405   login 405
 delivery:inspection-complete              405   405   405   405   405   405   405   405   login 405
 delivery:defect-list                      200   200   200   200   200   403   200   200   login 200
+delivery:formal-inspection-list           200   200   200   200   200   403   403   200   login 200
 delivery:defect-export                    200   200   200   200   200   403   200   200   login 200
 delivery:defect-detail                    200   200   200   200   200   404   200   200   login 404
 delivery:defect-action                    405   405   405   405   405   405   405   405   login 405
@@ -478,6 +479,7 @@ delivery:stats-improvement                405   405   405   405   405   405   40
 
 # --- surveys
 surveys:campaigns                         200   200   200   200   403   403   403   200   login 200
+surveys:responses                         200   200   200   200   403   403   403   200   login 200
 surveys:campaign_create                   200   200   200   403   403   403   403   403   login 200
 surveys:campaign                          200   200   404   404   403   403   403   200   login 404
 surveys:campaign_edit                     200   200   404   404   403   403   403   403   login 404
@@ -531,6 +533,7 @@ club:member_reveal                        405   405   405   405   405   405   40
 lifecycle:my_touchpoints                  200   200   200   200   200   403   403   403   login 200
 lifecycle:touchpoint_record               405   405   405   405   405   405   405   405   login 405
 lifecycle:touchpoint_rates                200   200   200   403   403   403   403   200   login 200
+lifecycle:touchpoint_list                 200   200   200   403   403   403   403   200   login 200
 lifecycle:project_commitments             200   200   200   200   200   403   403   200   login 404
 lifecycle:contract_commitments            200   200   200   200   200   403   403   200   login 404
 lifecycle:commitment_settle               405   405   405   405   405   405   405   405   login 405
