@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from core.audit import audit_log
 from core.encryption import pii_hash_candidates
 from customers.models import Contract, Customer, CustomerPhone
 
@@ -47,6 +48,7 @@ def member_link_customer(*, member: Member) -> Member:
     """Match one member now (a no-op for a member already linked or who left)."""
     if member.customer_id is not None or member.left_at is not None:
         return member
+    link_status_before = member.link_status
     candidates, certain = customer_candidates(member)
     if certain:
         member.customer_id, member.link_status = candidates[0], LinkStatus.LINKED
@@ -55,10 +57,19 @@ def member_link_customer(*, member: Member) -> Member:
     else:
         member.link_status = LinkStatus.NOT_A_CUSTOMER
     # A conditional UPDATE: a link a reviewer made meanwhile is never overwritten.
-    Member.objects.filter(pk=member.pk, customer__isnull=True).update(
+    linked = Member.objects.filter(pk=member.pk, customer__isnull=True).update(
         customer_id=member.customer_id, link_status=member.link_status, version=F("version") + 1
     )
     member.version += 1
+    if linked:  # matched by the rule, not by a person: no one's name on the entry
+        audit_log(
+            member,
+            by=None,
+            changes={
+                "customer": (None, member.customer_id),
+                "link_status": (link_status_before, member.link_status),
+            },
+        )
     return member
 
 
@@ -104,5 +115,14 @@ def member_link_review(*, member: Member, by, customer: Customer | None, expecte
     )
     if not claimed:
         raise ConcurrentEditError()
+    before = {"customer": member.customer_id, "link_status": member.link_status}
     member.refresh_from_db()
+    audit_log(
+        member,
+        by=by,
+        changes={
+            name: (value, getattr(member, Member._meta.get_field(name).attname))
+            for name, value in before.items()
+        },
+    )
     return member
