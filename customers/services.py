@@ -11,7 +11,7 @@ from django.db.models import F, Q, UniqueConstraint
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.audit import audit_changes, audit_created, audit_log, audit_snapshot
+from core.audit import audit_changes, audit_created, audit_log, audit_snapshot, is_audited
 from properties.models import Unit
 
 from .models import (
@@ -406,7 +406,7 @@ def customer_merge(
     }
     for customer in referred:
         audit_log(customer, by=by, changes={"referrer": (duplicate.pk, survivor.pk)})
-    moved.update(_move_other_references(survivor, duplicate))
+    moved.update(_move_other_references(survivor, duplicate, by))
 
     record = CustomerMerge(
         survivor=survivor,
@@ -506,7 +506,7 @@ def _drop_colliding_copies(model, field_name: str, survivor: Customer, duplicate
             counts[label] = counts.get(label, 0) + len(ids)
 
 
-def _move_other_references(survivor: Customer, duplicate: Customer) -> dict[str, int]:
+def _move_other_references(survivor: Customer, duplicate: Customer, by) -> dict[str, int]:
     """Every other row pointing at the duplicate (contracts, complaints, handover appointments, access
     log, and whatever later apps add) now points at the survivor; a versioned row's version moves on,
     so an editor holding the old page gets a conflict rather than a silent change of customer."""
@@ -520,6 +520,12 @@ def _move_other_references(survivor: Customer, duplicate: Customer) -> dict[str,
         changes: dict[str, Any] = {relation.field.name: survivor}
         if any(field.name == "version" for field in model._meta.concrete_fields):
             changes["version"] = F("version") + 1
-        count = model._base_manager.filter(**{relation.field.name: duplicate}).update(**changes)
+        moving = model._base_manager.filter(**{relation.field.name: duplicate})
+        # Rows that keep an audit trail of this reference (a complaint's customer, a contract's buyer)
+        # get an entry each: a merge is rare and moves a person's handful of records.
+        audited_rows = list(moving) if is_audited(model, relation.field.name) else []
+        count = moving.update(**changes)
+        for row in audited_rows:
+            audit_log(row, by=by, changes={relation.field.name: (duplicate.pk, survivor.pk)})
         counts[model._meta.model_name] = counts.get(model._meta.model_name, 0) + count
     return counts

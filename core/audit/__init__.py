@@ -13,7 +13,14 @@ from .recording import (
     audit_paused,
     audit_snapshot,
 )
-from .registry import AuditedModel, audited, audited_by_label, audited_models, register_audited_model
+from .registry import (
+    AuditedModel,
+    audited,
+    audited_by_label,
+    audited_models,
+    is_audited,
+    register_audited_model,
+)
 
 __all__ = [
     "AuditedModel",
@@ -26,5 +33,6 @@ __all__ = [
     "audited",
     "audited_by_label",
     "audited_models",
+    "is_audited",
     "register_audited_model",
 ]

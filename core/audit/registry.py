@@ -77,6 +77,12 @@ def audited(model: type[models.Model]) -> AuditedModel:
         raise LookupError(f"{model._meta.label} keeps no audit trail: register_audited_model() it") from None
 
 
+def is_audited(model: type[models.Model], field_name: str) -> bool:
+    """Whether changes of `model.field_name` go on the trail (for code that moves rows generically)."""
+    config = _REGISTRY.get(model._meta.concrete_model)
+    return config is not None and field_name in config.fields
+
+
 def audited_by_label(label: str) -> AuditedModel | None:
     """The registration of "app_label.modelname", None for a model that keeps no trail."""
     return next((config for config in _REGISTRY.values() if config.label == label), None)

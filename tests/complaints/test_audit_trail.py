@@ -12,6 +12,8 @@ from django.urls import reverse
 from complaints import sla
 from complaints.models import Complaint
 from complaints.services import complaint_agree_plan, complaint_dispatch, complaint_respond
+from customers.services import customer_merge
+from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -74,3 +76,11 @@ def test_a_user_of_another_city_gets_a_404(client, make_complaint, other_agent):
     assert (
         client.get(reverse("audit:history", args=["complaints.complaint", complaint.pk])).status_code == 404
     )
+
+
+def test_a_customer_merge_moves_the_complaint_on_its_trail(make_complaint, supervisor, owner, project):
+    duplicate = CustomerFactory(city_company=project.city_company, registered_project=project, id_number=None)
+    complaint = make_complaint(customer=duplicate)
+    customer_merge(survivor=owner, duplicate=duplicate, by=supervisor)
+    moved = entries(complaint)[-1]
+    assert moved.actor == supervisor and moved.changes == {"customer": [str(duplicate.pk), str(owner.pk)]}
