@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin, ScopedAdmin
+from core.audit.admin import AuditHistoryAdminMixin
 
 from .models import (
     Category,
@@ -80,7 +81,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ReadOnlyAdmin, ScopedAdmin):
+class ComplaintAdmin(AuditHistoryAdminMixin, ReadOnlyAdmin, ScopedAdmin):
     list_display = (
         "number",
         "title",

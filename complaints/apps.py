@@ -13,10 +13,11 @@ class ComplaintsConfig(AppConfig):
         from core.menu import register_menu_entry
         from core.search import register_search_provider
 
-        from . import exports, menu, search, tasks, uploads, webhooks  # noqa: F401 - tasks: registered in every process
+        from . import audit, exports, menu, search, tasks, uploads, webhooks  # noqa: F401 - tasks: registered in every process
         from .signals import complaint_closed
 
         register_sweep_task("complaints.tasks.sweep_sla")
+        audit.register()
         webhooks.register()
         complaint_closed.connect(webhooks.on_complaint_closed, dispatch_uid="complaints.webhook_closed")
         register_sweep_task("complaints.tasks.sweep_work_order_deadlines")

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .audit import admin as audit_admin  # noqa: F401  (the trail's scoped log entry list)
 from .masking import mask_recipient
 from .models import CalendarDay, OutboxMessage, WebhookDelivery, WebhookEndpoint, may_manage_calendar
 from .models.webhooks import new_signing_secret

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_ratelimit",
     "axes",
+    "auditlog",  # the audit trail's table, admin and middleware (core.audit)
     "core",
     "notifications",
     "accounts",
@@ -132,6 +133,8 @@ MIDDLEWARE = [
     "core.middleware.UnreadableInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's user on the audit trail's entries written during the request (core.audit).
+    "core.audit.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DataConflictMiddleware",

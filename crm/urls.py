@@ -33,6 +33,7 @@ urlpatterns = [
     path("club/", include("membership.urls")),
     path("lifecycle/", include("lifecycle.urls")),
     path("exports/", include("core.export_urls")),
+    path("history/", include("core.audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("complaints.public_urls")),
     # The owner's survey link, /s/<token>/ (no login).

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import is_group_admin
 from accounts.models import PersonalDataAccess
 from core.admin import ReadOnlyAdmin, ScopedAdmin
+from core.audit.admin import AuditHistoryAdminMixin
 
 from .models import (
     Contract,
@@ -103,7 +104,7 @@ class HouseholdInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ScopedAdmin):
+class CustomerAdmin(AuditHistoryAdminMixin, ScopedAdmin):
     form = CustomerAdminForm
     list_display = (
         "name",
@@ -260,7 +261,7 @@ class ContractAdminForm(VersionedForm):
 
 
 @admin.register(Contract)
-class ContractAdmin(ScopedAdmin):
+class ContractAdmin(AuditHistoryAdminMixin, ScopedAdmin):
     form = ContractAdminForm
     list_display = (
         "number",

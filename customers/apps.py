@@ -11,8 +11,9 @@ class CustomersConfig(AppConfig):
         from core.menu import register_menu_entry
 
         # tasks: registers the Celery tasks in every process, web included (import_jobs enqueues by name).
-        from . import exports, menu, tasks  # noqa: F401
+        from . import audit, exports, menu, tasks  # noqa: F401
 
         register_menu_entry(order=10, entry=menu.customers_menu)
+        audit.register()
         register_menu_entry(order=50, entry=menu.property_menu)
         register_exporter("customers", exports.CUSTOMER_EXPORTER)

@@ -11,6 +11,7 @@ from django.db.models import F, Q, UniqueConstraint
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.audit import audit_changes, audit_created, audit_log, audit_snapshot, is_audited
 from properties.models import Unit
 
 from .models import (
@@ -101,6 +102,10 @@ def _clean_phones(numbers: Iterable[str]) -> list[str]:
     return cleaned
 
 
+# A customer's phone numbers on the audit trail: one value, the primary first (masked when stored).
+PHONE_SEPARATOR = ", "
+
+
 def _set_phones(customer: Customer, numbers: list[str]) -> None:
     existing = {phone.number: phone for phone in customer.phones.all()}
     keep = set(numbers)
@@ -126,6 +131,7 @@ def customer_create(*, by, phones: Iterable[str] = (), **fields: Any) -> Custome
     _raise_if_id_taken(customer, by)
     customer.save()
     _set_phones(customer, numbers)
+    audit_created(customer, by=by, extra={"phones": ("", PHONE_SEPARATOR.join(numbers))})
     return customer
 
 
@@ -166,6 +172,7 @@ def customer_update(
         raise PermissionDenied(_("Your role may not edit customers."))
     if not Customer.objects.visible_to(by).filter(pk=customer.pk).exists():
         raise PermissionDenied(_("This customer is outside your city companies and projects."))
+    audit_snapshot(customer)
     for name, value in fields.items():
         setattr(customer, name, value)
     if "registered_project" in fields or "city_company" in fields:
@@ -183,8 +190,12 @@ def customer_update(
     customer.version = expected_version + 1
     update_fields = [*fields, "updated_at"]
     customer.save(update_fields=update_fields)
+    phones_changed = {}
     if numbers is not None:
+        old_numbers = [phone.number for phone in customer.phones.all()]
         _set_phones(customer, numbers)
+        phones_changed["phones"] = (PHONE_SEPARATOR.join(old_numbers), PHONE_SEPARATOR.join(numbers))
+    audit_changes(customer, by=by, extra=phones_changed)
     return customer
 
 
@@ -304,6 +315,7 @@ def contract_create(*, unit: Unit, primary_buyer: Customer, by, **fields: Any) -
         if member.role != HouseholdRole.OWNER:
             member.role = HouseholdRole.OWNER
             member.save(update_fields=["role", "updated_at"])
+    audit_created(contract, by=by)
     if contract.signed_on and contract.status == Contract.Status.ACTIVE:
         contract_signed.send(sender=Contract, contract=contract)
     return contract
@@ -317,6 +329,7 @@ def contract_update(*, contract: Contract, by, expected_version: int, **fields: 
     if not by.may_edit_customers():
         raise PermissionDenied(_("Your role may not edit customers."))
     was_signed = bool(contract.signed_on) and contract.status == Contract.Status.ACTIVE
+    audit_snapshot(contract)
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.full_clean(validate_constraints=False)
@@ -327,6 +340,7 @@ def contract_update(*, contract: Contract, by, expected_version: int, **fields: 
         raise ConcurrentEditError()
     contract.version = expected_version + 1
     contract.save(update_fields=[*fields, "updated_at"])
+    audit_changes(contract, by=by)
     if not was_signed and contract.signed_on and contract.status == Contract.Status.ACTIVE:
         contract_signed.send(sender=Contract, contract=contract)
     return contract
@@ -381,15 +395,18 @@ def customer_merge(
         if expected is not None and row.version != expected:
             raise ConcurrentEditError()
     _check_mergeable(survivor, duplicate)
+    audit_snapshot(survivor)
+    phones_before = list(survivor.phones.values_list("number", flat=True))
+    referred = list(Customer.objects.filter(referrer=duplicate).exclude(pk=survivor.pk).only("pk", "name"))
 
     moved = {
         "phones": _merge_phones(survivor, duplicate),
         "households": _merge_households(survivor, duplicate),
-        "referrals": Customer.objects.filter(referrer=duplicate)
-        .exclude(pk=survivor.pk)
-        .update(referrer=survivor),
+        "referrals": Customer.objects.filter(pk__in=[c.pk for c in referred]).update(referrer=survivor),
     }
-    moved.update(_move_other_references(survivor, duplicate))
+    for customer in referred:
+        audit_log(customer, by=by, changes={"referrer": (duplicate.pk, survivor.pk)})
+    moved.update(_move_other_references(survivor, duplicate, by))
 
     record = CustomerMerge(
         survivor=survivor,
@@ -407,13 +424,22 @@ def customer_merge(
             setattr(survivor, name, value)
     if duplicate.notes:
         survivor.notes = "\n".join(part for part in (survivor.notes, duplicate.notes) if part)
-    id_type, id_number = duplicate.id_type, duplicate.id_number
+    id_type, id_number, duplicate_pk = duplicate.id_type, duplicate.id_number, duplicate.pk
     duplicate.delete()  # first: its ID number's unique hash goes with it
     if not survivor.id_number and id_number:
         survivor.id_type, survivor.id_number = id_type, id_number
     survivor.version += 1
     survivor.save()
     record.save()
+    phones_after = list(survivor.phones.values_list("number", flat=True))
+    audit_changes(
+        survivor,
+        by=by,
+        extra={
+            "merged_from": ("", f"#{duplicate_pk} {record.duplicate_name}"),
+            "phones": (PHONE_SEPARATOR.join(phones_before), PHONE_SEPARATOR.join(phones_after)),
+        },
+    )
     customers_refresh_contract_dates(customer_ids=[survivor.pk])
     return record
 
@@ -480,7 +506,7 @@ def _drop_colliding_copies(model, field_name: str, survivor: Customer, duplicate
             counts[label] = counts.get(label, 0) + len(ids)
 
 
-def _move_other_references(survivor: Customer, duplicate: Customer) -> dict[str, int]:
+def _move_other_references(survivor: Customer, duplicate: Customer, by) -> dict[str, int]:
     """Every other row pointing at the duplicate (contracts, complaints, handover appointments, access
     log, and whatever later apps add) now points at the survivor; a versioned row's version moves on,
     so an editor holding the old page gets a conflict rather than a silent change of customer."""
@@ -494,6 +520,12 @@ def _move_other_references(survivor: Customer, duplicate: Customer) -> dict[str,
         changes: dict[str, Any] = {relation.field.name: survivor}
         if any(field.name == "version" for field in model._meta.concrete_fields):
             changes["version"] = F("version") + 1
-        count = model._base_manager.filter(**{relation.field.name: duplicate}).update(**changes)
+        moving = model._base_manager.filter(**{relation.field.name: duplicate})
+        # Rows that keep an audit trail of this reference (a complaint's customer, a contract's buyer)
+        # get an entry each: a merge is rare and moves a person's handful of records.
+        audited_rows = list(moving) if is_audited(model, relation.field.name) else []
+        count = moving.update(**changes)
+        for row in audited_rows:
+            audit_log(row, by=by, changes={relation.field.name: (duplicate.pk, survivor.pk)})
         counts[model._meta.model_name] = counts.get(model._meta.model_name, 0) + count
     return counts

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import uploads
 from core.admin import NoWritesMixin, ReadOnlyAdmin, ScopedAdmin
+from core.audit.admin import AuditHistoryAdminMixin
 
 from .models import (
     Appointment,
@@ -236,7 +237,7 @@ class DefectEventInline(ReadOnlyInline):
 
 
 @admin.register(Defect)
-class DefectAdmin(ReadOnlyAdmin, ScopedAdmin):
+class DefectAdmin(AuditHistoryAdminMixin, ReadOnlyAdmin, ScopedAdmin):
     list_display = (
         "number",
         "unit",

@@ -12,10 +12,11 @@ class DeliveryConfig(AppConfig):
         from core.menu import register_menu_entry
         from core.search import register_search_provider
 
-        from . import menu, search, tasks, uploads, webhooks  # noqa: F401 - tasks: registered in every process
+        from . import audit, menu, search, tasks, uploads, webhooks  # noqa: F401 - tasks: registered in every process
         from .signals import handover_signed
 
         register_sweep_task("delivery.tasks.sweep_defect_deadlines")
+        audit.register()
         webhooks.register()
         handover_signed.connect(webhooks.on_handover_signed, dispatch_uid="delivery.webhook_handover_signed")
         register_menu_entry(order=40, entry=menu.delivery_menu)

@@ -14,10 +14,11 @@ class SurveysConfig(AppConfig):
         from customers.panels import register_customer_panel
         from delivery.signals import handover_signed
 
-        from . import customer_panel, day_tallies, exports, menu, signals, tallies, tasks, webhooks  # noqa: F401 - tasks: registered
+        from . import audit, customer_panel, day_tallies, exports, menu, signals, tallies, tasks, webhooks  # noqa: F401 - tasks: registered
         from .services import follow_ups
 
         register_sweep_task("surveys.tasks.sweep_surveys")
+        audit.register()
         webhooks.register()
         signals.response_completed.connect(
             webhooks.on_response_completed, dispatch_uid="surveys.webhook_answered"

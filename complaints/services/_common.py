@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from core.audit import audit_changes, audit_snapshot
 from customers.services import ConcurrentEditError
 from notifications.models import Notification
 from properties.models import Project
@@ -128,14 +129,17 @@ def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConcurrentEditError()
+    audit_snapshot(locked)
     return locked
 
 
-def _save(complaint: Complaint, fields: Iterable[str]) -> Complaint:
+def _save(complaint: Complaint, fields: Iterable[str], *, by: User | None) -> Complaint:
     """Write `fields` and the next version. `complaint` is the row _lock() read FOR UPDATE: until this
-    transaction ends nobody else can move its version, so the next one is known without a re-read."""
+    transaction ends nobody else can move its version, so the next one is known without a re-read.
+    What changed since the lock goes on the audit trail, as done by `by`."""
     complaint.version += 1
     complaint.save(update_fields=[*set(fields), "version", "updated_at"])
+    audit_changes(complaint, by=by)
     return complaint
 
 

@@ -123,7 +123,7 @@ def _join_group_case(complaint: Complaint, case: GroupCase, by: User) -> Complai
     require_state(complaint, "group")
     complaint.group_case, complaint.severity = case, Severity.GROUP
     # The group severity may bring a faster clock (services.reclassification does the same).
-    _save(complaint, ["group_case", "severity", *sla.replan_clock(complaint)])
+    _save(complaint, ["group_case", "severity", *sla.replan_clock(complaint)], by=by)
     _event(complaint, by, ComplaintEvent.Kind.GROUPED, case.title, group_case=case.number)
     return complaint
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.audit import audit_created
 from core.uploads import CheckedUpload
 from customers.models import Customer
 from properties.models import Unit
@@ -93,6 +94,7 @@ def complaint_create(
     # The number carries the id, known only once the row is in.
     complaint.number = f"TS-{timezone.localtime(received_at):%Y%m}-{complaint.pk:06d}"
     Complaint.objects.filter(pk=complaint.pk).update(number=complaint.number)
+    audit_created(complaint, by=by)
     created = _event(
         complaint,
         by,

@@ -59,7 +59,7 @@ def complaint_dispatch(
     complaint.department = department
     complaint.handler = handler
     complaint.status = Status.DISPATCHED
-    _save(complaint, ["department", "handler", "status"])
+    _save(complaint, ["department", "handler", "status"], by=by)
     _event(
         complaint,
         by,
@@ -119,7 +119,7 @@ def complaint_respond(
     if complaint.first_responded_at is None:
         complaint.first_responded_at = at
         fields += ["first_responded_at", *sla.refresh_clock(complaint)]
-        _save(complaint, fields)
+        _save(complaint, fields, by=by)
     _event(complaint, by, ComplaintEvent.Kind.RESPONDED, content.strip(), at=at, method=method)
     return complaint
 
@@ -142,7 +142,7 @@ def complaint_agree_plan(
     if complaint.first_responded_at is None:
         complaint.first_responded_at = now  # agreeing a plan is a direct contact too
     fields = ["plan", "status", "plan_agreed_at", "first_responded_at", *sla.refresh_clock(complaint)]
-    _save(complaint, fields)
+    _save(complaint, fields, by=by)
     _event(complaint, by, ComplaintEvent.Kind.PLAN_AGREED, complaint.plan)
     return complaint
 
@@ -161,7 +161,7 @@ def complaint_resolve(
     complaint.resolution = resolution.strip()
     complaint.resolved_at = timezone.now()
     complaint.status = Status.RESOLVED
-    _save(complaint, ["resolution", "resolved_at", "status", *sla.refresh_clock(complaint)])
+    _save(complaint, ["resolution", "resolved_at", "status", *sla.refresh_clock(complaint)], by=by)
     _event(complaint, by, ComplaintEvent.Kind.RESOLVED, complaint.resolution)
     return complaint
 
@@ -203,7 +203,7 @@ def complaint_return_visit(
     )
     if reached:
         complaint.satisfaction = satisfaction
-        _save(complaint, ["satisfaction"])
+        _save(complaint, ["satisfaction"], by=by)
         if satisfaction < SATISFIED_FROM:
             _reopen(
                 complaint,
@@ -212,7 +212,7 @@ def complaint_return_visit(
             )
     elif attempts + 1 >= MAX_RETURN_VISIT_ATTEMPTS:
         complaint.closed_unreachable = True
-        _save(complaint, ["closed_unreachable"])
+        _save(complaint, ["closed_unreachable"], by=by)
     return visit
 
 
@@ -247,7 +247,7 @@ def complaint_close(
     complaint.root_cause = root_cause
     complaint.status = Status.CLOSED
     complaint.closed_at = timezone.now()
-    _save(complaint, ["root_cause", "status", "closed_at", *sla.refresh_clock(complaint)])
+    _save(complaint, ["root_cause", "status", "closed_at", *sla.refresh_clock(complaint)], by=by)
     _event(complaint, by, ComplaintEvent.Kind.CLOSED, note, root_cause=root_cause)
     # In this transaction: what the apps above do about a close (a satisfaction survey) commits with it.
     complaint_closed.send(sender=Complaint, complaint=complaint, by=by)
@@ -269,7 +269,7 @@ def _reopen(complaint: Complaint, by: User, reason: str) -> Complaint:
         "resolution_due_at",
         "sla_started_at",
     ]
-    _save(complaint, [*fields, *sla.refresh_clock(complaint)])
+    _save(complaint, [*fields, *sla.refresh_clock(complaint)], by=by)
     _event(complaint, by, ComplaintEvent.Kind.REOPENED, reason)
     return complaint
 
@@ -299,7 +299,7 @@ def complaint_pause(
     complaint.paused_at = timezone.now()
     complaint.pause_reason = reason.strip()[:200]
     complaint.sla_next_check_at = None
-    _save(complaint, ["paused_at", "pause_reason", "sla_next_check_at"])
+    _save(complaint, ["paused_at", "pause_reason", "sla_next_check_at"], by=by)
     _event(complaint, by, ComplaintEvent.Kind.PAUSED, complaint.pause_reason)
     return complaint
 
@@ -316,7 +316,7 @@ def complaint_resume(
     paused_for = now - complaint.paused_at
     complaint.paused_at = None
     complaint.pause_reason = ""
-    _save(complaint, [*shifted, "paused_at", "pause_reason", *sla.refresh_clock(complaint)])
+    _save(complaint, [*shifted, "paused_at", "pause_reason", *sla.refresh_clock(complaint)], by=by)
     _event(
         complaint, by, ComplaintEvent.Kind.RESUMED, note, paused_minutes=int(paused_for.total_seconds() // 60)
     )

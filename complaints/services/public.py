@@ -241,6 +241,6 @@ def complaint_link_customer(
     complaint = _lock(complaint, expected_version)
     require_state(complaint, "link_customer")
     complaint.customer = customer
-    _save(complaint, ["customer"])
+    _save(complaint, ["customer"], by=by)
     _event(complaint, by, ComplaintEvent.Kind.CUSTOMER_LINKED, customer.name, customer=customer.pk)
     return complaint

@@ -71,7 +71,7 @@ def complaint_reclassify(
     was_raised = complaint.severity in sla.RAISED_SEVERITIES
     for name, value in changes.items():
         setattr(complaint, name, value)
-    _save(complaint, [*changes, *sla.replan_clock(complaint)])
+    _save(complaint, [*changes, *sla.replan_clock(complaint)], by=by)
     lines = [
         f"{capfirst(Complaint._meta.get_field(name).verbose_name)}: {before[name][1]} → {_shown(complaint, name)}"
         for name in changes

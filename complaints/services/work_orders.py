@@ -83,7 +83,7 @@ def work_order_create(
     WorkOrder.objects.filter(pk=work_order.pk).update(number=work_order.number)
     if complaint.status != Status.IN_PROGRESS:
         complaint.status = Status.IN_PROGRESS
-        _save(complaint, ["status"])
+        _save(complaint, ["status"], by=by)
     _event(
         complaint,
         by,

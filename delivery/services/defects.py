@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contractor, Role, User
+from core.audit import audit_created
 from core.uploads import MAX_UPLOAD_BYTES, CheckedUpload, clean_image
 from properties.models import Unit
 
@@ -154,6 +155,7 @@ def defect_record(
             for photo in photos:
                 photo_add(defect=defect, by=by, photo=photo)
             defect_event(defect, by, DefectEvent.Kind.CREATED, description[:200])
+            audit_created(defect, by=by)
             defect_created(defect)
             if handover is not None:
                 handover_refresh_status(handover.pk)

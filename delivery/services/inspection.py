@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from core.audit import audit_log
 from core.uploads import CheckedUpload, clean_image
 from customers.models import Contract
 from customers.services import ConcurrentEditError, customers_refresh_contract_dates
@@ -401,6 +402,7 @@ def handover_sign_off(
         Contract.objects.filter(pk=contract.pk).update(
             handed_over_on=today, version=F("version") + 1, updated_at=now
         )
+        audit_log(contract, by=by, changes={"handed_over_on": (contract.handed_over_on, today)})
         # The owner's lifecycle stage (准业主 → 磨合期) is read from these denormalised dates.
         customers_refresh_contract_dates(customer_ids=[contract.primary_buyer_id])
     Appointment.objects.filter(handover=handover, status__in=Appointment.ACTIVE).update(

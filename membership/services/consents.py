@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit_log
+
 from ..consent_texts import current_text
 from ..models import Consent, EnrolmentChannel, Member
 from ..permissions import may_serve_members
@@ -121,6 +123,7 @@ def consent_withdraw(
             )
         if locked.left_at is None:
             Member.objects.filter(pk=locked.pk).update(left_at=now, updated_at=now)
+            audit_log(locked, by=by, changes={"left_at": (None, now)})
             member.left_at = now
     return consent
 

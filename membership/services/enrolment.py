@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit_changes, audit_created, audit_snapshot
 from core.validators import validate_single_line_text
 from customers.models import Education, Gender
 from customers.validators import normalize_mobile, validate_mobile
@@ -202,6 +203,7 @@ def member_enrol(
     except IntegrityError:
         # Another enrolment of this phone committed between the check and the insert.
         raise AlreadyAMember(active_member_with_phone(phone)) from None
+    audit_created(member, by=by)
     consent_record(member=member, kind=Consent.Kind.CLUB_DATA, granted=True, channel=channel, by=by, now=now)
     consent_record(
         member=member,
@@ -232,6 +234,7 @@ def member_update(*, member: Member, by, expected_version: int, **fields: Any) -
     cleaned = _clean_fields(merged)
     if "id_number" not in fields:
         cleaned["id_number"] = member.id_number  # left empty on the form: the stored value stays
+    audit_snapshot(member)
     claimed = Member.objects.filter(pk=member.pk, version=expected_version).update(version=F("version") + 1)
     if not claimed:
         raise ConcurrentEditError()
@@ -242,6 +245,7 @@ def member_update(*, member: Member, by, expected_version: int, **fields: Any) -
         member.id_number_hash = ""
     member.full_clean(validate_constraints=False)
     member.save(update_fields=[*EDITABLE_FIELDS, "id_number_hash", "updated_at"])
+    audit_changes(member, by=by)
     if "id_number" in fields and member.customer_id is None:
         member_link_customer(member=member)  # a new ID number may find their customer record
     return member

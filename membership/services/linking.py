@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from core.audit import audit_log
 from core.encryption import pii_hash_candidates
 from customers.models import Contract, Customer, CustomerPhone
 
@@ -48,6 +49,7 @@ def member_link_customer(*, member: Member) -> Member:
     """Match one member now (a no-op for a member already linked or who left)."""
     if member.customer_id is not None or member.left_at is not None:
         return member
+    link_status_before = member.link_status
     candidates, certain = customer_candidates(member)
     if certain:
         member.customer_id, member.link_status = candidates[0], LinkStatus.LINKED
@@ -62,6 +64,15 @@ def member_link_customer(*, member: Member) -> Member:
     member.version += 1
     if linked and member.customer_id is not None:
         club_purchases_refresh(buyer_ids=[member.customer_id])  # a member before a signing: the club's
+    if linked:  # matched by the rule, not by a person: no one's name on the entry
+        audit_log(
+            member,
+            by=None,
+            changes={
+                "customer": (None, member.customer_id),
+                "link_status": (link_status_before, member.link_status),
+            },
+        )
     return member
 
 
@@ -107,7 +118,16 @@ def member_link_review(*, member: Member, by, customer: Customer | None, expecte
     )
     if not claimed:
         raise ConcurrentEditError()
+    before = {"customer": member.customer_id, "link_status": member.link_status}
     member.refresh_from_db()
     if customer is not None:
         club_purchases_refresh(buyer_ids=[customer.pk])
+    audit_log(
+        member,
+        by=by,
+        changes={
+            name: (value, getattr(member, Member._meta.get_field(name).attname))
+            for name, value in before.items()
+        },
+    )
     return member

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit_changes, audit_snapshot
+
 from ..models import Answer, AnswerMode, Campaign, Invitation, Question, QuestionKind, SurveyOptOut
 from ..permissions import may_interview
 from ..questionnaire import visible_questions
@@ -147,13 +149,15 @@ def _may_enter(interviewer, invitation: Invitation) -> bool:
 
 def _lock(invitation: Invitation) -> Invitation:
     try:
-        return (
+        locked = (
             Invitation.objects.select_for_update(of=("self",))
             .select_related("campaign")
             .get(pk=invitation.pk)
         )
     except Invitation.DoesNotExist:
         raise SurveyClosed(_("This survey link is not valid."), code="unknown") from None
+    audit_snapshot(locked)
+    return locked
 
 
 @transaction.atomic
@@ -183,6 +187,7 @@ def response_save(
 
     errors: dict[str, list[str]] = {}
     answers = stored_answers(invitation, questions)
+    answers_before = dict(answers)
     for code, raw in data.items():
         question = by_code.get(code)
         if question is None:
@@ -219,6 +224,14 @@ def response_save(
         fields.append("status")
     if fields:
         invitation.save(update_fields=fields)
+    audit_changes(
+        invitation,
+        by=interviewer,
+        extra={
+            f"answer:{code}": (answers_before.get(code), answers.get(code))
+            for code in {*answers_before, *answers}
+        },
+    )
     if submit:
         response_completed.send(sender=Invitation, invitation=invitation)
     return SaveResult(invitation=invitation, answers=answers, completed=submit)
@@ -283,6 +296,7 @@ def survey_opt_out(
     if invitation.status != Invitation.Status.COMPLETED:
         invitation.status = Invitation.Status.OPTED_OUT
         invitation.save(update_fields=["status"])
+        audit_changes(invitation, by=recorded_by)
     return opt_out
 
 

@@ -263,9 +263,9 @@ def test_create_by_api_query_count(agent, owner, owned_unit, leak, django_assert
     }
     desk.post(f"{API}/complaints/", payload, format="json")  # fills the category cache
     # token + user (1), scope (2), customer with its phone (1), unit with its project (1), then the
-    # service: transaction (2), SLA policy (1), insert, number, first event (3) → 11. The category comes
-    # from the cache; the 201 is built from what was written (no read-back).
-    with django_assert_num_queries(11):
+    # service: transaction (2), SLA policy (1), insert, number, first event, audit trail entry (4) → 12.
+    # The category comes from the cache; the 201 is built from what was written (no read-back).
+    with django_assert_num_queries(12):
         assert desk.post(f"{API}/complaints/", payload, format="json").status_code == 201
 
 

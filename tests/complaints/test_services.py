@@ -1,5 +1,6 @@
 """The create path and the version bump of the complaint services: what they write, in how many queries."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -8,13 +9,15 @@ from complaints.models import Complaint, ComplaintEvent
 from core.webhooks import webhook_subscribed
 
 
-def test_complaint_create_writes_in_six_queries(agent, owner, owned_unit, leak, django_assert_num_queries):
+def test_complaint_create_writes_in_seven_queries(agent, owner, owned_unit, leak, django_assert_num_queries):
     agent.scope  # noqa: B018 - computed once per request in real use
     category = selectors.category(leak.pk)  # as the form and the API pass it: from the cache, parent attached
     webhook_subscribed("complaint.created")  # the integrations' endpoints are cached too (core.webhooks)
+    ContentType.objects.get_for_model(Complaint)  # cached per process after the first use (the audit trail)
     # transaction (2), SLA policy (1), the row (1), its number, which carries the id (1), the first
-    # event (1). The references are the caller's instances: no existence checks.
-    with django_assert_num_queries(6):
+    # event (1), its audit trail entry (1; the content type is cached). The references are the
+    # caller's instances: no existence checks.
+    with django_assert_num_queries(7):
         complaint = services.complaint_create(
             by=agent,
             customer=owner,

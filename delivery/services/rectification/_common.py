@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from core.audit import audit_changes, audit_snapshot
 from core.uploads import CheckedUpload
 from customers.services import ConcurrentEditError
 from notifications.models import Notification
@@ -164,13 +165,16 @@ def _lock(defect: Defect, by: User, expected_version: int | None) -> Defect:
         raise PermissionDenied(_("This defect is outside your scope."))
     if expected_version is not None and locked.version != expected_version:
         raise ConcurrentEditError()
+    audit_snapshot(locked)
     return locked
 
 
-def _save(defect: Defect, fields: Iterable[str]) -> Defect:
+def _save(defect: Defect, fields: Iterable[str], *, by: User | None) -> Defect:
+    """Write `fields` and the next version; what changed since the lock goes on the audit trail."""
     defect.version = F("version") + 1
     defect.save(update_fields=[*set(fields), "version", "updated_at"])
     defect.refresh_from_db(fields=["version"])
+    audit_changes(defect, by=by)
     return defect
 
 

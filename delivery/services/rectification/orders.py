@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contractor, User
+from core.audit import audit_snapshot
 
 from ...models import Defect, DefectEvent, RectificationOrder
 from ..defects import defect_event, require_engaged
@@ -74,6 +75,7 @@ def rectification_orders_issue(
         raise PermissionDenied(_("Some of these defects are outside your projects."))
     groups: dict[tuple[int, int], list[Defect]] = defaultdict(list)
     for defect in locked:
+        audit_snapshot(defect)
         if state_refusal(defect, "issue") is not None:
             continue
         if defect.contractor_id is None and contractor is not None:
@@ -106,7 +108,7 @@ def rectification_orders_issue(
         for defect in members:
             defect.order = order
             defect.status = Defect.Status.FIXING
-            _save(defect, ["order", "status", "contractor"])
+            _save(defect, ["order", "status", "contractor"], by=by)
             defect_event(defect, by, DefectEvent.Kind.ASSIGNED, order.number, order=order.pk)
         _notify(
             contractor_user_ids(contractor_id, project_id),

@@ -112,7 +112,7 @@ def defect_mark_fixed(
     _add_photos(defect, by, photos, DefectPhoto.Stage.FIXED)
     defect.status = Defect.Status.FIXED
     defect.fixed_at = timezone.now()
-    _save(defect, ["status", "fixed_at", *deadlines.stop_clock(defect)])
+    _save(defect, ["status", "fixed_at", *deadlines.stop_clock(defect)], by=by)
     defect_event(defect, by, DefectEvent.Kind.FIXED, (note or "").strip(), photos=len(photos))
     defect_fixed(defect)
     order_refresh(defect.order_id)
@@ -135,7 +135,7 @@ def defect_verify(*, by: User, defect: Defect, note: str = "", expected_version:
     defect.status = Defect.Status.VERIFIED
     defect.verified_at = timezone.now()
     defect.verified_by = by
-    _save(defect, ["status", "verified_at", "verified_by"])
+    _save(defect, ["status", "verified_at", "verified_by"], by=by)
     defect_event(defect, by, DefectEvent.Kind.VERIFIED, (note or "").strip())
     order_refresh(defect.order_id)
     _notify(
@@ -156,7 +156,7 @@ def _back_to_contractor(defect: Defect, by: User, *, kind: str, reason: str, tit
     defect.verified_at = None
     defect.verified_by = None
     fields = ["status", "rework_count", "fixed_at", "verified_at", "verified_by"]
-    _save(defect, [*fields, *deadlines.start_clock(defect)])
+    _save(defect, [*fields, *deadlines.start_clock(defect)], by=by)
     defect_event(defect, by, kind, reason, rework=defect.rework_count, due_at=defect.due_at.isoformat())
     order = order_refresh(defect.order_id)
     if order is not None and defect.due_at and (order.due_at is None or order.due_at < defect.due_at):
@@ -204,7 +204,7 @@ def defect_owner_accept(
     _add_photos(defect, by, photos, DefectPhoto.Stage.REINSPECTION)
     defect.status = Defect.Status.ACCEPTED
     defect.accepted_at = timezone.now()
-    _save(defect, ["status", "accepted_at"])
+    _save(defect, ["status", "accepted_at"], by=by)
     defect_event(defect, by, DefectEvent.Kind.ACCEPTED, (note or "").strip())
     order_refresh(defect.order_id)
     handover_refresh_status(defect.handover_id)
@@ -245,7 +245,7 @@ def defect_cancel(*, by: User, defect: Defect, reason: str, expected_version: in
     _require_status(defect, "cancel")
     reason = _text(reason, "reason", _("Say why the defect is cancelled."))
     defect.status = Defect.Status.CANCELLED
-    _save(defect, ["status", *deadlines.stop_clock(defect)])
+    _save(defect, ["status", *deadlines.stop_clock(defect)], by=by)
     defect_event(defect, by, DefectEvent.Kind.CANCELLED, reason)
     order_refresh(defect.order_id)
     handover_refresh_status(defect.handover_id)
@@ -300,7 +300,7 @@ def defect_correct(*, by: User, defect: Defect, expected_version: int | None = N
     if "severity" in changed:
         fields += deadlines.start_clock(defect, start=defect.clock_started_at)
     defect.full_clean(exclude=["number", "client_uuid"], validate_constraints=False)
-    _save(defect, fields)
+    _save(defect, fields, by=by)
     defect_event(defect, by, DefectEvent.Kind.CORRECTED, "\n".join(lines))
     handover_refresh_status(defect.handover_id)
     return defect

@@ -105,7 +105,7 @@ def defect_to_complaint(*, by: User, defect: Defect, channel: str = "hotline"):
         received_at=defect.found_at,
     )
     defect.complaint = complaint
-    _save(defect, ["complaint"])
+    _save(defect, ["complaint"], by=by)
     defect_event(defect, by, DefectEvent.Kind.COMPLAINT_LINKED, complaint.number, complaint=complaint.pk)
     return complaint
 

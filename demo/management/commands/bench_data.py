@@ -11,6 +11,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from core.audit import audit_paused
 from demo.bench_data import BENCH_PASSWORD, BENCH_PREFIX, BENCH_USERS, fill_bench_data
 from properties.models import CityCompany
 
@@ -53,18 +54,21 @@ class Command(BaseCommand):
         if CityCompany.objects.filter(code__startswith=f"{BENCH_PREFIX}-").exists():
             raise CommandError("This database already holds bench data; use a fresh database.")
         started = time.perf_counter()
-        filled = fill_bench_data(
-            complaints=n,
-            units=opts["units"],
-            customers=opts["customers"],
-            cities=opts["cities"],
-            projects_per_city=opts["projects_per_city"],
-            years=opts["years"],
-            seed=opts["seed"],
-            quiet=opts["quiet"],
-            survey_responses=opts["survey_responses"],
-            members=opts["members"],
-        )
+        # A bulk load is not an edit: no audit trail (it writes with COPY and bulk_create anyway; the
+        # pause keeps any service it may come to call from writing an entry per row).
+        with audit_paused():
+            filled = fill_bench_data(
+                complaints=n,
+                units=opts["units"],
+                customers=opts["customers"],
+                cities=opts["cities"],
+                projects_per_city=opts["projects_per_city"],
+                years=opts["years"],
+                seed=opts["seed"],
+                quiet=opts["quiet"],
+                survey_responses=opts["survey_responses"],
+                members=opts["members"],
+            )
         elapsed = time.perf_counter() - started
         for table, count in filled.counts.items():
             self.stdout.write(f"  {table:32} {count:>10,}")
