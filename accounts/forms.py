@@ -42,7 +42,7 @@ class CodeForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"),
+        label=_("Token name"),
         max_length=100,
         help_text=_("What will use it, e.g. “BI nightly export”."),
     )

@@ -25,6 +25,7 @@ class StaffLoginView(LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        two_factor.pending_login_clear(self.request)  # an earlier, abandoned code step
         if two_factor.confirmed_device(user) is None:
             return super().form_valid(form)
         two_factor.pending_login_start(self.request, user=user, redirect_to=self.get_success_url())

@@ -3,8 +3,10 @@ with their own message once expired or revoked (by their owner or in the admin);
 most once a minute."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -203,3 +205,14 @@ def test_the_token_page_costs_the_same_whatever_the_number(
     with django_assert_max_num_queries(6):
         response = agent_logged_in.get(reverse("api-tokens"))
     assert response.status_code == 200
+
+
+def test_the_command_makes_a_token_for_a_service_account(agent, api_client, owner):
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("create_api_token", "agent", name="BI", days=30, stdout=out, stderr=err)
+
+    assert _api_get(api_client, out.getvalue().strip()).status_code == 200
+    assert ApiToken.objects.get(user=agent).name == "BI"
+    with pytest.raises(CommandError):
+        call_command("create_api_token", "agent", name="BI", days=9999, stdout=out, stderr=err)

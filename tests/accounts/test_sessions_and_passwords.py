@@ -15,7 +15,8 @@ T0 = "2026-03-02 09:00:00 +08:00"
 
 
 @pytest.fixture
-def clock(time_machine):
+def clock(time_machine, settings):
+    settings.SESSION_IDLE_MINUTES = 30  # the default (tests/conftest.py lengthens it for the others)
     time_machine.move_to(T0, tick=False)
     return time_machine
 
