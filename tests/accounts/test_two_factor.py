@@ -10,6 +10,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.apps import check_two_factor_roles
 from accounts.models import Role, User
 from accounts.services import staff_set_role
 from accounts.two_factor import PENDING_KEY
@@ -244,3 +245,12 @@ def test_without_required_roles_the_login_stays_password_only(client, head):
 
     assert response.status_code == 302 and response.url == reverse("home")
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_an_unknown_role_in_the_settings_stops_the_start(settings):
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["city_head", "boss"]
+
+    errors = check_two_factor_roles()
+
+    assert [error.id for error in errors] == ["accounts.E001"]
+    assert "boss" in errors[0].msg
