@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +20,30 @@ def _sync_role_groups(sender, using="default", verbosity=1, **kwargs) -> None:
     role_groups_sync(using=using)
 
 
+def _start_idle_clock(sender, request, user, **kwargs) -> None:
+    from .middleware import idle_clock_start
+
+    if request is not None and hasattr(request, "session"):
+        idle_clock_start(request)
+
+
+def check_two_factor_roles(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    from .roles import Role
+
+    errors = []
+    for name in ("TWO_FACTOR_ROLES", "TWO_FACTOR_REQUIRED_ROLES"):
+        unknown = sorted(set(getattr(settings, name)) - set(Role.values))
+        if unknown:
+            errors.append(
+                checks.Error(
+                    f"{name} names unknown roles: {', '.join(unknown)}.",
+                    hint=f"Use role values: {', '.join(Role.values)}.",
+                    id="accounts.E001",
+                )
+            )
+    return errors
+
+
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Staff and access")
@@ -24,3 +51,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # After every migrate (and every test-database flush), each role's group gets its share.
         post_migrate.connect(_sync_role_groups, sender=self, dispatch_uid="accounts.sync_role_groups")
+        # Every login (the form, the code step, the tests' force_login) starts the idle clock.
+        user_logged_in.connect(_start_idle_clock, dispatch_uid="accounts.start_idle_clock")
+        checks.register(check_two_factor_roles)

@@ -150,6 +150,9 @@ class User(AbstractUser):
         help_text=_("The account is disabled automatically after this date."),
     )
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    # Kept by accounts.two_factor with the user's confirmed TOTP device: the login asks for a code, and
+    # a session that has not given one is ended (read from the user row the request loads anyway).
+    two_factor_enabled = models.BooleanField(_("two-factor login"), default=False, editable=False)
 
     objects = StaffUserManager()
 
@@ -228,3 +231,60 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.customer_id} {self.field} @ {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now: datetime.datetime | None = None) -> ApiTokenQuerySet:
+        """Neither revoked nor expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ApiToken(models.Model):
+    """A named key a staff member gives a program to call the API as them (header `Token <key>`).
+
+    Only the SHA-256 digest of the key is stored (the key is shown once, when made): a copy of the
+    database lets no one call the API. It works until `expires_at`, or until its owner or an
+    administrator revokes it (accounts.api_tokens); `last_used_at` is written at most once a minute.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("staff member"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
+    # The key's first characters, to tell one's tokens apart on the page.
+    prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("revoked by"),
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "-id"], name="apitoken_user_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now: datetime.datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and not self.is_expired()

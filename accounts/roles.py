@@ -63,7 +63,13 @@ SURVEYS_SETUP = {
 # they are history (on_delete=PROTECT), and the reveal log is never edited by anyone.
 ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     Role.GROUP_ADMIN: {
-        "accounts": {"user": ALL, "contractor": EDIT, "personaldataaccess": VIEW},
+        # "change" on API tokens is the right to revoke anyone's (accounts.admin); nobody adds them there.
+        "accounts": {
+            "user": ALL,
+            "contractor": EDIT,
+            "personaldataaccess": VIEW,
+            "apitoken": ("view", "change"),
+        },
         "properties": dict.fromkeys(PROPERTY_MODELS, ALL),
         "customers": dict.fromkeys(CUSTOMER_MODELS, ALL),
         "complaints": {**COMPLAINTS_VIEW, **dict.fromkeys(COMPLAINT_SETUP, EDIT)},

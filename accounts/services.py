@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .models import PersonalDataAccess, PersonalField, RevealReason, Role, User
+from .api_tokens import api_tokens_revoke
+from .models import ApiToken, PersonalDataAccess, PersonalField, RevealReason, Role, User
 from .roles import role_group
 
 
@@ -23,9 +24,9 @@ def staff_deactivate_departed(*, today: datetime.date | None = None) -> int:
     # One UPDATE: a rerun finds nothing left to do.
     count = departed.update(is_active=False, deactivated_at=timezone.now())
     if count:
-        from rest_framework.authtoken.models import Token
-
-        Token.objects.filter(user__is_active=False, user__employment_ends_on__lt=today).delete()
+        api_tokens_revoke(
+            tokens=ApiToken.objects.filter(user__is_active=False, user__employment_ends_on__lt=today), by=None
+        )
     return count
 
 

@@ -99,13 +99,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_ratelimit",
     "axes",
     "auditlog",  # the audit trail's table, admin and middleware (core.audit)
+    # TOTP two-factor login (accounts.two_factor): the devices and their verification.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "notifications",
     "accounts",
@@ -135,6 +137,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The request's user on the audit trail's entries written during the request (core.audit).
     "core.audit.middleware.AuditActorMiddleware",
+    # request.user.is_verified(): did this session pass the two-factor code (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # Enrolled users' sessions without the code are ended; TWO_FACTOR_REQUIRED_ROLES are sent to enrol.
+    "accounts.middleware.TwoFactorMiddleware",
+    # A staff session ends after SESSION_IDLE_MINUTES without a request.
+    "accounts.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DataConflictMiddleware",
@@ -206,12 +214,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # Axes first: it refuses a locked-out login before the password is even checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.StaffBackend"]
+# Checked wherever a password is set: the admin's add-staff and set-password forms, the staff's own
+# password page (accounts), createsuperuser and changepassword. Not like the username or name, not
+# shorter than PASSWORD_MIN_LENGTH, not one of the 20,000 commonest, not all digits.
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=10)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# --- Logging in: sessions, two-factor codes, API tokens (README, "Logging in") ---------------------
+# A logged-in session ends after this many minutes without a request (accounts.middleware refreshes
+# the session's expiry at most once a minute, so a request does not write the session row each time).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be at least 1.")
+# Roles that may turn on a TOTP code at login (accounts.Role values), and the roles that must: their
+# staff are sent to the enrolment page until they have. Empty: optional for everyone (the demo).
+TWO_FACTOR_ROLES = env.list("TWO_FACTOR_ROLES", default=["group_admin", "city_head"])
+TWO_FACTOR_REQUIRED_ROLES = env.list("TWO_FACTOR_REQUIRED_ROLES", default=[])
+# The authenticator app's account label, and no TOTP secrets shown in django-otp's own admin.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CRM")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# The longest life a staff member may give an API token they create (days).
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

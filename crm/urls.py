@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.views import StaffLoginView
 from core.media import protected_media
 from crm.health import healthz
 
@@ -18,6 +19,9 @@ urlpatterns = [
     # Uploads are personal data: served through a view that checks the owning record's scope.
     path("media/<path:name>", protected_media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin's login is the staff login (the password, then the two-factor code where it is on):
+    # the admin's own form would let an enrolled user in without the code.
+    path("admin/login/", StaffLoginView.as_view()),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # A browser without a session goes to the login page; the schema itself answers 401.

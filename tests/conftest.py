@@ -35,6 +35,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _long_idle_sessions(settings):
+    """Tests move the clock by hours between a login and the next page; the idle logout
+    (SESSION_IDLE_MINUTES) has its own tests (tests/accounts/test_sessions_and_passwords.py), which
+    set it back."""
+    settings.SESSION_IDLE_MINUTES = 365 * 24 * 60
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache: the dashboard's counts are kept per scope, and the
     scopes (ids) of one test's rolled-back rows come back in the next one's."""

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts.api_tokens import api_token_issue
 from accounts.models import Role
 from tests.factories import UserFactory
 
@@ -57,8 +57,8 @@ def test_session_of_a_user_who_has_since_left_no_longer_authenticates(client, co
 
 
 def test_departed_user_token_is_refused(api_client, departed):
-    token = Token.objects.create(user=departed)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    issued = api_token_issue(user=departed, name="bi", expires_at=timezone.now() + datetime.timedelta(days=1))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
 
     response = api_client.get("/api/v1/customers/")
 
@@ -66,8 +66,10 @@ def test_departed_user_token_is_refused(api_client, departed):
 
 
 def test_employed_user_token_is_accepted(api_client, colleague):
-    token = Token.objects.create(user=colleague)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    issued = api_token_issue(
+        user=colleague, name="bi", expires_at=timezone.now() + datetime.timedelta(days=1)
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
 
     response = api_client.get("/api/v1/customers/")
 

@@ -3,8 +3,9 @@ import datetime
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
+from accounts.api_tokens import api_token_issue
 from accounts.models import Role, User
 from accounts.roles import ROLE_PERMISSIONS
 from accounts.services import staff_deactivate_departed, staff_set_role
@@ -49,14 +50,17 @@ def test_deactivate_departed_is_idempotent(staff):
     assert sum(_active(staff).values()) == 3
 
 
-def test_deactivate_departed_deletes_the_departed_users_api_tokens(staff):
-    departed_token = Token.objects.create(user=staff["left_yesterday"])
-    kept_token = Token.objects.create(user=staff["leaves_later"])
+def test_deactivate_departed_revokes_the_departed_users_api_tokens(staff):
+    expires = timezone.now() + datetime.timedelta(days=30)
+    departed_token = api_token_issue(user=staff["left_yesterday"], name="bi", expires_at=expires).token
+    kept_token = api_token_issue(user=staff["leaves_later"], name="bi", expires_at=expires).token
 
     staff_deactivate_departed(today=TODAY)
 
-    assert not Token.objects.filter(pk=departed_token.pk).exists()
-    assert Token.objects.filter(pk=kept_token.pk).exists()
+    departed_token.refresh_from_db()
+    kept_token.refresh_from_db()
+    assert departed_token.revoked_at is not None and departed_token.revoked_by is None
+    assert kept_token.revoked_at is None
 
 
 def test_deactivation_task_disables_the_departed_like_the_service(staff, time_machine):

@@ -170,8 +170,8 @@ def test_the_metrics_api_reads_its_figures_from_the_replica(replica_on, group_ad
     assert '"complaints_complaint"' in _tables(replica.captured_queries)
     assert '"complaints_complaint"' not in _tables(primary.captured_queries)
     # The token and the user (who is asking, and may they) come from the primary.
-    assert '"authtoken_token"' in _tables(primary.captured_queries)
-    assert '"authtoken_token"' not in _tables(replica.captured_queries)
+    assert '"accounts_apitoken"' in _tables(primary.captured_queries)
+    assert '"accounts_apitoken"' not in _tables(replica.captured_queries)
 
 
 @pytest.mark.django_db(transaction=True, databases=BOTH)
