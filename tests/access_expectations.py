@@ -62,6 +62,9 @@ PARAMETERS = {
     "exports/job/{pk}": "export_job",
     "exports/{name}": "=customers",
     "notifications/{pk}": "notification",
+    "account/tokens/{pk}": "=1",
+    "history/{label}": "=complaints.complaint",
+    "history/{label}/{pk}": "complaint",
     "api/v1/notifications/{pk}": "notification",
     # complaints
     "api/v1/complaint-categories/{pk}": "category",
@@ -207,6 +210,16 @@ MATRIX = """
 # --- the kernel: health, language, the API schema and its docs
 healthz                                   200   200   200   200   200   200   200   200   200   200
 set_language                              302   302   302   302   302   302   302   302   302   302
+
+# --- logging in and one's own account (accounts): the code step asks for a password step first;
+# two-factor is offered to the roles of TWO_FACTOR_ROLES (the group admin and city heads).
+login-code                                login login login login login login login login login login
+account                                   200   200   200   200   200   200   200   200   login 200
+password-change                           200   200   200   200   200   200   200   200   login 200
+api-tokens                                200   200   200   200   200   200   200   200   login 200
+api-token-revoke                          405   405   405   405   405   405   405   405   login 405
+two-factor                                200   200   403   403   403   403   403   403   login 200
+two-factor-off                            405   405   405   405   405   405   405   405   login 405
 
 # --- the API (token): lists and details are read; an action answers GET with 405
 # The schema is for any signed-in user (the docs page too); the API refuses the anonymous with 401.
@@ -421,6 +434,8 @@ complaints:hotline                        200   200   200   200   403   403   40
 complaints:create                         302   302   302   302   403   403   403   403   login 302
 complaints:duplicates                     200   200   200   200   200   404   404   200   login 404
 complaints:detail                         200   200   200   200   200   200   200   200   login 404
+# A record's history (the audit trail) answers as the record's own page does.
+audit:history                             200   200   200   200   200   200   200   200   login 404
 complaints:action                         405   405   405   405   405   405   405   405   login 405
 complaints:work-orders                    200   200   200   200   200   200   200   200   login 200
 complaints:work-order                     200   200   200   200   200   200   200   200   login 404

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.utils import timezone
 from openpyxl import Workbook
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Role
 from complaints.models import Category, GroupCase, ImprovementItem, ReturnVisit, WorkOrder
@@ -127,10 +126,6 @@ def seed_world() -> World:
     other = _seed_city("mx2", "乙", firm)
     users = {Role.GROUP_ADMIN.value: admin, **home.records.pop("users"), ANONYMOUS: None}
     users[OTHER_CITY] = other.records.pop("users")[Role.CITY_HEAD.value]
-    # Each user's API token (the API's columns call with it).
-    for user in users.values():
-        if user is not None:
-            Token.objects.get_or_create(user=user)
     return World(home=home, other=other, users=users, contractor_firm=firm)
 
 

@@ -12,6 +12,7 @@ text too, and every registered Excel export is run for every user.
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import re
@@ -25,12 +26,13 @@ from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.api_tokens import api_token_issue
 from accounts.models import Role
 from complaints.selectors import forget_reference_data
 from core.exports import EXPORTERS
@@ -239,7 +241,10 @@ def clients(world, django_db_blocker):
             api[column] = APIClient(raise_request_exception=False)
             if user is not None:
                 pages[column].force_login(user)
-                api[column].credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=user).key}")
+                issued = api_token_issue(
+                    user=user, name="access matrix", expires_at=timezone.now() + datetime.timedelta(days=30)
+                )
+                api[column].credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
     return pages, api
 
 
