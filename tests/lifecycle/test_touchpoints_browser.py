@@ -5,7 +5,10 @@ the list, no answer keeps the row, due again with its attempt counted.
 Drives Debian's Chromium (/usr/bin/chromium) through the Python playwright package (tests/browser);
 no browser is ever downloaded."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from lifecycle.models import Touchpoint
@@ -14,6 +17,15 @@ from tests.factories import ContractFactory, UnitFactory
 from tests.lifecycle.factories import TouchpointFactory
 
 pytestmark = requires_chromium
+
+
+_plans = importlib.import_module("lifecycle.migrations.0002_default_touchpoint_plans")
+
+
+@pytest.fixture
+def default_plans(transactional_db):
+    """The plans the data migration ships: a transactional test before this one flushed them."""
+    _plans.add_plans(apps, None)
 
 
 @pytest.fixture
@@ -30,7 +42,7 @@ def _due_today(project, buyer_name: str) -> Touchpoint:
     return TouchpointFactory(contract=contract, due_on=today)
 
 
-def test_an_agent_works_the_days_touchpoints(transactional_db, live_server, agent, project, page):
+def test_an_agent_works_the_days_touchpoints(default_plans, live_server, agent, project, page):
     from playwright.sync_api import expect
 
     reached, unanswered, done = (_due_today(project, name) for name in ("张伟", "李娜", "王芳"))
