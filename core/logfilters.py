@@ -4,7 +4,7 @@
 import logging
 
 from django.template.defaultfilters import pprint
-from django.views.debug import SafeExceptionReporterFilter
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from .masking import mask_personal_numbers
 
@@ -77,3 +77,22 @@ def _masked_value(value):
         return value
     masked = mask_personal_numbers(text)
     return masked if masked != text else value
+
+
+class PersonalDataExceptionReporter(ExceptionReporter):
+    """The error report (DEFAULT_EXCEPTION_REPORTER) with the exception's own words and the query string
+    masked too: "no customer with phone 138…" is the typical message of a lookup that failed."""
+
+    def get_traceback_data(self):
+        data = super().get_traceback_data()
+        if isinstance(data.get("exception_value"), str):
+            data["exception_value"] = mask_personal_numbers(data["exception_value"])
+        if data.get("request_GET_items"):
+            data["request_GET_items"] = [
+                (key, mask_personal_numbers(value) if isinstance(value, str) else value)
+                for key, value in data["request_GET_items"]
+            ]
+        for frame in data.get("frames", []):
+            if frame.get("exc_cause") is not None:
+                frame["exc_cause"] = mask_personal_numbers(str(frame["exc_cause"]))
+        return data

@@ -597,6 +597,7 @@ SPECTACULAR_SETTINGS = {
 # Error reports by email (Django's AdminEmailHandler, DEBUG off): ADMINS="Ops <ops@example.com>,…".
 # Their text and every log line pass core.logfilters' masks: no clear phone or ID number leaves (PIPL).
 ADMINS = [parseaddr(address) for address in env.list("ADMINS", default=[])]
+DEFAULT_EXCEPTION_REPORTER = "core.logfilters.PersonalDataExceptionReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logfilters.PersonalDataReporterFilter"
 LOGGING = {
     "version": 1,

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 def _figures(user, params: dict, period: Period) -> list:
     """Every panel's figures, breakdowns and side-by-side rows as plain values."""
     panels = dashboard_panels(user, scope_from_params(user, params), period, fresh=True)
-    return [(panel.source.key, repr(panel.figures), repr(panel.breakdowns), repr(panel.rows)) for panel in panels]
+    return [
+        (panel.source.key, repr(panel.figures), repr(panel.breakdowns), repr(panel.rows)) for panel in panels
+    ]
 
 
 def test_anonymising_customers_changes_no_dashboard_figure():
