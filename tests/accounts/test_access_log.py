@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the owner timeline's fixtures (tests/lifecycle/timeline_fixtures.py) are imported by name
 """The auditor role (PIPL): the whole personal-data access log, filtered, keyset-paged and exported, and
 its admin; nothing else — no customer, no desk, no figure."""
 
@@ -14,6 +15,7 @@ from accounts.services import staff_set_role
 from core.menu import menu_for
 from dashboards.measures.engine import may_see_dashboards
 from tests.factories import CustomerFactory, CustomerPhoneFactory, UserFactory
+from tests.lifecycle.timeline_fixtures import complaint, every_kind, leak  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -185,10 +187,13 @@ def _routes_without_arguments(resolver=None, prefix=""):
 
 
 SKIPPED = ("/accounts/logout/", "/logout/", "/i18n/setlang/", "/admin/logout/")
+# Reference data every logged-in user reads (no person in it).
+REFERENCE_LISTS = {"/api/v1/complaint-categories/", "/api/v1/sla-policies/"}
 
 
-def test_the_auditor_sees_no_customer_anywhere(client, auditor, owner, log):
-    """Every page and API list without an argument, and the customer's own pages: never a name or a phone."""
+def test_the_auditor_sees_no_customer_anywhere(client, auditor, owner, log, every_kind):
+    """Every page and API list without an argument, and the customer's own pages: never a name or a
+    phone, and every API list refused or empty (a record of every kind exists: the timeline's fixture)."""
     CustomerPhoneFactory(customer=log["stranger"], number="13987654321")
     client.force_login(auditor)
     routes = sorted(set(_routes_without_arguments())) + [
@@ -204,5 +209,8 @@ def test_the_auditor_sees_no_customer_anywhere(client, auditor, owner, log):
         text = body.decode("utf-8", errors="ignore")
         assert not any(secret in text for secret in ("张伟", "李娜", "13812345678", "13987654321")), route
         assert response.status_code in (200, 301, 302, 400, 403, 404, 405), (route, response.status_code)
+        if route.startswith("/api/v1/") and response.status_code == 200 and route not in REFERENCE_LISTS:
+            data = response.json()
+            assert not (data.get("results") if isinstance(data, dict) else data), route
         seen.append(route)
     assert URL in seen and "/api/v1/customers/" in seen and len(seen) > 100
