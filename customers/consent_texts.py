@@ -29,7 +29,7 @@ class ConsentText:
 
 MARKETING_TEXT = ConsentText(
     kind=ConsentPurpose.MARKETING,
-    version="cust-marketing-2026.1",
+    version="cust-mkt-2026.1",
     zh=(
         "我同意通过短信、微信或电子邮件接收本集团的新项目、开盘、优惠和活动等营销信息。"
         "本项为选填；我可以随时通过信息中的退订链接或致电客服撤回。"

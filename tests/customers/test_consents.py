@@ -147,3 +147,10 @@ def test_the_club_markets_no_more_to_a_member_whose_customer_withdrew_marketing(
 
     assert not member_may_receive_marketing(member)
     assert not marketing_audience(type(member).objects.filter(pk=member.pk)).exists()
+
+
+def test_every_text_version_fits_its_column():
+    from customers.consent_texts import ALL_TEXTS
+
+    width = CustomerConsent._meta.get_field("text_version").max_length
+    assert all(len(version) <= width for version in ALL_TEXTS)
