@@ -9,6 +9,7 @@ import datetime
 
 from django.db.models import Q
 
+from core.audit import audit_trail_anonymise
 from customers.privacy import PLACEHOLDER, iso
 
 from .models import Complaint, ComplaintEvent, ReturnVisit, Status, WorkOrder, WorkOrderNote
@@ -88,6 +89,8 @@ def complaints_anonymise(customer, now: datetime.datetime) -> int:
     changed += _blank_or_placeholder(
         WorkOrderNote, WorkOrderNote.objects.filter(work_order__in=orders).values("pk"), "note"
     )
+    ids = Complaint.objects.filter(customer=customer).values_list("pk", flat=True)
+    changed += audit_trail_anonymise(Complaint, ids, placeholder=PLACEHOLDER)
     return changed
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PersonalDataAccess, Role
+from core.audit import audit_trail_anonymise
 
 from .models import (
     Contract,
@@ -69,6 +70,8 @@ def _customer_rows(customer: Customer, now: datetime.datetime) -> int:
     rewritten += CustomerMerge.objects.filter(survivor=customer).update(
         duplicate_name=PLACEHOLDER, duplicate_id_number_masked=""
     )
+    # The audit trail of the record kept its names, notes and addresses as they changed.
+    rewritten += audit_trail_anonymise(Customer, [customer.pk], placeholder=PLACEHOLDER)
     return rewritten
 
 

@@ -10,6 +10,7 @@ import datetime
 
 from django.db.models import Q
 
+from core.audit import audit_trail_anonymise
 from customers.privacy import PLACEHOLDER, iso
 
 from .models import Appointment, Defect, Handover
@@ -69,8 +70,9 @@ def handover_anonymise(customer, now: datetime.datetime) -> int:
         .exclude(signed_by_name="")
         .update(signed_by_name=PLACEHOLDER)
     )
-    reported = _reported_defects(customer).values("pk")
+    reported = list(_reported_defects(customer).values_list("pk", flat=True))
     changed += Defect.objects.filter(pk__in=reported).update(description=PLACEHOLDER)
+    changed += audit_trail_anonymise(Defect, reported, placeholder=PLACEHOLDER)
     return changed
 
 

@@ -11,6 +11,7 @@ import datetime
 
 from django.db.models import Q
 
+from core.audit import audit_trail_anonymise
 from core.masking import mask_phone
 from customers.privacy import PLACEHOLDER, iso
 
@@ -114,6 +115,7 @@ def club_anonymise(customer, now: datetime.datetime) -> int:
         changed += 1
         intentions = PurchaseIntention.objects.filter(member=member)
         changed += intentions.update(name=PLACEHOLDER, phone=placeholder_member_phone(member), notes="")
+        changed += audit_trail_anonymise(Member, [member.pk], placeholder=PLACEHOLDER)
     return changed
 
 

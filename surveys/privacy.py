@@ -9,6 +9,7 @@ import datetime
 
 from django.db.models import Prefetch, Q
 
+from core.audit import audit_trail_anonymise
 from customers.privacy import PLACEHOLDER, iso
 
 from .models import Answer, FollowUp, Invitation, SurveyOptOut
@@ -62,6 +63,8 @@ def surveys_anonymise(customer, now: datetime.datetime) -> int:
     changed += (
         FollowUp.objects.filter(customer=customer).exclude(outcome_note="").update(outcome_note=PLACEHOLDER)
     )
+    invitations = Invitation.objects.filter(customer=customer).values_list("pk", flat=True)
+    changed += audit_trail_anonymise(Invitation, invitations, placeholder=PLACEHOLDER)
     return changed
 
 

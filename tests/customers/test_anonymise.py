@@ -182,3 +182,36 @@ def test_the_nightly_task_is_scheduled_and_reads_the_setting(world, settings):
     with pytest.raises(CommandError):
         call_command("pii_retention", years=0, stdout=io.StringIO())
     assert settings.PII_RETENTION_MAX_PER_RUN >= 1
+
+
+def test_the_audit_trail_keeps_who_and_when_but_no_longer_the_persons_words(
+    owner, complaint, agent, group_admin
+):
+    from auditlog.models import LogEntry
+
+    from customers.services import customer_update
+
+    customer_update(
+        customer=owner,
+        by=agent,
+        expected_version=owner.version,
+        name="张伟伟",
+        notes="常住深圳，电话13812345678",
+        gender="M",
+    )
+    complaint.refresh_from_db()
+    entries_before = LogEntry.objects.count()
+    assert any("张伟" in str(entry.changes) for entry in LogEntry.objects.all())
+
+    customer_anonymise(customer=owner, by=group_admin, reason="业主申请删除个人信息")
+
+    assert LogEntry.objects.count() == entries_before  # who and when stay
+    texts = " ".join(f"{entry.object_repr} {entry.changes}" for entry in LogEntry.objects.all())
+    assert "张伟" not in texts and "13812345678" not in texts and "地下车库" not in texts
+    (update,) = [
+        entry
+        for entry in LogEntry.objects.get_for_object(owner).filter(action=LogEntry.Action.UPDATE)
+        if "gender" in entry.changes
+    ]
+    assert update.changes["gender"][1] == "M" and update.actor == agent  # a category and who stay
+    assert update.changes["name"] == [PLACEHOLDER, PLACEHOLDER]
