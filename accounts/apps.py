@@ -54,3 +54,11 @@ class AccountsConfig(AppConfig):
         # Every login (the form, the code step, the tests' force_login) starts the idle clock.
         user_logged_in.connect(_start_idle_clock, dispatch_uid="accounts.start_idle_clock")
         checks.register(check_two_factor_roles)
+
+        from core.exports import register_exporter
+        from core.menu import register_menu_entry
+
+        from . import exports, menu
+
+        register_menu_entry(order=85, entry=menu.access_log_menu)
+        register_exporter("access-log", exports.ACCESS_LOG_EXPORTER)

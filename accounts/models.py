@@ -21,6 +21,14 @@ class PersonalField(models.TextChoices):
     ID_NUMBER = "id_number", _("ID number")
 
 
+class LoggedAccess(models.TextChoices):
+    """What an access-log row records: a revealed field, or everything held (a data-subject export)."""
+
+    PHONE = PersonalField.PHONE.value, PersonalField.PHONE.label
+    ID_NUMBER = PersonalField.ID_NUMBER.value, PersonalField.ID_NUMBER.label
+    SUBJECT_EXPORT = "subject_export", _("everything held (data-subject export)")
+
+
 class RevealReason(models.TextChoices):
     """Why a clear phone or ID number is needed: one of these, plus a written detail (PIPL purpose)."""
 
@@ -54,6 +62,11 @@ ROLES_REVEALING = {
     },
     PersonalField.ID_NUMBER: {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR},
 }
+# Everything held about a person, clear, as a file: those who may reveal every field.
+ROLES_REVEALING[LoggedAccess.SUBJECT_EXPORT] = ROLES_REVEALING[PersonalField.ID_NUMBER]
+# The whole access log, every city company's: the auditor, and the group administrator. Others who
+# hold the admin's view permission (city heads, supervisors) read the rows of the customers they see.
+ROLES_READING_ACCESS_LOG = {Role.GROUP_ADMIN, Role.AUDITOR}
 
 
 class Department(models.TextChoices):
@@ -193,6 +206,9 @@ class User(AbstractUser):
     def may_reveal(self, field: str) -> bool:
         return self.is_active and self.role in ROLES_REVEALING.get(field, set())
 
+    def may_read_access_log(self) -> bool:
+        return self.is_active and self.role in ROLES_READING_ACCESS_LOG
+
 
 class PersonalDataAccess(models.Model):
     """One row per reveal of a masked value: who saw whose what, when and why (PIPL)."""
@@ -209,7 +225,7 @@ class PersonalDataAccess(models.Model):
         related_name="personal_data_accesses",
         verbose_name=_("customer"),
     )
-    field = models.CharField(_("field"), max_length=20, choices=PersonalField.choices)
+    field = models.CharField(_("field"), max_length=20, choices=LoggedAccess.choices)
     # Empty on the rows logged before reasons were chosen from a list.
     reason_code = models.CharField(_("purpose"), max_length=20, choices=RevealReason.choices, blank=True)
     reason = models.CharField(_("reason"), max_length=200)

@@ -22,6 +22,9 @@ class Role(models.TextChoices):
     DEPARTMENT_STAFF = "department_staff", _("Department staff")
     CONTRACTOR = "contractor", _("Contractor")
     READONLY_MANAGER = "readonly_manager", _("Read-only manager")
+    # Reads the personal-data access log of the whole group (PIPL), and nothing else: no customers,
+    # no desks, no figures. Their scope is empty; the log's page and admin check the role.
+    AUDITOR = "auditor", _("Privacy auditor")
 
 
 VIEW = ("view",)
@@ -71,7 +74,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "apitoken": ("view", "change"),
         },
         "properties": dict.fromkeys(PROPERTY_MODELS, ALL),
-        "customers": dict.fromkeys(CUSTOMER_MODELS, ALL),
+        # Consents and anonymisations are written by their services only (customers.consents, .anonymise).
+        "customers": {
+            **dict.fromkeys(CUSTOMER_MODELS, ALL),
+            "customerconsent": VIEW,
+            "customeranonymisation": VIEW,
+        },
         "complaints": {**COMPLAINTS_VIEW, **dict.fromkeys(COMPLAINT_SETUP, EDIT)},
         "delivery": {**DELIVERY_VIEW, **dict.fromkeys(DELIVERY_SETUP, ALL)},
         "notifications": {"notification": VIEW},
@@ -114,6 +122,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "customers": dict.fromkeys(CUSTOMER_MODELS, VIEW),
         "complaints": COMPLAINTS_VIEW,
     },
+    Role.AUDITOR: {"accounts": {"personaldataaccess": VIEW}},
 }
 
 

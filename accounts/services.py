@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .api_tokens import api_tokens_revoke
-from .models import ApiToken, PersonalDataAccess, PersonalField, RevealReason, Role, User
+from .models import ApiToken, LoggedAccess, PersonalDataAccess, PersonalField, RevealReason, Role, User
 from .roles import role_group
 
 
@@ -34,7 +34,7 @@ def staff_deactivate_departed(*, today: datetime.date | None = None) -> int:
 def staff_set_role(*, user: User, role: Role) -> User:
     """Give a user a role and the matching Django group (the group carries admin permissions)."""
     user.role = role
-    user.is_staff = role in (Role.GROUP_ADMIN, Role.CITY_HEAD)
+    user.is_staff = role in (Role.GROUP_ADMIN, Role.CITY_HEAD, Role.AUDITOR)  # the auditor: the log's admin
     user.save(update_fields=["role", "is_staff"])
     user.groups.set([role_group(role)])
     return user
@@ -113,6 +113,37 @@ def personal_data_reveal(
     """
     if field not in PersonalField.values:
         raise ValidationError({"field": _("Unknown field.")})
+    personal_data_access_log(
+        user=user,
+        customer=customer,
+        field=field,
+        reason_code=reason_code,
+        reason=reason,
+        channel=channel,
+        ip_address=ip_address,
+        now=now,
+    )
+    if field == PersonalField.PHONE:
+        return [phone.number for phone in customer.phones.all()]
+    return customer.id_number or ""
+
+
+@transaction.atomic
+def personal_data_access_log(
+    *,
+    user: User,
+    customer,
+    field: str,
+    reason_code: str,
+    reason: str,
+    channel: str = "web",
+    ip_address: str | None = None,
+    now: datetime.datetime | None = None,
+) -> PersonalDataAccess:
+    """Check and log one access to a customer's clear personal data (a revealed field, or everything
+    held: LoggedAccess.SUBJECT_EXPORT): the role, the purpose and detail, the rate; the burst alert."""
+    if field not in LoggedAccess.values:
+        raise ValidationError({"field": _("Unknown field.")})
     if not user.may_reveal(field):
         raise PermissionDenied(_("Your role may not reveal this field."))
     detail = " ".join((reason or "").split())
@@ -147,9 +178,7 @@ def personal_data_reveal(
     )
     if burst:
         _alert_reveal_burst(access=access, count=counts["in_burst"] + 1, period=burst_period)
-    if field == PersonalField.PHONE:
-        return [phone.number for phone in customer.phones.all()]
-    return customer.id_number or ""
+    return access
 
 
 def reveal_watchers(user: User) -> list[int]:

@@ -211,6 +211,12 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
     rows.append(measure_wanted("home dashboard / (city head)", "page", get(head, "/"), **timed))
     rows.append(measure_wanted("home dashboard / (group admin)", "page", get(admin, "/"), **timed))
     rows.append(measure_wanted("home work queue / (agent)", "page", get(agent, "/"), **timed))
+    # The personal-data access log (PIPL): the whole group's, keyset-paged on (time, id).
+    rows.append(
+        measure_wanted(
+            "access log /access-log/ first page (group admin)", "list", get(admin, "/access-log/"), **timed
+        )
+    )
     # The dashboards (issue 17): every registered source's figures for this month, its trend and the
     # side-by-side rows; from the summaries (the default) and counted anew over the records (?fresh=1).
     for who, client in (("city head", head), ("group admin", admin)):

@@ -13,7 +13,7 @@ class ComplaintsConfig(AppConfig):
         from core.menu import register_menu_entry
         from core.search import register_search_provider
 
-        from . import audit, exports, menu, search, tasks, uploads, webhooks  # noqa: F401 - tasks: registered in every process
+        from . import audit, exports, menu, privacy, search, tasks, uploads, webhooks  # noqa: F401 - tasks: registered in every process
         from .signals import complaint_closed
 
         register_sweep_task("complaints.tasks.sweep_sla")
@@ -22,6 +22,7 @@ class ComplaintsConfig(AppConfig):
         complaint_closed.connect(webhooks.on_complaint_closed, dispatch_uid="complaints.webhook_closed")
         register_sweep_task("complaints.tasks.sweep_work_order_deadlines")
         register_menu_entry(order=30, entry=menu.complaints_menu)
+        privacy.register()
         register_exporter("complaints-board", exports.BOARD_EXPORTER)
         register_exporter("work-orders", exports.WORK_ORDER_EXPORTER)
         register_exporter("supervisor", exports.SUPERVISOR_EXPORTER)

@@ -9,7 +9,7 @@ from core.menu import MenuEntry
 
 
 def complaints_menu(user) -> MenuEntry | None:
-    if not user.is_authenticated:
+    if not user.is_authenticated or user.role == Role.AUDITOR:  # the auditor reads the access log only
         return None
     if user.role == Role.CONTRACTOR:
         return MenuEntry(label=_("Work orders"), url_name="complaints:work-orders", section="complaints")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .audit import admin as audit_admin  # noqa: F401  (the trail's scoped log entry list)
-from .masking import mask_recipient
+from .masking import mask_personal_numbers, mask_recipient
 from .models import CalendarDay, OutboxMessage, WebhookDelivery, WebhookEndpoint, may_manage_calendar
 from .models.webhooks import new_signing_secret
 from .outbox import messages_resend
@@ -194,12 +194,18 @@ class OutboxMessageAdmin(SendingQueueAdmin):
 
     @admin.display(description=_("text"))
     def text(self, message: OutboxMessage) -> str:
-        return _("(a one-time code: not shown)") if message.is_secret else message.body
+        # Masked: a message to an owner may hold their own number, and the admin is no way around the reveal log.
+        return _("(a one-time code: not shown)") if message.is_secret else mask_personal_numbers(message.body)
 
     @admin.display(description=_("template parameters"))
     def parameters(self, message: OutboxMessage):
         # A one-time code's template carries the code too.
-        return _("(a one-time code: not shown)") if message.is_secret else message.template_params
+        if message.is_secret:
+            return _("(a one-time code: not shown)")
+        return {
+            key: mask_personal_numbers(value) if isinstance(value, str) else value
+            for key, value in (message.template_params or {}).items()
+        }
 
     @admin.action(description=_("Send the selected failed messages again"), permissions=["change"])
     def resend(self, request, queryset):

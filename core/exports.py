@@ -5,7 +5,9 @@ The kernel knows no app: each app registers its exporters from its AppConfig.rea
 (`register_exporter("work-orders", Exporter(...))`). An exporter says who may use it, which rows the
 user's filters select (scoped: a `visible_to(user)` queryset), the header row, and how rows are
 written. Personal data is always masked in a file: a workbook leaves the desk and the reveal log
-(accounts) cannot follow it, so even a role that may reveal a phone on screen exports it masked.
+(accounts) cannot follow it, so even a role that may reveal a phone on screen exports it masked. The
+exporters mask the fields they know; every text cell is also scanned here for a mobile or ID number typed
+into free text (a complaint's description, a note) and masked (core.masking.mask_personal_numbers).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from .excel import append_row
+from .masking import mask_personal_numbers
 from .models import ExportJob
 from .replica import reading_replica
 
@@ -136,7 +139,7 @@ def write_workbook(
         if written >= limit:
             truncated = True
             break
-        append_row(sheet, row)
+        append_row(sheet, [mask_personal_numbers(cell) if isinstance(cell, str) else cell for cell in row])
         written += 1
         if progress is not None:
             progress(written)

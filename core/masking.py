@@ -1,5 +1,7 @@
 """Masks for personal data shown to staff (PIPL): 138****5678, 4403**********1234."""
 
+import re
+
 
 def mask_phone(number: str) -> str:
     if not number:
@@ -37,3 +39,23 @@ def mask_name(name: str) -> str:
     if len(name) <= 1:
         return name
     return name[0] + "*" * (len(name) - 1)
+
+
+# A mainland mobile number (11 digits from 13…–19…, perhaps written 138 1234 5678 or 138-1234-5678) and
+# a resident ID number (17 digits and a check digit or X), not inside a longer run of letters or digits.
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![0-9A-Za-z])")
+_RESIDENT_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Free text with every mobile and resident ID number in it masked: what staff, owners or a log
+    wrote may hold one, and a file, a log line or a message to staff must not carry it in the clear."""
+    if not text or not isinstance(text, str):
+        return text
+    text = _RESIDENT_ID_IN_TEXT.sub(lambda match: mask_id_number(match.group(1)), text)
+    return _MOBILE_IN_TEXT.sub(lambda match: mask_phone("".join(match.groups())), text)
+
+
+def has_clear_personal_number(text: str) -> bool:
+    """Whether the text holds a mobile or resident ID number in the clear (the tests' scanner)."""
+    return bool(text) and (bool(_MOBILE_IN_TEXT.search(text)) or bool(_RESIDENT_ID_IN_TEXT.search(text)))

@@ -6,6 +6,7 @@ DEBUG is off unless set, and then the secrets must be set to values of this depl
 
 import copy
 import ipaddress
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -361,6 +362,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers log through LOGGING's handlers (and their personal-data masks), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
@@ -546,11 +549,34 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Error reports by email (Django's AdminEmailHandler, DEBUG off): ADMINS="Ops <ops@example.com>,…".
+# Their text and every log line pass core.logfilters' masks: no clear phone or ID number leaves (PIPL).
+ADMINS = [parseaddr(address) for address in env.list("ADMINS", default=[])]
+DEFAULT_EXCEPTION_REPORTER = "core.logfilters.PersonalDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logfilters.PersonalDataReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_403_traceback": {"()": "core.logfilters.NoTracebackFor403"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_403_traceback"]}},
+    "filters": {
+        "no_403_traceback": {"()": "core.logfilters.NoTracebackFor403"},
+        "mask_personal_data": {"()": "core.logfilters.MaskPersonalData"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["no_403_traceback", "mask_personal_data"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "no_403_traceback", "mask_personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Replaces Django's default "django" logger, whose handlers had no masks.
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+    },
 }

@@ -295,3 +295,21 @@ if LIFECYCLE_NEWS_SEND_BATCH < 1 or not 10 <= LIFECYCLE_NEWS_SEND_JOB_SECONDS <=
     raise ImproperlyConfigured(
         "LIFECYCLE_NEWS_SEND_BATCH must be at least 1 and LIFECYCLE_NEWS_SEND_JOB_SECONDS 10 to 240."
     )
+
+# --- Privacy (PIPL) ------------------------------------------------------------
+# The retention job (customers.anonymise): every day at PII_RETENTION_TIME (HH:MM, TIME_ZONE), customers
+# whose every record is closed and untouched for PII_RETENTION_YEARS years are anonymised (personal data
+# replaced by placeholders; ids, dates, categories and scores kept), at most PII_RETENTION_MAX_PER_RUN a
+# night (the next night goes on). PII_RETENTION_YEARS=0 turns the job off. `manage.py pii_retention
+# --dry-run` reports who is due.
+PII_RETENTION_YEARS = env.int("PII_RETENTION_YEARS", default=10)
+PII_RETENTION_TIME = clock_time(env, "PII_RETENTION_TIME", "03:30")
+PII_RETENTION_MAX_PER_RUN = env.int("PII_RETENTION_MAX_PER_RUN", default=5000)
+if PII_RETENTION_YEARS < 0 or PII_RETENTION_MAX_PER_RUN < 1:
+    raise ImproperlyConfigured(
+        "PII_RETENTION_YEARS must be 0 or more and PII_RETENTION_MAX_PER_RUN at least 1."
+    )
+DESK_BEAT_SCHEDULE["pii-retention"] = {
+    "task": "customers.tasks.anonymise_retained_customers",
+    "schedule": crontab(hour=PII_RETENTION_TIME.hour, minute=PII_RETENTION_TIME.minute),
+}

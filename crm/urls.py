@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include("crm.api_urls")),
     path("", include("dashboards.urls")),
     path("", include("accounts.urls")),
+    path("access-log/", include("accounts.access_log_urls")),
     path("", include("customers.urls")),
     path("property/", include("customers.property_urls")),
     path("complaints/", include("complaints.urls")),

@@ -11,9 +11,14 @@ class CustomersConfig(AppConfig):
         from core.menu import register_menu_entry
 
         # tasks: registers the Celery tasks in every process, web included (import_jobs enqueues by name).
-        from . import audit, exports, menu, tasks  # noqa: F401
+        from . import anonymise, audit, exports, menu, privacy_views, subject_export, tasks  # noqa: F401
+        from .panels import register_customer_panel
 
         register_menu_entry(order=10, entry=menu.customers_menu)
         audit.register()
         register_menu_entry(order=50, entry=menu.property_menu)
         register_exporter("customers", exports.CUSTOMER_EXPORTER)
+        # The person's rights (PIPL): customers' own parts first; higher apps add theirs in their ready().
+        subject_export.register_customer_parts()
+        anonymise.register_customer_privacy()
+        register_customer_panel(order=90, panel=privacy_views.customer_privacy_panel)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from core.menu import MenuEntry
 
 
@@ -14,6 +15,7 @@ def customers_menu(user) -> MenuEntry | None:
 
 
 def property_menu(user) -> MenuEntry | None:
-    if not user.is_authenticated:
+    # The auditor reads the access log only: no estate, no owners.
+    if not user.is_authenticated or user.role == Role.AUDITOR:
         return None
     return MenuEntry(label=_("Property"), url_name="properties:project-list", section="properties")

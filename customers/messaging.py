@@ -22,7 +22,10 @@ TEMPLATE_CHANNELS = ("sms", "wechat")
 
 def owner_address(customer: Customer) -> tuple[str, str] | None:
     """(outbox channel, address) for this customer, or None when there is no way to reach them.
-    Reads `customer.phones.all()`: prefetch the phones when calling it for many customers."""
+    Reads `customer.phones.all()`: prefetch the phones when calling it for many customers. An
+    anonymised record has placeholders for addresses: no way."""
+    if customer.anonymised_at is not None:
+        return None
     chosen = customer.preferred_channel
     if chosen == ContactChannel.EMAIL and customer.email:
         return "email", customer.email

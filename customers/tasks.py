@@ -14,3 +14,13 @@ def run_import_job(job_id: int) -> str | None:
 @shared_task(time_limit=110, soft_time_limit=100, acks_late=True)
 def expire_stale_imports() -> int:
     return import_jobs.import_jobs_expire_stale()
+
+
+@shared_task(time_limit=3600, soft_time_limit=3500, acks_late=True)
+def anonymise_retained_customers() -> int:
+    """The nightly retention job (PII_RETENTION_YEARS; 0: off): a rerun goes on where one stopped."""
+    from django.conf import settings
+
+    from .anonymise import retention_run
+
+    return retention_run(limit=settings.PII_RETENTION_MAX_PER_RUN)

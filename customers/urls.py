@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, privacy_views, views
 
 app_name = "customers"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("customers/<int:pk>/edit/", views.customer_edit, name="edit"),
     path("customers/<int:pk>/reveal/", views.customer_reveal, name="reveal"),
     path("customers/<int:pk>/merge/<int:duplicate_pk>/", views.customer_merge, name="merge"),
+    path("customers/<int:pk>/consent/", privacy_views.consent_record, name="consent"),
+    path("customers/<int:pk>/subject-export/", privacy_views.subject_export, name="subject-export"),
+    path("customers/<int:pk>/anonymise/", privacy_views.anonymise, name="anonymise"),
     path("customers/<int:pk>/household/add/", views.household_member_add, name="household-add"),
     path("customers/<int:pk>/contracts/add/", views.contract_create, name="contract-add"),
     path(

@@ -12,7 +12,7 @@ class DeliveryConfig(AppConfig):
         from core.menu import register_menu_entry
         from core.search import register_search_provider
 
-        from . import audit, menu, search, tasks, uploads, webhooks  # noqa: F401 - tasks: registered in every process
+        from . import audit, menu, privacy, search, tasks, uploads, webhooks  # noqa: F401 - tasks: registered in every process
         from .signals import handover_signed
 
         register_sweep_task("delivery.tasks.sweep_defect_deadlines")
@@ -20,6 +20,7 @@ class DeliveryConfig(AppConfig):
         webhooks.register()
         handover_signed.connect(webhooks.on_handover_signed, dispatch_uid="delivery.webhook_handover_signed")
         register_menu_entry(order=40, entry=menu.delivery_menu)
+        privacy.register()
         register_search_provider("delivery", order=20, find_number=search.defect_number_url)
 
         register_upload_folder("defects", uploads.may_read_defect_photo)

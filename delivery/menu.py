@@ -9,7 +9,7 @@ from core.menu import MenuEntry, MenuLink
 
 
 def delivery_menu(user) -> MenuEntry | None:
-    if not user.is_authenticated or user.role == Role.DEPARTMENT_STAFF:
+    if not user.is_authenticated or user.role in (Role.DEPARTMENT_STAFF, Role.AUDITOR):
         return None
     if user.role == Role.CONTRACTOR:
         return MenuEntry(label=_("Rectification"), url_name="delivery:order-list", section="delivery")

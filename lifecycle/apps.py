@@ -13,7 +13,7 @@ class LifecycleConfig(AppConfig):
         from customers.panels import register_contract_links, register_customer_panel, register_project_links
         from delivery.batch_checks import register_batch_check
 
-        from . import batch_guard, links, menu, panels, tasks, uploads  # noqa: F401 - tasks: registered with Celery
+        from . import batch_guard, links, menu, panels, privacy, tasks, uploads  # noqa: F401 - tasks: registered with Celery
         from .customer_panel import customer_timeline_panel
         from .timeline_registers import register_register_sources
         from .timeline_sources import register_builtin_sources
@@ -21,6 +21,7 @@ class LifecycleConfig(AppConfig):
         # --- touchpoints ---
         register_sweep_task("lifecycle.tasks.sweep_touchpoint_deadlines")
         register_menu_entry(order=47, entry=menu.lifecycle_menu)
+        privacy.register()
         # --- registers: commitments, red line, risk, renovation ---
         register_upload_folder("commitments", uploads.may_read_commitment_evidence)
         register_upload_folder("red_line", uploads.may_read_red_line_photo)

@@ -16,13 +16,14 @@ class MembershipConfig(AppConfig):
         from customers.panels import register_customer_panel
         from customers.signals import contract_signed
 
-        from . import audit, exports, intention_export, menu, panels, purchases
+        from . import audit, exports, intention_export, menu, panels, privacy, purchases
         from .models import Member, Referral
         from .services import linking
         from .services.referrals import on_contract_signed
 
         register_menu_entry(order=35, entry=menu.club_menu)
         audit.register()
+        privacy.register()
         register_exporter("members", exports.MEMBER_EXPORTER)
         register_exporter("club-intentions", intention_export.INTENTION_EXPORTER)
         register_customer_panel(order=30, panel=panels.customer_membership_panel)

@@ -8,23 +8,11 @@ translation update.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.utils import translation
+from customers.consent_texts import ConsentText
 
 from .models import Consent
 
-
-@dataclass(frozen=True)
-class ConsentText:
-    kind: str
-    version: str
-    zh: str
-    en: str
-
-    def text(self, language: str | None = None) -> str:
-        language = (language or translation.get_language() or "zh-hans").lower()
-        return self.en if language.startswith("en") else self.zh
+__all__ = ["ConsentText", "CLUB_DATA_TEXT", "MARKETING_TEXT", "current_text", "text_of_version"]
 
 
 CLUB_DATA_TEXT = ConsentText(

@@ -14,7 +14,18 @@ class SurveysConfig(AppConfig):
         from customers.panels import register_customer_panel
         from delivery.signals import handover_signed
 
-        from . import audit, customer_panel, day_tallies, exports, menu, signals, tallies, tasks, webhooks  # noqa: F401 - tasks: registered
+        from . import (  # noqa: F401 - tasks: registered
+            audit,
+            customer_panel,
+            day_tallies,
+            exports,
+            menu,
+            privacy,
+            signals,
+            tallies,
+            tasks,
+            webhooks,
+        )
         from .services import follow_ups
 
         register_sweep_task("surveys.tasks.sweep_surveys")
@@ -25,6 +36,7 @@ class SurveysConfig(AppConfig):
         )
         register_sweep_task("surveys.tasks.sweep_follow_up_deadlines")
         register_menu_entry(order=45, entry=menu.surveys_menu)
+        privacy.register()
         register_exporter("survey-results", exports.RESULTS_EXPORTER)
         register_exporter("survey-answers", exports.ANSWERS_EXPORTER)
         register_customer_panel(order=20, panel=customer_panel.customer_surveys)

@@ -27,6 +27,7 @@ COLUMNS = (
     "department_staff",
     "contractor",
     "readonly_manager",
+    "auditor",
     "anonymous",
     "other_city",
 )
@@ -205,420 +206,426 @@ PUBLIC = {
 
 # Route → one status per column, in COLUMNS' order (the header's abbreviations).
 MATRIX = """
-# route                                   admin head  sup   agent eng   dept  contr mgr   anon  other
+# route                                   admin head  sup   agent eng   dept  contr mgr   aud   anon  other
 
 # --- the kernel: health, language, the API schema and its docs
-healthz                                   200   200   200   200   200   200   200   200   200   200
-set_language                              302   302   302   302   302   302   302   302   302   302
+healthz                                   200   200   200   200   200   200   200   200   200   200   200
+set_language                              302   302   302   302   302   302   302   302   302   302   302
 
 # --- logging in and one's own account (accounts): the code step asks for a password step first;
 # two-factor is offered to the roles of TWO_FACTOR_ROLES (the group admin and city heads).
-login-code                                login login login login login login login login login login
-account                                   200   200   200   200   200   200   200   200   login 200
-password-change                           200   200   200   200   200   200   200   200   login 200
-api-tokens                                200   200   200   200   200   200   200   200   login 200
-api-token-revoke                          405   405   405   405   405   405   405   405   login 405
-two-factor                                200   200   403   403   403   403   403   403   login 200
-two-factor-off                            405   405   405   405   405   405   405   405   login 405
+login-code                                login login login login login login login login login login login
+account                                   200   200   200   200   200   200   200   200   200   login 200
+password-change                           200   200   200   200   200   200   200   200   200   login 200
+api-tokens                                200   200   200   200   200   200   200   200   200   login 200
+api-token-revoke                          405   405   405   405   405   405   405   405   405   login 405
+two-factor                                200   200   403   403   403   403   403   403   403   login 200
+two-factor-off                            405   405   405   405   405   405   405   405   405   login 405
+# The personal-data access log: the privacy auditor and the group administrator (PIPL).
+accounts:access-log                       200   403   403   403   403   403   403   403   200   login 403
 
 # --- the API (token): lists and details are read; an action answers GET with 405
 # The schema is for any signed-in user (the docs page too); the API refuses the anonymous with 401.
-api-schema                                200   200   200   200   200   200   200   200   401   200
-api-docs                                  200   200   200   200   200   200   200   200   login 200
-survey-public                             200   200   200   200   200   200   200   200   200   200
+api-schema                                200   200   200   200   200   200   200   200   200   401   200
+api-docs                                  200   200   200   200   200   200   200   200   200   login 200
+survey-public                             200   200   200   200   200   200   200   200   200   200   200
 # Department staff and contractors see no customers (README, Who sees what).
-customer-timeline                         200   200   200   200   200   403   403   200   401   404
+customer-timeline                         200   200   200   200   200   403   403   200   403   401   404
 # The dashboards and their figures: supervisors, city heads, read-only managers and the group.
-metric-list                               200   200   200   403   403   403   403   200   401   200
-metric-breakdown-list                     200   200   200   403   403   403   403   200   401   200
-metric-breakdown-detail                   200   200   200   403   403   403   403   200   401   200
-metric-detail                             200   200   200   403   403   403   403   200   401   200
-city-company-list                         200   200   200   200   200   200   200   200   401   200
-city-company-detail                       200   200   200   200   200   200   200   200   401   404
-project-list                              200   200   200   200   200   200   200   200   401   200
-project-detail                            200   200   200   200   200   200   200   200   401   404
-phase-list                                200   200   200   200   200   200   200   200   401   200
-phase-detail                              200   200   200   200   200   200   200   200   401   404
-building-list                             200   200   200   200   200   200   200   200   401   200
-building-detail                           200   200   200   200   200   200   200   200   401   404
-unit-list                                 200   200   200   200   200   200   200   200   401   200
-unit-detail                               200   200   200   200   200   200   200   200   401   404
-customer-list                             200   200   200   200   200   403   403   200   401   200
-customer-detail                           200   200   200   200   200   403   403   200   401   404
-customer-merge                            405   405   405   405   405   403   403   405   401   405
-customer-reveal                           405   405   405   405   405   403   403   405   401   405
-household-member-list                     200   200   200   200   200   403   403   200   401   200
-household-member-link                     405   405   405   405   405   403   403   405   401   405
-household-member-detail                   200   200   200   200   200   403   403   200   401   404
-contract-list                             200   200   200   200   200   403   403   200   401   200
-contract-detail                           200   200   200   200   200   403   403   200   401   404
-complaint-category-list                   200   200   200   200   200   200   200   200   401   200
-complaint-category-detail                 200   200   200   200   200   200   200   200   401   200
-sla-policy-list                           200   200   200   200   200   200   200   200   401   200
-sla-policy-detail                         200   200   200   200   200   200   200   200   401   200
-complaint-list                            200   200   200   200   200   200   200   200   401   200
-complaint-detail                          200   200   200   200   200   200   200   200   401   404
-complaint-agree-plan                      405   405   405   405   405   405   405   405   401   405
-complaint-close                           405   405   405   405   405   405   405   405   401   405
-complaint-dispatch-to                     405   405   405   405   405   405   405   405   401   405
-complaint-join-group-case                 405   405   405   405   405   405   405   405   401   405
-complaint-link-customer                   405   405   405   405   405   405   405   405   401   405
-complaint-major-report                    405   405   405   405   405   405   405   405   401   405
-complaint-notes                           405   405   405   405   405   405   405   405   401   405
-complaint-pause                           405   405   405   405   405   405   405   405   401   405
-complaint-reclassify                      405   405   405   405   405   405   405   405   401   405
-complaint-reopen                          405   405   405   405   405   405   405   405   401   405
-complaint-resolve                         405   405   405   405   405   405   405   405   401   405
-complaint-respond                         405   405   405   405   405   405   405   405   401   405
-complaint-resume                          405   405   405   405   405   405   405   405   401   405
-complaint-return-visit                    405   405   405   405   405   405   405   405   401   405
-complaint-work-orders                     405   405   405   405   405   405   405   405   401   405
-work-order-list                           200   200   200   200   200   200   200   200   401   200
-work-order-detail                         200   200   200   200   200   200   200   200   401   404
-work-order-accept                         405   405   405   405   405   405   405   405   401   405
-work-order-complete                       405   405   405   405   405   405   405   405   401   405
-work-order-progress                       405   405   405   405   405   405   405   405   401   405
-notification-list                         200   200   200   200   200   200   200   200   401   200
-notification-mark-all-read                405   405   405   405   405   405   405   405   401   405
+metric-list                               200   200   200   403   403   403   403   200   403   401   200
+metric-breakdown-list                     200   200   200   403   403   403   403   200   403   401   200
+metric-breakdown-detail                   200   200   200   403   403   403   403   200   403   401   200
+metric-detail                             200   200   200   403   403   403   403   200   403   401   200
+city-company-list                         200   200   200   200   200   200   200   200   200   401   200
+city-company-detail                       200   200   200   200   200   200   200   200   404   401   404
+project-list                              200   200   200   200   200   200   200   200   200   401   200
+project-detail                            200   200   200   200   200   200   200   200   404   401   404
+phase-list                                200   200   200   200   200   200   200   200   200   401   200
+phase-detail                              200   200   200   200   200   200   200   200   404   401   404
+building-list                             200   200   200   200   200   200   200   200   200   401   200
+building-detail                           200   200   200   200   200   200   200   200   404   401   404
+unit-list                                 200   200   200   200   200   200   200   200   200   401   200
+unit-detail                               200   200   200   200   200   200   200   200   404   401   404
+customer-list                             200   200   200   200   200   403   403   200   403   401   200
+customer-detail                           200   200   200   200   200   403   403   200   403   401   404
+customer-merge                            405   405   405   405   405   403   403   405   403   401   405
+customer-reveal                           405   405   405   405   405   403   403   405   403   401   405
+household-member-list                     200   200   200   200   200   403   403   200   403   401   200
+household-member-link                     405   405   405   405   405   403   403   405   403   401   405
+household-member-detail                   200   200   200   200   200   403   403   200   403   401   404
+contract-list                             200   200   200   200   200   403   403   200   403   401   200
+contract-detail                           200   200   200   200   200   403   403   200   403   401   404
+complaint-category-list                   200   200   200   200   200   200   200   200   200   401   200
+complaint-category-detail                 200   200   200   200   200   200   200   200   200   401   200
+sla-policy-list                           200   200   200   200   200   200   200   200   200   401   200
+sla-policy-detail                         200   200   200   200   200   200   200   200   200   401   200
+complaint-list                            200   200   200   200   200   200   200   200   200   401   200
+complaint-detail                          200   200   200   200   200   200   200   200   404   401   404
+complaint-agree-plan                      405   405   405   405   405   405   405   405   405   401   405
+complaint-close                           405   405   405   405   405   405   405   405   405   401   405
+complaint-dispatch-to                     405   405   405   405   405   405   405   405   405   401   405
+complaint-join-group-case                 405   405   405   405   405   405   405   405   405   401   405
+complaint-link-customer                   405   405   405   405   405   405   405   405   405   401   405
+complaint-major-report                    405   405   405   405   405   405   405   405   405   401   405
+complaint-notes                           405   405   405   405   405   405   405   405   405   401   405
+complaint-pause                           405   405   405   405   405   405   405   405   405   401   405
+complaint-reclassify                      405   405   405   405   405   405   405   405   405   401   405
+complaint-reopen                          405   405   405   405   405   405   405   405   405   401   405
+complaint-resolve                         405   405   405   405   405   405   405   405   405   401   405
+complaint-respond                         405   405   405   405   405   405   405   405   405   401   405
+complaint-resume                          405   405   405   405   405   405   405   405   405   401   405
+complaint-return-visit                    405   405   405   405   405   405   405   405   405   401   405
+complaint-work-orders                     405   405   405   405   405   405   405   405   405   401   405
+work-order-list                           200   200   200   200   200   200   200   200   200   401   200
+work-order-detail                         200   200   200   200   200   200   200   200   404   401   404
+work-order-accept                         405   405   405   405   405   405   405   405   405   401   405
+work-order-complete                       405   405   405   405   405   405   405   405   405   401   405
+work-order-progress                       405   405   405   405   405   405   405   405   405   401   405
+notification-list                         200   200   200   200   200   200   200   200   200   401   200
+notification-mark-all-read                405   405   405   405   405   405   405   405   405   401   405
 # A notification is its recipient's (the first city's supervisor) and nobody else's, the group admin's neither.
-notification-detail                       404   404   200   404   404   404   404   404   401   404
-notification-mark-read                    405   405   405   405   405   405   405   405   401   405
+notification-detail                       404   404   200   404   404   404   404   404   404   401   404
+notification-mark-read                    405   405   405   405   405   405   405   405   405   401   405
 # The API reads improvement items for everyone but contractors (its `readers`); the page is for the
 # roles that raise them and the read-only managers (complaints:improvements).
-improvement-item-list                     200   200   200   200   200   200   403   200   401   200
-improvement-item-detail                   200   200   200   200   200   200   403   200   401   404
-improvement-item-set-status               405   405   405   405   405   405   403   405   401   405
-group-case-list                           200   200   200   200   200   200   403   200   401   200
-group-case-detail                         200   200   200   200   200   200   403   200   401   404
-group-case-agree-plan                     405   405   405   405   405   405   403   405   401   405
-group-case-assign-owner                   405   405   405   405   405   405   403   405   401   405
-group-case-clear-crisis                   405   405   405   405   405   405   403   405   401   405
-group-case-close                          405   405   405   405   405   405   403   405   401   405
-group-case-flag-crisis                    405   405   405   405   405   405   403   405   401   405
-group-case-reopen                         405   405   405   405   405   405   403   405   401   405
-group-case-report                         405   405   405   405   405   405   403   405   401   405
-group-case-resolve                        405   405   405   405   405   405   403   405   401   405
-group-case-write-to-owners                405   405   405   405   405   405   403   405   401   405
-member-list                               200   200   200   200   403   403   403   200   401   200
-member-detail                             200   200   200   200   403   403   403   200   401   404
-referral-list                             200   200   200   200   403   403   403   200   401   200
-purchase-intention-list                   200   200   200   200   403   403   403   200   401   200
-purchase-intention-counts                 200   200   200   200   403   403   403   200   401   200
-event-list                                200   200   200   200   403   403   403   200   401   200
-event-detail                              200   200   200   200   403   403   403   200   401   404
-event-cancel                              405   405   405   405   403   403   403   405   401   405
-event-check-in                            405   405   405   405   403   403   403   405   401   405
-event-register                            405   405   405   405   403   403   403   405   401   405
-event-registrations                       200   200   200   200   403   403   403   200   401   404
-points-entry-list                         200   200   200   200   403   403   403   200   401   200
-points-entry-detail                       200   200   200   200   403   403   403   200   401   404
-benefit-list                              200   200   200   200   403   403   403   200   401   200
+improvement-item-list                     200   200   200   200   200   200   403   200   200   401   200
+improvement-item-detail                   200   200   200   200   200   200   403   200   404   401   404
+improvement-item-set-status               405   405   405   405   405   405   403   405   405   401   405
+group-case-list                           200   200   200   200   200   200   403   200   200   401   200
+group-case-detail                         200   200   200   200   200   200   403   200   404   401   404
+group-case-agree-plan                     405   405   405   405   405   405   403   405   405   401   405
+group-case-assign-owner                   405   405   405   405   405   405   403   405   405   401   405
+group-case-clear-crisis                   405   405   405   405   405   405   403   405   405   401   405
+group-case-close                          405   405   405   405   405   405   403   405   405   401   405
+group-case-flag-crisis                    405   405   405   405   405   405   403   405   405   401   405
+group-case-reopen                         405   405   405   405   405   405   403   405   405   401   405
+group-case-report                         405   405   405   405   405   405   403   405   405   401   405
+group-case-resolve                        405   405   405   405   405   405   403   405   405   401   405
+group-case-write-to-owners                405   405   405   405   405   405   403   405   405   401   405
+member-list                               200   200   200   200   403   403   403   200   403   401   200
+member-detail                             200   200   200   200   403   403   403   200   403   401   404
+referral-list                             200   200   200   200   403   403   403   200   403   401   200
+purchase-intention-list                   200   200   200   200   403   403   403   200   403   401   200
+purchase-intention-counts                 200   200   200   200   403   403   403   200   403   401   200
+event-list                                200   200   200   200   403   403   403   200   403   401   200
+event-detail                              200   200   200   200   403   403   403   200   403   401   404
+event-cancel                              405   405   405   405   403   403   403   405   403   401   405
+event-check-in                            405   405   405   405   403   403   403   405   403   401   405
+event-register                            405   405   405   405   403   403   403   405   403   401   405
+event-registrations                       200   200   200   200   403   403   403   200   403   401   404
+points-entry-list                         200   200   200   200   403   403   403   200   403   401   200
+points-entry-detail                       200   200   200   200   403   403   403   200   403   401   404
+benefit-list                              200   200   200   200   403   403   403   200   403   401   200
 # A city company's benefit or campaign is seen by the users of that city company (city heads, the
 # managers); project-scoped staff see the group's and their projects' (visible_to).
-benefit-detail                            200   200   404   404   403   403   403   200   401   404
-benefit-redeem                            405   405   405   405   403   403   403   405   401   405
+benefit-detail                            200   200   404   404   403   403   403   200   403   401   404
+benefit-redeem                            405   405   405   405   403   403   403   405   403   401   405
 # The handover desk: nothing for department staff and contractors, but their own company's defects and
 # rectification orders (a contractor); the API's lists follow the scope (an empty list), the pages refuse.
-handover-batch-list                       200   200   200   200   200   403   403   200   401   200
-handover-batch-detail                     200   200   200   200   200   403   403   200   401   404
-handover-batch-close                      405   405   405   405   405   403   403   405   401   405
-handover-batch-open                       405   405   405   405   405   403   403   405   401   405
-readiness-item-list                       200   200   200   200   200   403   403   200   401   200
-readiness-item-detail                     200   200   200   200   200   403   403   200   401   404
-appointment-slot-list                     200   200   200   200   200   403   403   200   401   200
-appointment-list                          200   200   200   200   200   403   403   200   401   200
-appointment-detail                        200   200   200   200   200   403   403   200   401   404
-appointment-advance                       405   405   405   405   405   403   403   405   401   405
-appointment-cancel                        405   405   405   405   405   403   403   405   401   405
-appointment-no-show                       405   405   405   405   405   403   403   405   401   405
-appointment-reschedule                    405   405   405   405   405   403   403   405   401   405
-handover-list                             200   200   200   200   200   403   403   200   401   200
-handover-detail                           200   200   200   200   200   403   403   200   401   404
-inspection-list                           200   200   200   200   200   403   403   200   401   200
-inspection-detail                         200   200   200   200   200   403   403   200   401   404
-inspection-checks                         405   405   405   405   405   403   403   405   401   405
-inspection-complete                       405   405   405   405   405   403   403   405   401   405
-checklist-template-list                   200   200   200   200   200   403   403   200   401   200
-checklist-template-detail                 200   200   200   200   200   403   403   200   401   200
-handover-sign-off-list                    200   200   200   200   200   403   403   200   401   200
-handover-sign-off-detail                  200   200   200   200   200   403   403   200   401   404
-defect-list                               200   200   200   200   200   200   200   200   401   200
-defect-detail                             200   200   200   200   200   404   200   200   401   404
-defect-cancel                             405   405   405   405   405   405   405   405   401   405
-defect-correct                            405   405   405   405   405   405   405   405   401   405
-defect-fixed                              405   405   405   405   405   405   405   405   401   405
-defect-owner-accept                       405   405   405   405   405   405   405   405   401   405
-defect-owner-reject                       405   405   405   405   405   405   405   405   401   405
-defect-photos                             405   405   405   405   405   405   405   405   401   405
-defect-reject                             405   405   405   405   405   405   405   405   401   405
-defect-to-complaint                       405   405   405   405   405   405   405   405   401   405
-defect-verify                             405   405   405   405   405   405   405   405   401   405
-rectification-order-list                  200   200   200   200   200   200   200   200   401   200
-rectification-order-issue                 405   405   405   405   405   405   405   405   401   405
-rectification-order-detail                200   200   200   200   200   404   200   200   401   404
-survey-template-list                      200   200   200   200   403   403   403   200   401   200
-survey-template-detail                    200   200   200   200   403   403   403   200   401   200
-survey-campaign-list                      200   200   200   200   403   403   403   200   401   200
-survey-campaign-detail                    200   200   404   404   403   403   403   200   401   404
-survey-campaign-close                     405   405   405   405   403   403   403   405   401   405
-survey-campaign-preview                   200   200   404   404   403   403   403   200   401   404
-survey-campaign-results                   200   200   404   404   403   403   403   200   401   404
-survey-campaign-send                      405   405   405   405   403   403   403   405   401   405
-survey-response-list                      200   200   200   200   403   403   403   200   401   200
-survey-response-detail                    200   200   200   200   403   403   403   200   401   404
-survey-follow-up-list                     200   200   200   200   403   403   403   200   401   200
-survey-follow-up-detail                   200   200   200   200   403   403   403   200   401   404
-survey-follow-up-raise-complaint          405   405   405   405   403   403   403   405   401   405
-survey-follow-up-record                   405   405   405   405   403   403   403   405   401   405
-touchpoint-plan-list                      200   200   200   200   200   403   403   200   401   200
-touchpoint-plan-detail                    200   200   200   200   200   403   403   200   401   200
-touchpoint-list                           200   200   200   200   200   403   403   200   401   200
-touchpoint-detail                         200   200   200   200   200   403   403   200   401   404
-touchpoint-complete                       405   405   405   405   405   403   403   405   401   405
-commitment-list                           200   200   200   200   200   403   403   200   401   200
-commitment-detail                         200   200   200   200   200   403   403   200   401   404
-commitment-settle                         405   405   405   405   405   403   403   405   401   405
-red-line-item-list                        200   200   200   200   200   403   403   200   401   200
-red-line-item-detail                      200   200   200   200   200   403   403   200   401   404
-disclosure-list                           200   200   200   200   200   403   403   200   401   200
-disclosure-detail                         200   200   200   200   200   403   403   200   401   404
-disclosure-acknowledge                    405   405   405   405   405   403   403   405   401   405
-risk-checkpoint-list                      200   200   200   200   200   403   403   200   401   200
-risk-checkpoint-detail                    200   200   200   200   200   403   403   200   401   404
-risk-checkpoint-add-action                405   405   405   405   405   403   403   405   401   405
-construction-news-list                    200   200   200   200   200   403   403   200   401   200
-construction-news-detail                  200   200   200   200   200   403   403   200   401   404
-api-root                                  200   200   200   200   200   200   200   200   401   200
+handover-batch-list                       200   200   200   200   200   403   403   200   403   401   200
+handover-batch-detail                     200   200   200   200   200   403   403   200   403   401   404
+handover-batch-close                      405   405   405   405   405   403   403   405   403   401   405
+handover-batch-open                       405   405   405   405   405   403   403   405   403   401   405
+readiness-item-list                       200   200   200   200   200   403   403   200   403   401   200
+readiness-item-detail                     200   200   200   200   200   403   403   200   403   401   404
+appointment-slot-list                     200   200   200   200   200   403   403   200   403   401   200
+appointment-list                          200   200   200   200   200   403   403   200   403   401   200
+appointment-detail                        200   200   200   200   200   403   403   200   403   401   404
+appointment-advance                       405   405   405   405   405   403   403   405   403   401   405
+appointment-cancel                        405   405   405   405   405   403   403   405   403   401   405
+appointment-no-show                       405   405   405   405   405   403   403   405   403   401   405
+appointment-reschedule                    405   405   405   405   405   403   403   405   403   401   405
+handover-list                             200   200   200   200   200   403   403   200   403   401   200
+handover-detail                           200   200   200   200   200   403   403   200   403   401   404
+inspection-list                           200   200   200   200   200   403   403   200   403   401   200
+inspection-detail                         200   200   200   200   200   403   403   200   403   401   404
+inspection-checks                         405   405   405   405   405   403   403   405   403   401   405
+inspection-complete                       405   405   405   405   405   403   403   405   403   401   405
+checklist-template-list                   200   200   200   200   200   403   403   200   403   401   200
+checklist-template-detail                 200   200   200   200   200   403   403   200   403   401   200
+handover-sign-off-list                    200   200   200   200   200   403   403   200   403   401   200
+handover-sign-off-detail                  200   200   200   200   200   403   403   200   403   401   404
+defect-list                               200   200   200   200   200   200   200   200   200   401   200
+defect-detail                             200   200   200   200   200   404   200   200   404   401   404
+defect-cancel                             405   405   405   405   405   405   405   405   405   401   405
+defect-correct                            405   405   405   405   405   405   405   405   405   401   405
+defect-fixed                              405   405   405   405   405   405   405   405   405   401   405
+defect-owner-accept                       405   405   405   405   405   405   405   405   405   401   405
+defect-owner-reject                       405   405   405   405   405   405   405   405   405   401   405
+defect-photos                             405   405   405   405   405   405   405   405   405   401   405
+defect-reject                             405   405   405   405   405   405   405   405   405   401   405
+defect-to-complaint                       405   405   405   405   405   405   405   405   405   401   405
+defect-verify                             405   405   405   405   405   405   405   405   405   401   405
+rectification-order-list                  200   200   200   200   200   200   200   200   200   401   200
+rectification-order-issue                 405   405   405   405   405   405   405   405   405   401   405
+rectification-order-detail                200   200   200   200   200   404   200   200   404   401   404
+survey-template-list                      200   200   200   200   403   403   403   200   403   401   200
+survey-template-detail                    200   200   200   200   403   403   403   200   403   401   200
+survey-campaign-list                      200   200   200   200   403   403   403   200   403   401   200
+survey-campaign-detail                    200   200   404   404   403   403   403   200   403   401   404
+survey-campaign-close                     405   405   405   405   403   403   403   405   403   401   405
+survey-campaign-preview                   200   200   404   404   403   403   403   200   403   401   404
+survey-campaign-results                   200   200   404   404   403   403   403   200   403   401   404
+survey-campaign-send                      405   405   405   405   403   403   403   405   403   401   405
+survey-response-list                      200   200   200   200   403   403   403   200   403   401   200
+survey-response-detail                    200   200   200   200   403   403   403   200   403   401   404
+survey-follow-up-list                     200   200   200   200   403   403   403   200   403   401   200
+survey-follow-up-detail                   200   200   200   200   403   403   403   200   403   401   404
+survey-follow-up-raise-complaint          405   405   405   405   403   403   403   405   403   401   405
+survey-follow-up-record                   405   405   405   405   403   403   403   405   403   401   405
+touchpoint-plan-list                      200   200   200   200   200   403   403   200   403   401   200
+touchpoint-plan-detail                    200   200   200   200   200   403   403   200   403   401   200
+touchpoint-list                           200   200   200   200   200   403   403   200   403   401   200
+touchpoint-detail                         200   200   200   200   200   403   403   200   403   401   404
+touchpoint-complete                       405   405   405   405   405   403   403   405   403   401   405
+commitment-list                           200   200   200   200   200   403   403   200   403   401   200
+commitment-detail                         200   200   200   200   200   403   403   200   403   401   404
+commitment-settle                         405   405   405   405   405   403   403   405   403   401   405
+red-line-item-list                        200   200   200   200   200   403   403   200   403   401   200
+red-line-item-detail                      200   200   200   200   200   403   403   200   403   401   404
+disclosure-list                           200   200   200   200   200   403   403   200   403   401   200
+disclosure-detail                         200   200   200   200   200   403   403   200   403   401   404
+disclosure-acknowledge                    405   405   405   405   405   403   403   405   403   401   405
+risk-checkpoint-list                      200   200   200   200   200   403   403   200   403   401   200
+risk-checkpoint-detail                    200   200   200   200   200   403   403   200   403   401   404
+risk-checkpoint-add-action                405   405   405   405   405   403   403   405   403   401   405
+construction-news-list                    200   200   200   200   200   403   403   200   403   401   200
+construction-news-detail                  200   200   200   200   200   403   403   200   403   401   404
+api-root                                  200   200   200   200   200   200   200   200   200   401   200
 
 # --- the home page, the dashboards, login
 # The home page is every signed-in user's work queue.
-home                                      200   200   200   200   200   200   200   200   login 200
-dashboards                                200   200   200   403   403   403   403   200   login 200
-dashboards:recount                        405   405   405   405   405   405   405   405   login 405
-dashboards:export                         200   200   200   403   403   403   403   200   login 200
-dashboards:report                         200   200   200   403   403   403   403   200   login 200
-dashboards:report-pdf                     200   200   200   403   403   403   403   200   login 200
-login                                     200   200   200   200   200   200   200   200   200   200
-logout                                    405   405   405   405   405   405   405   405   405   405
+home                                      200   200   200   200   200   200   200   200   200   login 200
+dashboards                                200   200   200   403   403   403   403   200   403   login 200
+dashboards:recount                        405   405   405   405   405   405   405   405   405   login 405
+dashboards:export                         200   200   200   403   403   403   403   200   403   login 200
+dashboards:report                         200   200   200   403   403   403   403   200   403   login 200
+dashboards:report-pdf                     200   200   200   403   403   403   403   200   403   login 200
+login                                     200   200   200   200   200   200   200   200   200   200   200
+logout                                    405   405   405   405   405   405   405   405   405   405   405
 
 # --- customers
-customers:search                          200   200   200   200   200   403   403   200   login 200
-customers:list                            200   200   200   200   200   403   403   200   login 200
-customers:create                          200   200   200   200   403   403   403   403   login 200
-customers:import                          200   200   200   200   403   403   403   403   login 200
+customers:search                          200   200   200   200   200   403   403   200   403   login 200
+customers:list                            200   200   200   200   200   403   403   200   403   login 200
+customers:create                          200   200   200   200   403   403   403   403   403   login 200
+customers:import                          200   200   200   200   403   403   403   403   403   login 200
 # An import or export job is its uploader's (the first city's head): the group admin's neither.
-customers:import-job                      404   200   404   404   403   403   403   403   login 404
-customers:import-job-status               404   200   404   404   403   403   403   403   login 404
-customers:import-job-confirm              405   405   405   405   405   405   405   405   login 405
-customers:import-job-cancel               405   405   405   405   405   405   405   405   login 405
-customers:link                            200   200   200   403   403   403   403   403   login 200
-customers:detail                          200   200   200   200   200   403   403   200   login 404
-customers:edit                            200   200   200   200   403   403   403   403   login 404
-customers:reveal                          405   405   405   405   405   405   405   405   login 405
-customers:merge                           200   200   200   403   403   403   403   403   login 404
-customers:household-add                   405   405   405   405   405   405   405   405   login 405
-customers:contract-add                    405   405   405   405   405   405   405   405   login 405
-customers:household-remove                405   405   405   405   405   405   405   405   login 405
+customers:import-job                      404   200   404   404   403   403   403   403   403   login 404
+customers:import-job-status               404   200   404   404   403   403   403   403   403   login 404
+customers:import-job-confirm              405   405   405   405   405   405   405   405   405   login 405
+customers:import-job-cancel               405   405   405   405   405   405   405   405   405   login 405
+customers:link                            200   200   200   403   403   403   403   403   403   login 200
+customers:detail                          200   200   200   200   200   403   403   200   403   login 404
+customers:edit                            200   200   200   200   403   403   403   403   403   login 404
+customers:reveal                          405   405   405   405   405   405   405   405   405   login 405
+# The privacy section's posts (PIPL): the services check the role and the scope (tests/customers).
+customers:consent                         405   405   405   405   405   405   405   405   405   login 405
+customers:subject-export                  405   405   405   405   405   405   405   405   405   login 405
+customers:anonymise                       405   405   405   405   405   405   405   405   405   login 405
+customers:merge                           200   200   200   403   403   403   403   403   403   login 404
+customers:household-add                   405   405   405   405   405   405   405   405   405   login 405
+customers:contract-add                    405   405   405   405   405   405   405   405   405   login 405
+customers:household-remove                405   405   405   405   405   405   405   405   405   login 405
 
 # --- the property browser
-properties:project-list                   200   200   200   200   200   200   200   200   login 200
-properties:project-detail                 200   200   200   200   200   200   200   200   login 404
-properties:building-detail                200   200   200   200   200   200   200   200   login 404
-properties:unit-detail                    200   200   200   200   200   200   200   200   login 404
+properties:project-list                   200   200   200   200   200   200   200   200   200   login 200
+properties:project-detail                 200   200   200   200   200   200   200   200   404   login 404
+properties:building-detail                200   200   200   200   200   200   200   200   404   login 404
+properties:unit-detail                    200   200   200   200   200   200   200   200   404   login 404
 
 # --- complaints
-complaints:board                          200   200   200   200   200   200   200   200   login 200
-complaints:bulk-assign                    405   405   405   405   405   405   405   405   login 405
+complaints:board                          200   200   200   200   200   200   200   200   200   login 200
+complaints:bulk-assign                    405   405   405   405   405   405   405   405   405   login 405
 # Recording complaints: agents and above, not the read-only managers.
-complaints:hotline                        200   200   200   200   403   403   403   403   login 200
-complaints:create                         302   302   302   302   403   403   403   403   login 302
-complaints:duplicates                     200   200   200   200   200   404   404   200   login 404
-complaints:detail                         200   200   200   200   200   200   200   200   login 404
+complaints:hotline                        200   200   200   200   403   403   403   403   403   login 200
+complaints:create                         302   302   302   302   403   403   403   403   403   login 302
+complaints:duplicates                     200   200   200   200   200   404   404   200   404   login 404
+complaints:detail                         200   200   200   200   200   200   200   200   404   login 404
 # A record's history (the audit trail) answers as the record's own page does.
-audit:history                             200   200   200   200   200   200   200   200   login 404
-complaints:action                         405   405   405   405   405   405   405   405   login 405
-complaints:work-orders                    200   200   200   200   200   200   200   200   login 200
-complaints:work-order                     200   200   200   200   200   200   200   200   login 404
-complaints:work-order-action              405   405   405   405   405   405   405   405   login 405
-complaints:supervisor                     200   200   200   403   403   403   403   200   login 200
-complaints:group-cases                    200   200   200   200   200   200   403   200   login 200
-complaints:group-case-create              405   405   405   405   405   405   405   405   login 405
-complaints:group-case                     200   200   200   200   200   200   404   200   login 404
-complaints:group-case-action              405   405   405   405   405   405   405   405   login 405
-complaints:improvements                   200   200   200   403   403   200   403   200   login 200
-complaints:improvement-from-selection     405   405   405   405   405   405   405   405   login 405
-complaints:improvement-status             405   405   405   405   405   405   405   405   login 405
+audit:history                             200   200   200   200   200   200   200   200   404   login 404
+complaints:action                         405   405   405   405   405   405   405   405   405   login 405
+complaints:work-orders                    200   200   200   200   200   200   200   200   200   login 200
+complaints:work-order                     200   200   200   200   200   200   200   200   404   login 404
+complaints:work-order-action              405   405   405   405   405   405   405   405   405   login 405
+complaints:supervisor                     200   200   200   403   403   403   403   200   403   login 200
+complaints:group-cases                    200   200   200   200   200   200   403   200   200   login 200
+complaints:group-case-create              405   405   405   405   405   405   405   405   405   login 405
+complaints:group-case                     200   200   200   200   200   200   404   200   404   login 404
+complaints:group-case-action              405   405   405   405   405   405   405   405   405   login 405
+complaints:improvements                   200   200   200   403   403   200   403   200   403   login 200
+complaints:improvement-from-selection     405   405   405   405   405   405   405   405   405   login 405
+complaints:improvement-status             405   405   405   405   405   405   405   405   405   login 405
 
 # --- the handover desk
-delivery:batch-list                       200   200   200   200   200   403   403   200   login 200
-delivery:batch-create                     200   200   200   403   200   403   403   403   login 200
-delivery:batch-detail                     200   200   200   200   200   403   403   200   login 404
-delivery:batch-edit                       200   200   200   403   200   403   403   403   login 404
-delivery:batch-open                       405   405   405   405   405   405   405   405   login 405
-delivery:batch-close                      405   405   405   405   405   405   405   405   login 405
-delivery:batch-units                      405   405   405   405   405   405   405   405   login 405
-delivery:batch-unit-remove                405   405   405   405   405   405   405   405   login 405
-delivery:batch-unit-send-link             405   405   405   405   405   405   405   405   login 405
-delivery:readiness-add                    405   405   405   405   405   405   405   405   login 405
-delivery:readiness-update                 405   405   405   405   405   405   405   405   login 405
-delivery:slot-create                      405   405   405   405   405   405   405   405   login 405
-delivery:slots-generate                   405   405   405   405   405   405   405   405   login 405
-delivery:slot-delete                      405   405   405   405   405   405   405   405   login 405
-delivery:book                             200   200   200   200   200   403   403   403   login 404
-delivery:queue                            200   200   200   200   200   403   403   200   login 404
-delivery:queue-screen                     200   200   200   200   200   403   403   200   login 404
-delivery:appointment-action               405   405   405   405   405   405   405   405   login 405
-delivery:owner-book                       200   200   200   200   200   200   200   200   200   200
-delivery:handover-detail                  200   200   200   200   200   403   403   200   login 404
-delivery:inspection-start                 405   405   405   405   405   405   405   405   login 405
-delivery:sign-off                         200   200   200   200   200   403   403   200   login 404
-delivery:inspection                       200   200   200   200   200   403   403   200   login 404
-delivery:inspection-check                 405   405   405   405   405   405   405   405   login 405
-delivery:inspection-defect                405   405   405   405   405   405   405   405   login 405
-delivery:inspection-complete              405   405   405   405   405   405   405   405   login 405
-delivery:defect-list                      200   200   200   200   200   403   200   200   login 200
-delivery:formal-inspection-list           200   200   200   200   200   403   403   200   login 200
-delivery:defect-export                    200   200   200   200   200   403   200   200   login 200
-delivery:defect-detail                    200   200   200   200   200   404   200   200   login 404
-delivery:defect-action                    405   405   405   405   405   405   405   405   login 405
-delivery:order-list                       200   200   200   200   200   403   200   200   login 200
-delivery:orders-issue                     405   405   405   405   405   405   405   405   login 405
-delivery:order-detail                     200   200   200   200   200   404   200   200   login 404
+delivery:batch-list                       200   200   200   200   200   403   403   200   403   login 200
+delivery:batch-create                     200   200   200   403   200   403   403   403   403   login 200
+delivery:batch-detail                     200   200   200   200   200   403   403   200   403   login 404
+delivery:batch-edit                       200   200   200   403   200   403   403   403   403   login 404
+delivery:batch-open                       405   405   405   405   405   405   405   405   405   login 405
+delivery:batch-close                      405   405   405   405   405   405   405   405   405   login 405
+delivery:batch-units                      405   405   405   405   405   405   405   405   405   login 405
+delivery:batch-unit-remove                405   405   405   405   405   405   405   405   405   login 405
+delivery:batch-unit-send-link             405   405   405   405   405   405   405   405   405   login 405
+delivery:readiness-add                    405   405   405   405   405   405   405   405   405   login 405
+delivery:readiness-update                 405   405   405   405   405   405   405   405   405   login 405
+delivery:slot-create                      405   405   405   405   405   405   405   405   405   login 405
+delivery:slots-generate                   405   405   405   405   405   405   405   405   405   login 405
+delivery:slot-delete                      405   405   405   405   405   405   405   405   405   login 405
+delivery:book                             200   200   200   200   200   403   403   403   403   login 404
+delivery:queue                            200   200   200   200   200   403   403   200   403   login 404
+delivery:queue-screen                     200   200   200   200   200   403   403   200   403   login 404
+delivery:appointment-action               405   405   405   405   405   405   405   405   405   login 405
+delivery:owner-book                       200   200   200   200   200   200   200   200   200   200   200
+delivery:handover-detail                  200   200   200   200   200   403   403   200   403   login 404
+delivery:inspection-start                 405   405   405   405   405   405   405   405   405   login 405
+delivery:sign-off                         200   200   200   200   200   403   403   200   403   login 404
+delivery:inspection                       200   200   200   200   200   403   403   200   404   login 404
+delivery:inspection-check                 405   405   405   405   405   405   405   405   405   login 405
+delivery:inspection-defect                405   405   405   405   405   405   405   405   405   login 405
+delivery:inspection-complete              405   405   405   405   405   405   405   405   405   login 405
+delivery:defect-list                      200   200   200   200   200   403   200   200   200   login 200
+delivery:formal-inspection-list           200   200   200   200   200   403   403   200   403   login 200
+delivery:defect-export                    200   200   200   200   200   403   200   200   200   login 200
+delivery:defect-detail                    200   200   200   200   200   404   200   200   404   login 404
+delivery:defect-action                    405   405   405   405   405   405   405   405   405   login 405
+delivery:order-list                       200   200   200   200   200   403   200   200   200   login 200
+delivery:orders-issue                     405   405   405   405   405   405   405   405   405   login 405
+delivery:order-detail                     200   200   200   200   200   404   200   200   404   login 404
 # The owner's re-inspection and an after-handover defect are writes: not for read-only managers.
-delivery:reinspection                     200   200   200   200   200   404   404   403   login 404
-delivery:reinspection-decide              405   405   405   405   405   405   405   405   login 405
-delivery:unit-report                      200   200   200   200   200   404   404   200   login 404
-delivery:after-handover-defect            200   200   200   200   200   404   404   403   login 404
-delivery:stats                            200   200   200   200   200   403   403   200   login 200
-delivery:stats-improvement                405   405   405   405   405   405   405   405   login 405
+delivery:reinspection                     200   200   200   200   200   404   404   403   404   login 404
+delivery:reinspection-decide              405   405   405   405   405   405   405   405   405   login 405
+delivery:unit-report                      200   200   200   200   200   404   404   200   404   login 404
+delivery:after-handover-defect            200   200   200   200   200   404   404   403   404   login 404
+delivery:stats                            200   200   200   200   200   403   403   200   200   login 200
+delivery:stats-improvement                405   405   405   405   405   405   405   405   405   login 405
 
 # --- surveys
-surveys:campaigns                         200   200   200   200   403   403   403   200   login 200
-surveys:responses                         200   200   200   200   403   403   403   200   login 200
-surveys:campaign_create                   200   200   200   403   403   403   403   403   login 200
-surveys:campaign                          200   200   404   404   403   403   403   200   login 404
-surveys:campaign_edit                     200   200   404   404   403   403   403   403   login 404
-surveys:campaign_send                     405   405   405   405   405   405   405   405   login 405
-surveys:campaign_close                    405   405   405   405   405   405   405   405   login 405
-surveys:campaign_progress                 200   200   404   404   403   403   403   200   login 404
-surveys:results                           200   200   404   404   403   403   403   200   login 404
-surveys:verbatims                         200   200   404   404   403   403   403   200   login 404
-surveys:interview                         200   200   200   200   403   403   403   403   login 404
-surveys:follow_ups                        200   200   200   200   403   403   403   200   login 200
-surveys:follow_up                         200   200   200   200   403   403   403   200   login 404
-surveys:follow_up_record                  405   405   405   405   405   405   405   405   login 405
-surveys:follow_up_raise_complaint         405   405   405   405   405   405   405   405   login 405
+surveys:campaigns                         200   200   200   200   403   403   403   200   403   login 200
+surveys:responses                         200   200   200   200   403   403   403   200   403   login 200
+surveys:campaign_create                   200   200   200   403   403   403   403   403   403   login 200
+surveys:campaign                          200   200   404   404   403   403   403   200   403   login 404
+surveys:campaign_edit                     200   200   404   404   403   403   403   403   403   login 404
+surveys:campaign_send                     405   405   405   405   405   405   405   405   405   login 405
+surveys:campaign_close                    405   405   405   405   405   405   405   405   405   login 405
+surveys:campaign_progress                 200   200   404   404   403   403   403   200   403   login 404
+surveys:results                           200   200   404   404   403   403   403   200   403   login 404
+surveys:verbatims                         200   200   404   404   403   403   403   200   403   login 404
+surveys:interview                         200   200   200   200   403   403   403   403   403   login 404
+surveys:follow_ups                        200   200   200   200   403   403   403   200   403   login 200
+surveys:follow_up                         200   200   200   200   403   403   403   200   403   login 404
+surveys:follow_up_record                  405   405   405   405   405   405   405   405   405   login 405
+surveys:follow_up_raise_complaint         405   405   405   405   405   405   405   405   405   login 405
 
 # --- the club
-club:referrals                            200   200   200   200   403   403   403   200   login 200
-club:referral_buyers                      200   200   200   200   403   403   403   200   login 200
-club:referral_list                        200   200   200   200   403   403   403   200   login 200
-club:referral_new                         200   200   200   200   403   403   403   403   login 200
-club:intentions                           200   200   200   200   403   403   403   200   login 200
-club:intention_new                        200   200   200   200   403   403   403   403   login 200
-club:events                               200   200   200   200   403   403   403   200   login 200
-club:event_new                            200   200   200   403   403   403   403   403   login 200
-club:event                                200   200   200   200   403   403   403   200   login 404
-club:event_edit                           200   200   200   403   403   403   403   403   login 404
-club:event_register                       405   405   405   405   405   405   405   405   login 405
-club:event_invite                         405   405   405   405   405   405   405   405   login 405
-club:event_invitations                    405   405   405   405   405   405   405   405   login 405
-club:event_invitations_progress           200   200   200   200   403   403   403   200   login 404
-club:registration_cancel                  405   405   405   405   405   405   405   405   login 405
-club:check_in                             200   200   200   200   403   403   403   403   login 404
-club:sign_in_sheet                        200   200   200   200   403   403   403   200   login 404
-club:benefits                             200   200   200   200   403   403   403   200   login 200
-club:benefit_create                       200   200   200   403   403   403   403   403   login 200
-club:benefit_redeem                       405   405   405   405   405   405   405   405   login 405
-club:benefit                              200   200   404   404   403   403   403   200   login 404
-club:benefit_edit                         200   200   404   403   403   403   403   403   login 404
-club:points_adjust                        405   405   405   405   405   405   405   405   login 405
-club:care_tasks                           200   200   200   200   403   403   403   200   login 200
-club:care_task_close                      405   405   405   405   405   405   405   405   login 405
-club:members                              200   200   200   200   403   403   403   200   login 200
-club:enrol                                200   200   200   200   403   403   403   403   login 200
-club:link_review                          200   200   200   403   403   403   403   403   login 200
-club:link_review_decide                   405   405   405   405   405   405   405   405   login 405
-club:member                               200   200   200   200   403   403   403   200   login 404
-club:member_edit                          200   200   200   200   403   403   403   403   login 404
-club:member_consent                       405   405   405   405   405   405   405   405   login 405
-club:member_reveal                        405   405   405   405   405   405   405   405   login 405
+club:referrals                            200   200   200   200   403   403   403   200   403   login 200
+club:referral_buyers                      200   200   200   200   403   403   403   200   403   login 200
+club:referral_list                        200   200   200   200   403   403   403   200   403   login 200
+club:referral_new                         200   200   200   200   403   403   403   403   403   login 200
+club:intentions                           200   200   200   200   403   403   403   200   403   login 200
+club:intention_new                        200   200   200   200   403   403   403   403   403   login 200
+club:events                               200   200   200   200   403   403   403   200   403   login 200
+club:event_new                            200   200   200   403   403   403   403   403   403   login 200
+club:event                                200   200   200   200   403   403   403   200   403   login 404
+club:event_edit                           200   200   200   403   403   403   403   403   403   login 404
+club:event_register                       405   405   405   405   405   405   405   405   405   login 405
+club:event_invite                         405   405   405   405   405   405   405   405   405   login 405
+club:event_invitations                    405   405   405   405   405   405   405   405   405   login 405
+club:event_invitations_progress           200   200   200   200   403   403   403   200   403   login 404
+club:registration_cancel                  405   405   405   405   405   405   405   405   405   login 405
+club:check_in                             200   200   200   200   403   403   403   403   403   login 404
+club:sign_in_sheet                        200   200   200   200   403   403   403   200   403   login 404
+club:benefits                             200   200   200   200   403   403   403   200   403   login 200
+club:benefit_create                       200   200   200   403   403   403   403   403   403   login 200
+club:benefit_redeem                       405   405   405   405   405   405   405   405   405   login 405
+club:benefit                              200   200   404   404   403   403   403   200   403   login 404
+club:benefit_edit                         200   200   404   403   403   403   403   403   403   login 404
+club:points_adjust                        405   405   405   405   405   405   405   405   405   login 405
+club:care_tasks                           200   200   200   200   403   403   403   200   403   login 200
+club:care_task_close                      405   405   405   405   405   405   405   405   405   login 405
+club:members                              200   200   200   200   403   403   403   200   403   login 200
+club:enrol                                200   200   200   200   403   403   403   403   403   login 200
+club:link_review                          200   200   200   403   403   403   403   403   403   login 200
+club:link_review_decide                   405   405   405   405   405   405   405   405   405   login 405
+club:member                               200   200   200   200   403   403   403   200   403   login 404
+club:member_edit                          200   200   200   200   403   403   403   403   403   login 404
+club:member_consent                       405   405   405   405   405   405   405   405   405   login 405
+club:member_reveal                        405   405   405   405   405   405   405   405   405   login 405
 
 # --- the 6+2 lifecycle
-lifecycle:my_touchpoints                  200   200   200   200   200   403   403   403   login 200
-lifecycle:touchpoint_record               405   405   405   405   405   405   405   405   login 405
-lifecycle:touchpoint_rates                200   200   200   403   403   403   403   200   login 200
-lifecycle:touchpoint_list                 200   200   200   403   403   403   403   200   login 200
-lifecycle:project_commitments             200   200   200   200   200   403   403   200   login 404
-lifecycle:contract_commitments            200   200   200   200   200   403   403   200   login 404
-lifecycle:commitment_settle               405   405   405   405   405   405   405   405   login 405
-lifecycle:project_risk                    200   200   200   200   200   403   403   200   login 404
-lifecycle:project_renovation              200   200   200   200   200   403   403   200   login 404
-lifecycle:renovation_add                  405   405   405   405   405   405   405   405   login 405
-lifecycle:renovation_update               405   405   405   405   405   405   405   405   login 405
-lifecycle:link_add                        405   405   405   405   405   405   405   405   login 405
-lifecycle:link_revoke                     405   405   405   405   405   405   405   405   login 405
-lifecycle:projects                        200   200   200   200   200   403   403   200   login 200
-lifecycle:red_line_add                    405   405   405   405   405   405   405   405   login 405
-lifecycle:red_line_edit                   200   200   200   403   403   403   403   403   login 404
-lifecycle:red_line_photo_add              405   405   405   405   405   405   405   405   login 405
-lifecycle:disclosure_publish              405   405   405   405   405   405   405   405   login 405
-lifecycle:acknowledgement_add             405   405   405   405   405   405   405   405   login 405
-lifecycle:checkpoint_add                  405   405   405   405   405   405   405   405   login 405
-lifecycle:checkpoint_edit                 200   200   200   403   403   403   403   403   login 404
-lifecycle:action_add                      405   405   405   405   405   405   405   405   login 405
-lifecycle:action_update                   405   405   405   405   405   405   405   405   login 405
-lifecycle:customer_timeline               200   200   200   200   200   403   403   200   login 404
-lifecycle:news_index                      200   200   200   200   200   403   403   200   login 200
-lifecycle:news_list                       200   200   200   200   200   403   403   200   login 404
-lifecycle:news_add                        200   200   200   403   403   403   403   403   login 404
-lifecycle:news_detail                     200   200   200   200   200   403   403   200   login 404
-lifecycle:news_edit                       200   200   200   403   403   403   403   403   login 404
-lifecycle:news_send                       405   405   405   405   405   405   405   405   login 405
-lifecycle:news_progress                   200   200   200   200   200   403   403   200   login 404
-lifecycle:news_photo_remove               405   405   405   405   405   405   405   405   login 405
+lifecycle:my_touchpoints                  200   200   200   200   200   403   403   403   403   login 200
+lifecycle:touchpoint_record               405   405   405   405   405   405   405   405   405   login 405
+lifecycle:touchpoint_rates                200   200   200   403   403   403   403   200   403   login 200
+lifecycle:touchpoint_list                 200   200   200   403   403   403   403   200   403   login 200
+lifecycle:project_commitments             200   200   200   200   200   403   403   200   403   login 404
+lifecycle:contract_commitments            200   200   200   200   200   403   403   200   403   login 404
+lifecycle:commitment_settle               405   405   405   405   405   405   405   405   405   login 405
+lifecycle:project_risk                    200   200   200   200   200   403   403   200   403   login 404
+lifecycle:project_renovation              200   200   200   200   200   403   403   200   403   login 404
+lifecycle:renovation_add                  405   405   405   405   405   405   405   405   405   login 405
+lifecycle:renovation_update               405   405   405   405   405   405   405   405   405   login 405
+lifecycle:link_add                        405   405   405   405   405   405   405   405   405   login 405
+lifecycle:link_revoke                     405   405   405   405   405   405   405   405   405   login 405
+lifecycle:projects                        200   200   200   200   200   403   403   200   403   login 200
+lifecycle:red_line_add                    405   405   405   405   405   405   405   405   405   login 405
+lifecycle:red_line_edit                   200   200   200   403   403   403   403   403   403   login 404
+lifecycle:red_line_photo_add              405   405   405   405   405   405   405   405   405   login 405
+lifecycle:disclosure_publish              405   405   405   405   405   405   405   405   405   login 405
+lifecycle:acknowledgement_add             405   405   405   405   405   405   405   405   405   login 405
+lifecycle:checkpoint_add                  405   405   405   405   405   405   405   405   405   login 405
+lifecycle:checkpoint_edit                 200   200   200   403   403   403   403   403   403   login 404
+lifecycle:action_add                      405   405   405   405   405   405   405   405   405   login 405
+lifecycle:action_update                   405   405   405   405   405   405   405   405   405   login 405
+lifecycle:customer_timeline               200   200   200   200   200   403   403   200   403   login 404
+lifecycle:news_index                      200   200   200   200   200   403   403   200   403   login 200
+lifecycle:news_list                       200   200   200   200   200   403   403   200   403   login 404
+lifecycle:news_add                        200   200   200   403   403   403   403   403   403   login 404
+lifecycle:news_detail                     200   200   200   200   200   403   403   200   403   login 404
+lifecycle:news_edit                       200   200   200   403   403   403   403   403   403   login 404
+lifecycle:news_send                       405   405   405   405   405   405   405   405   405   login 405
+lifecycle:news_progress                   200   200   200   200   200   403   403   200   403   login 404
+lifecycle:news_photo_remove               405   405   405   405   405   405   405   405   405   login 405
 
 # --- exports
 # The city head's own export (the download: a finished workbook); started from a list (?name=customers).
-exports:job                               404   200   404   404   404   404   404   404   login 404
-exports:job-status                        404   200   404   404   404   404   404   404   login 404
-exports:job-download                      404   200   404   404   404   404   404   404   login 404
-exports:start                             200   200   200   200   200   403   403   200   login 200
+exports:job                               404   200   404   404   404   404   404   404   404   login 404
+exports:job-status                        404   200   404   404   404   404   404   404   404   login 404
+exports:job-download                      404   200   404   404   404   404   404   404   404   login 404
+exports:start                             200   200   200   200   200   403   403   200   403   login 200
 
 # --- notifications (the supervisor's own)
-notifications:list                        200   200   200   200   200   200   200   200   login 200
-notifications:read                        405   405   405   405   405   405   405   405   login 405
-notifications:read-all                    405   405   405   405   405   405   405   405   login 405
+notifications:list                        200   200   200   200   200   200   200   200   200   login 200
+notifications:read                        405   405   405   405   405   405   405   405   405   login 405
+notifications:read-all                    405   405   405   405   405   405   405   405   405   login 405
 
 # --- public pages (no login): the complaint form, an owner's cases
 # The public complaint form lists every project of the group (the owner picks theirs).
-public:submit                             200   200   200   200   200   200   200   200   200   200
-public:code                               405   405   405   405   405   405   405   405   405   405
-public:submitted                          302   302   302   302   302   302   302   302   302   302
-public:track                              200   200   200   200   200   200   200   200   200   200
-public:mine                               200   200   200   200   200   200   200   200   200   200
-public:mine_code                          405   405   405   405   405   405   405   405   405   405
-public:mine_confirm                       302   302   302   302   302   302   302   302   302   302
-public:mine_sign_out                      405   405   405   405   405   405   405   405   405   405
-public:mine_case                          302   302   302   302   302   302   302   302   302   302
+public:submit                             200   200   200   200   200   200   200   200   200   200   200
+public:code                               405   405   405   405   405   405   405   405   405   405   405
+public:submitted                          302   302   302   302   302   302   302   302   302   302   302
+public:track                              200   200   200   200   200   200   200   200   200   200   200
+public:mine                               200   200   200   200   200   200   200   200   200   200   200
+public:mine_code                          405   405   405   405   405   405   405   405   405   405   405
+public:mine_confirm                       302   302   302   302   302   302   302   302   302   302   302
+public:mine_sign_out                      405   405   405   405   405   405   405   405   405   405   405
+public:mine_case                          302   302   302   302   302   302   302   302   302   302   302
 
 # --- public pages: the owner's survey
-survey_public:answer                      200   200   200   200   200   200   200   200   200   200
-survey_public:save                        405   405   405   405   405   405   405   405   405   405
-survey_public:thanks                      200   200   200   200   200   200   200   200   200   200
-survey_public:opt_out                     200   200   200   200   200   200   200   200   200   200
+survey_public:answer                      200   200   200   200   200   200   200   200   200   200   200
+survey_public:save                        405   405   405   405   405   405   405   405   405   405   405
+survey_public:thanks                      200   200   200   200   200   200   200   200   200   200   200
+survey_public:opt_out                     200   200   200   200   200   200   200   200   200   200   200
 
 # --- public pages of the club: the purchase-intention form, a member's links
-club_public:intent                        200   200   200   200   200   200   200   200   200   200
-club_public:intent_done                   200   200   200   200   200   200   200   200   200   200
-club_public:invite                        302   302   302   302   302   302   302   302   302   302
-club_public:registration                  200   200   200   200   200   200   200   200   200   200
-club_public:join                          200   200   200   200   200   200   200   200   200   200
-club_public:joined                        200   200   200   200   200   200   200   200   200   200
-club_public:unsubscribe                   200   200   200   200   200   200   200   200   200   200
+club_public:intent                        200   200   200   200   200   200   200   200   200   200   200
+club_public:intent_done                   200   200   200   200   200   200   200   200   200   200   200
+club_public:invite                        302   302   302   302   302   302   302   302   302   302   302
+club_public:registration                  200   200   200   200   200   200   200   200   200   200   200
+club_public:join                          200   200   200   200   200   200   200   200   200   200   200
+club_public:joined                        200   200   200   200   200   200   200   200   200   200   200
+club_public:unsubscribe                   200   200   200   200   200   200   200   200   200   200   200
 
 # --- public pages: the owners' representatives' four-year page
-lifecycle_public:representative           200   200   200   200   200   200   200   200   200   200
+lifecycle_public:representative           200   200   200   200   200   200   200   200   200   200   200
 """
 
 

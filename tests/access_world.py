@@ -194,6 +194,8 @@ def _seed_city(code: str, tag: str, firm) -> City:
         Role.READONLY_MANAGER.value: UserFactory(
             username=f"{code}-manager", role=Role.READONLY_MANAGER, city_companies=[company]
         ),
+        # The privacy auditor has no scope: the access log only, of every city company.
+        Role.AUDITOR.value: UserFactory(username=f"{code}-auditor", role=Role.AUDITOR),
     }
     records["users"] = users
     agent, supervisor = users[Role.CS_AGENT.value], users[Role.CS_SUPERVISOR.value]

@@ -5,6 +5,7 @@ record each write (`audit_snapshot` + `audit_changes`, `audit_created`, `audit_l
 shows the trail with `{% include "audit/history_section.html" with record=… %}`.
 """
 
+from .erasure import audit_trail_anonymise
 from .recording import (
     audit_changes,
     audit_created,
@@ -30,6 +31,7 @@ __all__ = [
     "audit_log",
     "audit_paused",
     "audit_snapshot",
+    "audit_trail_anonymise",
     "audited",
     "audited_by_label",
     "audited_models",

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.masking import mask_personal_numbers
 from core.models import OutboxMessage
 
 from .drain import DrainResult, batch_size_for, claim, send_claimed
@@ -41,6 +42,8 @@ class OutgoingMessage:
     html_body: str = ""  # email only: sent beside `body` as its HTML alternative
 
     def as_row(self, now: datetime.datetime) -> OutboxMessage:
+        """The row to write. A message to a staff member (`recipient_user_id`) has every mobile and ID
+        number in its texts masked: staff read a customer's clear numbers only through the reveal log."""
         if self.channel not in OutboxMessage.Channel.values:
             raise ValidationError({"channel": f"Unknown channel {self.channel!r}."})
         if not self.recipient or not self.idempotency_key or not self.kind:
@@ -49,13 +52,19 @@ class OutgoingMessage:
             raise ValidationError("A message needs a text or a template.")
         if self.html_body and self.channel != OutboxMessage.Channel.EMAIL:
             raise ValidationError({"html_body": "Only an email has an HTML text."})
+        to_staff = self.recipient_user_id is not None
+        subject, body, html_body = (
+            (mask_personal_numbers(text) for text in (self.subject, self.body, self.html_body))
+            if to_staff
+            else (self.subject, self.body, self.html_body)
+        )
         return OutboxMessage(
             channel=self.channel,
             recipient=self.recipient[:254],
             recipient_user_id=self.recipient_user_id,
-            subject=self.subject[:200],
-            body=self.body,
-            html_body=self.html_body,
+            subject=subject[:200],
+            body=body,
+            html_body=html_body,
             template_code=self.template_code,
             template_params=self.template_params,
             kind=self.kind,

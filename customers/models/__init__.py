@@ -32,10 +32,22 @@ from .customers import (
 )
 from .households import HouseholdLink, HouseholdMember, HouseholdQuerySet, HouseholdRole
 from .imports import ImportJob
+from .privacy import (
+    CONSENT_NEEDED,
+    ConsentChannel,
+    ConsentPurpose,
+    CustomerAnonymisation,
+    CustomerConsent,
+)
 from .value import CustomerValue, RfmSegment, ValueClass
 
 __all__ = [
+    "CONSENT_NEEDED",
     "CONTRACT_DATE_FIELDS",
+    "ConsentChannel",
+    "ConsentPurpose",
+    "CustomerAnonymisation",
+    "CustomerConsent",
     "AcquisitionChannel",
     "ContactChannel",
     "Contract",

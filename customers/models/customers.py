@@ -208,6 +208,8 @@ class Customer(TimeStampedModel):
     notes = models.TextField(_("notes"), blank=True)
     # Recorded when the family tells us: no more surveys, campaigns or club mailings to this person.
     deceased_on = models.DateField(_("deceased on"), null=True, blank=True)
+    # Set by customers.anonymise: the personal data are placeholders now; no message goes to the record.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     # The dates that decide the lifecycle stage, copied from latest_active_contract() by
     # contracts.customers_refresh_contract_dates after every contract write: the stage of

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import ConsentPurpose, Customer, CustomerConsent
 
 from ..models import Consent, Member, Referral, Registration
 
@@ -165,14 +165,20 @@ def latest_consent(kind: str) -> Subquery:
 
 def marketing_audience(members: QuerySet) -> QuerySet:
     """The members of `members` who may receive marketing now (member_may_receive_marketing, for a
-    whole queryset in one query): active, and both latest consents are yes."""
+    whole queryset in one query): active, both latest consents are yes, and a member who is a customer
+    has not withdrawn marketing at the customer's level nor been anonymised."""
     return (
         members.active()
         .annotate(
             club_data_ok=latest_consent(Consent.Kind.CLUB_DATA),
             marketing_ok=latest_consent(Consent.Kind.MARKETING),
+            customer_marketing=CustomerConsent.objects.latest_granted(
+                ConsentPurpose.MARKETING, customer_ref="customer_id"
+            ),
         )
         .filter(club_data_ok=True, marketing_ok=True)
+        .filter(Q(customer_marketing__isnull=True) | Q(customer_marketing=True))
+        .filter(Q(customer__isnull=True) | Q(customer__anonymised_at__isnull=True))
     )
 
 

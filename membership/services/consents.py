@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
+from customers.consents import customers_withdrawn
+from customers.models import ConsentPurpose
 
 from ..consent_texts import current_text
 from ..models import Consent, EnrolmentChannel, Member
@@ -47,6 +49,13 @@ def member_may_receive_marketing(member: Member) -> bool:
     """The one question every marketing message asks: an active member whose latest answers to both
     consents are yes. Service messages (a waitlist place, a redemption code) do not ask it."""
     if member.left_at is not None:
+        return False
+    # A member who is a customer and withdrew marketing at the customer's level (on the hotline, say)
+    # is not marketed to by the club either: one answer for the person.
+    if member.customer_id and (
+        member.customer.anonymised_at is not None
+        or customers_withdrawn([member.customer_id], ConsentPurpose.MARKETING)
+    ):
         return False
     current = consents_current(member)
     return all(

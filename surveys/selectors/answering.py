@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..models import Invitation, Question, SurveyOptOut
+from ..models import Invitation, Question
+from ..refusals import refuses_surveys
 
 TOKEN_MAX_LENGTH = 64
 
@@ -34,4 +35,4 @@ def invitation_questions(invitation: Invitation) -> list[Question]:
 
 
 def customer_opted_out(invitation: Invitation) -> bool:
-    return SurveyOptOut.objects.filter(customer_id=invitation.customer_id).exists()
+    return refuses_surveys(invitation.customer_id)

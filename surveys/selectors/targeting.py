@@ -8,7 +8,7 @@ When the campaign names value classes (ABC) or RFM segments, only customers whos
 (customers.CustomerValue, computed nightly) is in them; a customer not valued yet is then left out.
 
 Excluded, in this order (a customer counts under the first reason only): recorded dead
-(`deceased_on`), opted out of surveys (any SurveyOptOut row), surveyed recently (an invitation of
+(`deceased_on`), opted out of surveys (any SurveyOptOut row, or a withdrawn survey consent), surveyed recently (an invitation of
 another campaign sent within `exclude_surveyed_days`). Merged duplicates are gone already.
 
 Then each segment is sampled: `sample_per_segment` people, or `sample_percent` % of the segment's
@@ -30,7 +30,8 @@ from django.utils import timezone
 
 from customers.models import Contract, Customer, Stage
 
-from ..models import Campaign, Invitation, Segment, SurveyOptOut
+from ..models import Campaign, Invitation, Segment
+from ..refusals import annotate_refusing_surveys
 
 EXCLUSION_REASONS = ("deceased", "opted_out", "recently_surveyed")
 
@@ -134,16 +135,13 @@ def targeted(campaign: Campaign, *, today: datetime.date | None = None, now: dat
         customers = customers.filter(value__value_class__in=campaign.value_classes)
     if campaign.rfm_segments:
         customers = customers.filter(value__rfm_segment__in=campaign.rfm_segments)
-    return (
-        customers.filter(**_place(campaign))
-        .annotate(
+    return annotate_refusing_surveys(
+        customers.filter(**_place(campaign)).annotate(
             segment=_segment_case(today, segments),
             is_deceased=Q(deceased_on__isnull=False),
-            is_opted_out=Exists(SurveyOptOut.objects.filter(customer_id=OuterRef("pk"))),
             is_recent=Exists(recent),
         )
-        .order_by()
-    )
+    ).order_by()
 
 
 def campaign_preview(

@@ -19,10 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_changes, audit_snapshot
+from customers.consents import customer_consent_record
+from customers.models import ConsentChannel, ConsentPurpose
 
 from ..models import Answer, AnswerMode, Campaign, Invitation, Question, QuestionKind, SurveyOptOut
 from ..permissions import may_interview
 from ..questionnaire import visible_questions
+from ..refusals import refuses_surveys
 from ..signals import response_completed
 
 TEXT_MAX_LENGTH = 2000
@@ -45,7 +48,7 @@ def invitation_refusal(invitation: Invitation, *, now=None, opted_out: bool | No
     if invitation.status == Invitation.Status.COMPLETED or invitation.completed_at:
         return "completed"
     if opted_out is None:
-        opted_out = SurveyOptOut.objects.filter(customer_id=invitation.customer_id).exists()
+        opted_out = refuses_surveys(invitation.customer_id)
     if invitation.status == Invitation.Status.OPTED_OUT or opted_out:
         return "opted_out"
     campaign = invitation.campaign
@@ -297,6 +300,14 @@ def survey_opt_out(
         invitation.status = Invitation.Status.OPTED_OUT
         invitation.save(update_fields=["status"])
         audit_changes(invitation, by=recorded_by)
+    # The customer's survey consent is withdrawn too: one answer that every part of the CRM reads.
+    customer_consent_record(
+        customer=invitation.customer,
+        purpose=ConsentPurpose.SURVEYS,
+        granted=False,
+        channel=ConsentChannel.STAFF if recorded_by is not None else ConsentChannel.PUBLIC,
+        now=opt_out.created_at,
+    )
     return opt_out
 
 

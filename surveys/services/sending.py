@@ -29,7 +29,8 @@ from customers.messaging import owner_address, owner_message
 from customers.models import CustomerPhone
 
 from ..links import answer_url, opt_out_url
-from ..models import Campaign, Invitation, SurveyOptOut
+from ..models import Campaign, Invitation
+from ..refusals import customers_refusing_surveys
 from ..selectors.targeting import campaign_recipients
 
 INSERT_BATCH = 2000
@@ -85,11 +86,7 @@ def invitations_send(invitations: Iterable[Invitation], *, now: datetime.datetim
     out (they opted out since they were chosen). Call inside a transaction holding their rows locked.
     Returns (sent, not sent)."""
     invitations = list(invitations)
-    opted_out = set(
-        SurveyOptOut.objects.filter(customer_id__in={i.customer_id for i in invitations}).values_list(
-            "customer_id", flat=True
-        )
-    )
+    opted_out = customers_refusing_surveys({i.customer_id for i in invitations})
     messages, sent, unreachable, refused = [], [], [], []
     for invitation in invitations:
         if invitation.customer_id in opted_out:
@@ -280,11 +277,7 @@ def reminders_send(*, now: datetime.datetime | None = None, limit: int | None = 
             if not ids:
                 continue
             invitations = list(_with_recipients(Invitation.objects.filter(pk__in=ids)))
-            opted_out = set(
-                SurveyOptOut.objects.filter(customer_id__in={i.customer_id for i in invitations}).values_list(
-                    "customer_id", flat=True
-                )
-            )
+            opted_out = customers_refusing_surveys({i.customer_id for i in invitations})
             messages, reminded = [], []
             for invitation in invitations:
                 if invitation.customer_id in opted_out or invitation.customer.deceased_on:

@@ -24,11 +24,11 @@ from ..models import (
     Campaign,
     Invitation,
     Segment,
-    SurveyOptOut,
     SurveyTemplate,
     SurveyTemplateVersion,
     Trigger,
 )
+from ..refusals import refuses_surveys
 
 
 def standing_campaign(version: SurveyTemplateVersion) -> Campaign:
@@ -75,7 +75,7 @@ def transactional_invitation_schedule(
     if Invitation.objects.filter(trigger_key=trigger_key).exists():
         return None
     version = _active_version(trigger)
-    if version is None or SurveyOptOut.objects.filter(customer_id=customer.pk).exists():
+    if version is None or refuses_surveys(customer.pk):
         return None
     template = version.template
     campaign = standing_campaign(version)

@@ -7,7 +7,7 @@ from customers.models import Customer
 from tests.factories import ProjectFactory, UserFactory
 
 SCOPED_ROLES = [role for role in Role if role != Role.GROUP_ADMIN]
-ROLES_WITHOUT_CUSTOMERS = {Role.DEPARTMENT_STAFF, Role.CONTRACTOR}
+ROLES_WITHOUT_CUSTOMERS = {Role.DEPARTMENT_STAFF, Role.CONTRACTOR, Role.AUDITOR}
 
 
 def test_group_admin_scope_is_unrestricted(db):

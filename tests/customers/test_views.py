@@ -535,8 +535,8 @@ def test_search_query_count_does_not_grow_with_rows(
 # and the notification bell (1) → 13; possible duplicates (supervisors and up, one query) → 14. The
 # stage is read from the customer's own columns. The panels other apps register (customers.panels):
 # surveys' history, its scores and open invitations (3); the club's member section, memberships and
-# their consents (2; 1 when none) → 19.
-DETAIL_QUERIES = 19
+# their consents (2; 1 when none) → 19; the privacy section's consents (1) → 20.
+DETAIL_QUERIES = 20
 
 
 @pytest.mark.parametrize("rows", [2, 20])

@@ -60,7 +60,7 @@ def test_hidden_questions_are_rendered_hidden_for_the_script(client, invitation)
 def test_the_page_reads_a_constant_number_of_queries(client, invitation, django_assert_max_num_queries):
     response_save(invitation, {"overall": "4", "leaks": "yes", "leak_rooms": ["kitchen"]}, submit=False)
     client.get(answer_url(invitation))  # the first visit also notes when the link was opened
-    # 1 invitation with campaign, version, template and project; 1 opt-out check; 1 questions;
+    # 1 invitation with campaign, version, template and project; 1 opt-out and consent check; 1 questions;
     # 1 stored answers; the session and the rate-limit cache are not the database.
     with django_assert_max_num_queries(4):
         assert client.get(answer_url(invitation)).status_code == 200
