@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import math
 
-from django.db import connection
+from django.db import connections
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -113,6 +113,9 @@ def resolution_percentiles(project_ids, period: Period) -> list[datetime.timedel
     rows = Complaint.objects.filter(in_periods("resolved_at", [period])).filter(RESOLVED_NOW)
     if project_ids is not None:
         rows = rows.filter(project_id__in=list(project_ids))
+    # Raw SQL bypasses the database router: run it where the queryset itself would read (the replica
+    # inside core.replica.reading_replica()).
+    connection = connections[rows.db]
     if connection.vendor == "postgresql":
         sql, params = rows.order_by().values("received_at", "resolved_at").query.sql_with_params()
         with connection.cursor() as cursor:
