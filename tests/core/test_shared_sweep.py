@@ -11,6 +11,9 @@ def test_complaints_and_delivery_join_the_shared_sweep():
     assert {"complaints.tasks.sweep_sla", "delivery.tasks.sweep_defect_deadlines"} <= set(
         escalation.SWEEP_TASKS
     )
+    # As a worker does at start: the apps' tasks modules are imported (the autodiscovery), so every
+    # name the sweep enqueues is a task the worker knows (alone, this test has imported none of them).
+    celery_app.loader.import_default_modules()
     assert all(name in celery_app.tasks for name in escalation.SWEEP_TASKS)
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "core.tasks.sweep_deadlines" in scheduled
