@@ -369,9 +369,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The outbox's senders have a queue of their own (docker-compose's outbox-worker): a sender waiting
-# for its channel's next second, or on a slow gateway, never holds up the sweeps.
-CELERY_TASK_ROUTES = {"core.tasks.drain_outbox": {"queue": "outbox"}}
+# --- Celery queues: each task's queue by class of work (crm/queues.py: sweeps, messages, bulk,
+# reports), each served by workers of its own (docker-compose.yml), so that a slow gateway or an
+# hour-long send never holds up a deadline.
+from crm.queues import task_routes  # noqa: E402
+
+CELERY_TASK_ROUTES = task_routes()
+# --- end of Celery queues
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         # Deadlines live in the database; this sweep is what makes them fire. It enqueues every clocked
