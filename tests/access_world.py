@@ -13,13 +13,14 @@ import importlib
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import Workbook
 
 from accounts.models import Role
 from complaints.models import Category, GroupCase, ImprovementItem, ReturnVisit, WorkOrder
 from complaints.services import complaint_create
-from core.exports import export_job_path
+from core.exports import export_job_file_name
 from core.models import ExportJob
 from customers.models import ImportJob
 from delivery.models import (
@@ -447,7 +448,8 @@ def _seed_city(code: str, tag: str, firm) -> City:
     )
     workbook = Workbook()
     workbook.active.append([customer.name])
-    workbook.save(export_job_path(records["export_job"]))  # under MEDIA_ROOT: the caller sets a temporary one
+    with default_storage.open(export_job_file_name(records["export_job"]), "wb") as stream:
+        workbook.save(stream)  # under MEDIA_ROOT: the caller sets a temporary one
     markers.update(import_job=records["import_job"].file_name, export_job=records["export_job"].file_name)
     return city
 
