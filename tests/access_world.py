@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import io
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import Workbook
@@ -448,8 +450,10 @@ def _seed_city(code: str, tag: str, firm) -> City:
     )
     workbook = Workbook()
     workbook.active.append([customer.name])
-    with default_storage.open(export_job_file_name(records["export_job"]), "wb") as stream:
-        workbook.save(stream)  # under MEDIA_ROOT: the caller sets a temporary one
+    stream = io.BytesIO()
+    workbook.save(stream)
+    # In the default storage, under MEDIA_ROOT: the caller sets a temporary one.
+    default_storage.save(export_job_file_name(records["export_job"]), ContentFile(stream.getvalue()))
     markers.update(import_job=records["import_job"].file_name, export_job=records["export_job"].file_name)
     return city
 
