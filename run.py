@@ -172,7 +172,8 @@ def command_demo(options: argparse.Namespace) -> int:
         )
         processes["celery worker"] = subprocess.Popen(
             [str(python), "-m", "celery", "-A", "crm", "worker", "-B", "--pool=solo", "--loglevel=info"]
-            + ["--queues=celery,outbox"],  # the tasks and the outbox's senders (crm.settings)
+            # Every queue of crm/queues.py (tests/crm/test_queues.py checks), and Celery's default.
+            + ["--queues=sweeps,messages,bulk,reports,celery"],
             cwd=ROOT,
             env=env,
             start_new_session=True,

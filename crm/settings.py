@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     # TOTP two-factor login (accounts.two_factor): the devices and their verification.
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_prometheus",  # request latency and counts for /metrics (crm/metrics.py)
     "core",
     "notifications",
     "accounts",
@@ -123,6 +124,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
     "core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -146,7 +148,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DataConflictMiddleware",
-    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
+    "axes.middleware.AxesMiddleware",  # last of ours, as django-axes requires
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -253,8 +256,12 @@ CALENDAR_MANAGER_ROLES = ("group_admin", "city_head")
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# --- Several machines: the shared file storage and the metrics endpoint (crm/settings_machines.py) ---
+from crm.settings_machines import *  # noqa: E402,F403
+from crm.settings_machines import DEFAULT_STORAGE  # noqa: E402
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEVELOPMENT
@@ -323,7 +330,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="crm@localhost")
 # With DEBUG off: HTTPS only, HSTS for a year, secure cookies (each can be switched off for a
 # plain-http trial); the laptop (DEBUG on or the demo) speaks plain http.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEVELOPMENT)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check asks gunicorn over http
+# The container's health check and Prometheus ask gunicorn over http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEVELOPMENT else 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 # Preload lets anyone submit the domain to the browsers' lists: the domain owner's decision.
@@ -369,9 +377,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The outbox's senders have a queue of their own (docker-compose's outbox-worker): a sender waiting
-# for its channel's next second, or on a slow gateway, never holds up the sweeps.
-CELERY_TASK_ROUTES = {"core.tasks.drain_outbox": {"queue": "outbox"}}
+# --- Celery queues: each task's queue by class of work (crm/queues.py: sweeps, messages, bulk,
+# reports), each served by workers of its own (docker-compose.yml), so that a slow gateway or an
+# hour-long send never holds up a deadline.
+from crm.queues import task_routes  # noqa: E402
+
+CELERY_TASK_ROUTES = task_routes()
+# --- end of Celery queues
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         # Deadlines live in the database; this sweep is what makes them fire. It enqueues every clocked
