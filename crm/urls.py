@@ -14,6 +14,9 @@ api_docs = csp_update({"style-src-elem": ["'unsafe-inline'"]})(
     SpectacularSwaggerSplitView.as_view(url_name="api-schema")
 )
 
+# An uncaught error: the standalone 500 page, or 503 when the database does not answer (core.errors).
+handler500 = "core.errors.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Uploads are personal data: served through a view that checks the owning record's scope.
