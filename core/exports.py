@@ -178,7 +178,8 @@ def export_start(*, user, name: str, data: QueryDict, language: str) -> FileResp
         token=secrets.token_hex(16),
         language=language,
     )
-    transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay)
+    # Robust: with the broker down the job still stands (logged) and waits queued.
+    transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay, robust=True)
     return job
 
 

@@ -363,6 +363,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Redis as the broker and the cache, and what happens when it is down: crm/settings_redis.py.
+from crm.settings_redis import *  # noqa: E402,F403
+
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -377,19 +380,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# --- Celery queues: each task's queue by class of work (crm/queues.py: sweeps, messages, bulk,
-# reports), each served by workers of its own (docker-compose.yml), so that a slow gateway or an
-# hour-long send never holds up a deadline.
+# Each task's queue by class of work (crm/queues.py), served by workers of its own (docker-compose.yml).
 from crm.queues import task_routes  # noqa: E402
 
 CELERY_TASK_ROUTES = task_routes()
-# --- end of Celery queues
+SLA_SWEEP_SECONDS = env.int("SLA_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         # Deadlines live in the database; this sweep is what makes them fire. It enqueues every clocked
         # thing's sweep (complaint SLAs, work orders, defect rectification deadlines: core.escalation.SWEEP_TASKS).
         "task": "core.tasks.sweep_deadlines",
-        "schedule": env.int("SLA_SWEEP_SECONDS", default=60),
+        "schedule": SLA_SWEEP_SECONDS,
     },
     "drain-outbox": {
         # Messages are sent on commit; this catches what a lost task left, and the retries that are due.
@@ -448,7 +449,11 @@ CELERY_BEAT_SCHEDULE.update(DESK_BEAT_SCHEDULE)
 # django-ratelimit counts in this cache; it needs atomic increments shared by every web process, so
 # production sets CACHE_URL=redis://… . The laptop default counts in the one process's memory.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES["default"] = cache_for_redis(CACHES["default"])  # noqa: F405 (crm/settings_redis.py)
 RATELIMIT_USE_CACHE = "default"
+# With the cache unreachable the counters cannot be read: the public forms stay open (fail open)
+# rather than refuse everyone; the login lockout (django-axes) counts in the database and holds.
+RATELIMIT_FAIL_OPEN = True
 # Counted per client address as TrustedProxyMiddleware settled it (REMOTE_ADDR, or the proxy's word).
 RATELIMIT_IP_META_KEY = "core.middleware.client_ip"
 # E003/W001 flag caches not shared between processes or not in django-ratelimit's list; Django's own

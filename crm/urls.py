@@ -15,6 +15,9 @@ api_docs = csp_update({"style-src-elem": ["'unsafe-inline'"]})(
     SpectacularSwaggerSplitView.as_view(url_name="api-schema")
 )
 
+# An uncaught error: the standalone 500 page, or 503 when the database does not answer (core.errors).
+handler500 = "core.errors.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Prometheus's scrape: a bearer token or an allowed address (crm/metrics.py); anyone else 404.

@@ -100,7 +100,8 @@ def import_job_cancel(*, job: ImportJob, by) -> ImportJob:
 
 
 def _enqueue(job: ImportJob) -> None:
-    transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay)
+    # Robust: with the broker down the upload still stands (logged); the job waits queued.
+    transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay, robust=True)
 
 
 def import_job_run(*, job_id: int) -> str | None:

@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import datetime
+import logging
 
 from celery import current_app
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError
 
 from complaints.models import Complaint
 
@@ -33,6 +35,8 @@ from .definitions import (
     RESOLUTION_RATE,
     RESOLUTION_TIME,
 )
+
+logger = logging.getLogger(__name__)
 
 RECOUNT_TASK = "dashboards.tasks.recount_complaint_figures"
 COUNT_KEYS = {RECEIVED.key, FIRST_RESPONSE_LATE.key, GROUP_CASES.key, IMPROVEMENTS_DONE.key}
@@ -105,11 +109,16 @@ def compute(project_ids, periods: list[Period], fresh: bool) -> SourceResult:
     return ratios(counters, delivered)
 
 
-def recount(project_ids) -> None:
+def recount(project_ids) -> bool:
     """The managers' recount button: every day counted again in the worker (a few seconds at 1M
     complaints); `refreshed_at` moves when it is done. The task is found by name: the tasks module
-    stands on this one."""
-    current_app.tasks[RECOUNT_TASK].delay(sorted(project_ids) if project_ids is not None else None)
+    stands on this one. False when the broker is unreachable (logged; the nightly refresh still runs)."""
+    try:
+        current_app.tasks[RECOUNT_TASK].delay(sorted(project_ids) if project_ids is not None else None)
+    except OperationalError:
+        logger.warning("The recount could not be queued: the broker is unreachable", exc_info=True)
+        return False
+    return True
 
 
 def register() -> None:
