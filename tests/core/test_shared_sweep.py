@@ -1,5 +1,6 @@
 """core.tasks.sweep_deadlines: beat's one sweep enqueues every clocked thing's sweep task."""
 
+import pytest
 from django.conf import settings
 
 from core import escalation
@@ -21,6 +22,7 @@ def test_complaints_and_delivery_join_the_shared_sweep():
     assert not scheduled & set(escalation.SWEEP_TASKS)
 
 
+@pytest.mark.django_db  # the sweep records its heartbeat (core.models.Heartbeat)
 def test_the_shared_sweep_runs_each_registered_task(monkeypatch):
     ran = []
 
