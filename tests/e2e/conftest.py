@@ -78,3 +78,17 @@ def contractor_user(contractor, project):
 @pytest.fixture
 def engineer(project):
     return UserFactory(username="engineer", role=Role.DELIVERY_ENGINEER, projects=[project])
+
+
+def assert_fits(page) -> None:
+    """Nothing on the page is wider than the window: no sideways scrolling at the device's size."""
+    width = page.viewport_size["width"]
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    if scroll_width > width:
+        widest = page.evaluate(
+            """w => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > w)
+                .slice(0, 8).map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)""",
+            width,
+        )
+        raise AssertionError(f"{page.url} is {scroll_width} px wide in a {width} px window: {widest}")

@@ -16,6 +16,7 @@ from membership.models import Event, PointsEntry, Registration
 from membership.services.events import confirmation_url
 from membership.views.public_growth import qr_svg
 from tests.browser.chromium import TIMEOUT_MS, requires_chromium
+from tests.e2e.conftest import assert_fits
 from tests.membership.factories import MemberFactory
 
 pytestmark = requires_chromium
@@ -79,6 +80,7 @@ def test_an_event_opened_a_member_registers_and_is_checked_in_by_qr_code(
     expect(phone.get_by_test_id("registration")).to_contain_text("陈静")
     expect(phone.get_by_test_id("registration-status")).to_have_text("Confirmed")
     expect(phone.get_by_test_id("qr").locator("svg")).to_be_visible()
+    assert_fits(phone)
     registration = Registration.objects.get(event=event, member=member)
     assert (registration.status, registration.guests) == (Registration.Status.CONFIRMED, 1)
     # The code on the page carries the confirmation's address.
@@ -96,6 +98,7 @@ def test_an_event_opened_a_member_registers_and_is_checked_in_by_qr_code(
     match = desk.get_by_test_id("check-in-match")
     expect(match).to_have_count(1)
     expect(match).to_contain_text("陈静")
+    assert_fits(desk)
     match.locator("button[name=registration]").click()
     expect(desk.locator(".alert-success")).to_contain_text("陈静 checked in (party of 2)")
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Department
 from complaints.models import Category, Complaint, ComplaintEvent, Status, WorkOrder
 from tests.browser.chromium import requires_chromium
+from tests.e2e.conftest import assert_fits
 
 pytestmark = requires_chromium
 
@@ -62,6 +63,7 @@ def test_a_hotline_complaint_to_closure_with_the_return_visit(
     assert complaint.received_by == agent and complaint.status == Status.RECEIVED
     expect(desk.get_by_test_id("complaint-status")).to_contain_text("Received")
     expect(desk.locator(".alert-success")).to_contain_text(complaint.number)
+    assert_fits(desk)
 
     # The supervisor dispatches it to engineering, calls the owner, agrees the plan, sends a work order.
     boss = open_as("supervisor")
@@ -130,6 +132,7 @@ def test_a_hotline_complaint_to_closure_with_the_return_visit(
     act(boss, "close", lambda form: form.locator("select[name=root_cause]").select_option(index=1))
 
     expect(boss.get_by_test_id("complaint-status")).to_contain_text("Closed")
+    assert_fits(boss)
     timeline = boss.get_by_test_id("timeline")
     for kind in ("Received", "Dispatched", "Owner contacted", "Plan agreed", "Work order", "Resolved",
                  "Return visit", "Closed"):  # fmt: skip

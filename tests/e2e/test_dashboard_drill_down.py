@@ -15,6 +15,7 @@ from django.utils import timezone
 from complaints.models import Category, Complaint
 from complaints.services import complaint_create
 from tests.browser.chromium import requires_chromium
+from tests.e2e.conftest import assert_fits
 
 pytestmark = requires_chromium
 
@@ -61,6 +62,7 @@ def test_a_figure_switched_to_the_week_drills_down_to_as_many_complaints(
     expect(page.get_by_test_id("period-switcher").locator("a[aria-current=true]")).to_have_text("Week")
     expect(page.get_by_test_id("period-label")).not_to_have_text(default_label)
     expect(value).to_have_text("3")
+    assert_fits(page)
     href = drill.get_attribute("href")
     assert received_between(href) == 3
 
@@ -68,6 +70,7 @@ def test_a_figure_switched_to_the_week_drills_down_to_as_many_complaints(
     drill.click()
     page.wait_for_url(re.compile(r"/complaints/\?"))
     expect(page.get_by_test_id("board-row")).to_have_count(3)
+    assert_fits(page)
     expect(page.get_by_test_id("list-count")).to_contain_text("3")
     assert re.findall(r"\d+", page.get_by_test_id("list-count").inner_text()) == ["3"]
     for n in range(3):

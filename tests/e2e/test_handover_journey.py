@@ -27,7 +27,7 @@ from delivery.models import (
 )
 from delivery.services.inspection import default_template
 from tests.browser.chromium import TIMEOUT_MS, requires_chromium
-from tests.e2e.conftest import TABLET
+from tests.e2e.conftest import TABLET, assert_fits
 from tests.factories import image_bytes
 
 pytestmark = requires_chromium
@@ -89,17 +89,19 @@ def test_a_handover_from_the_appointment_to_the_keys_on_a_tablet(
     assert inspection.kind == Inspection.Kind.PRE_INSPECTION and inspection.inspector == engineer
     items = list(ChecklistItem.objects.filter(template=default_template()).order_by("pk"))
     expect(tablet.get_by_test_id("check-line")).to_have_count(len(items))
-    # Nothing on the inspection page is wider than the tablet's screen.
-    assert tablet.evaluate("() => document.documentElement.scrollWidth") <= TABLET["width"]
+    assert_fits(tablet)
 
     # A defect at the kitchen window's location; every other line passes.
     defect_line = items[0]
     tablet.get_by_test_id(f"check-{defect_line.pk}-fail").tap()
     modal = tablet.get_by_test_id("defect-modal")
     expect(modal).to_be_visible()
+    # Open: the form has been reset for this line and the description takes the focus.
+    expect(modal.locator("textarea[name=description]")).to_be_focused()
     modal.locator("input[name=location]").fill("入户门右侧门框")
     modal.locator("textarea[name=description]").fill("门框右上角掉漆约5cm")
     modal.locator("select[name=contractor]").select_option(str(contractor.pk))
+    expect(modal.locator("input[name=location]")).to_have_value("入户门右侧门框")
     modal.get_by_test_id("defect-save").tap()
     expect(modal).to_be_hidden()
     line = tablet.get_by_test_id(f"line-defects-{defect_line.pk}").get_by_test_id("defect-item")
@@ -199,6 +201,7 @@ def test_a_handover_from_the_appointment_to_the_keys_on_a_tablet(
     tablet.wait_for_url(url(live_server, "delivery:handover-detail", handover.pk))
     expect(tablet.get_by_test_id("handover-status")).to_have_class(re.compile(r"crm-handover-handed_over"))
     expect(tablet.get_by_test_id("sign-off-link")).to_have_count(0)
+    assert_fits(tablet)
 
     handover.refresh_from_db()
     assert handover.status == Handover.Status.HANDED_OVER

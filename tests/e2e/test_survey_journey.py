@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.models import OutboxMessage
 from surveys.models import Answer, Campaign, Invitation
 from tests.browser.chromium import TIMEOUT_MS, requires_chromium
+from tests.e2e.conftest import assert_fits
 from tests.surveys.factories import owner_home, questionnaire
 
 pytestmark = requires_chromium
@@ -23,7 +24,7 @@ def pick(page, code: str, value: str) -> None:
 
 
 def test_a_campaign_sent_answered_and_in_the_results(
-    live_server, chromium, city, project, city_head, open_as
+    live_server, chromium, city, project, city_head, open_as, sms_outbox
 ):
     from playwright.sync_api import expect
 
@@ -62,6 +63,13 @@ def test_a_campaign_sent_answered_and_in_the_results(
     message = OutboxMessage.objects.get(idempotency_key=f"survey-invitation.{invitation.pk}")
     link = re.search(r"/s/[^/\s]+/", message.body).group(0)
     assert link == f"/s/{invitation.token}/"
+    assert (message.channel, message.recipient) == ("sms", owner.phones.get().number)
+    # The outbox's drain handed it to the text-message provider (in memory here).
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.SENT
+    assert [sms.text for sms in sms_outbox if sms.idempotency_key == message.idempotency_key] == [
+        message.body
+    ]
 
     # The owner opens the link on their phone and answers.
     phone = chromium.new_page(
@@ -79,6 +87,7 @@ def test_a_campaign_sent_answered_and_in_the_results(
     phone.get_by_test_id("question-comments").locator("textarea").fill("交付很顺利")
     phone.get_by_test_id("submit").click()
     expect(phone.get_by_test_id("thanks")).to_be_visible()
+    assert_fits(phone)
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.COMPLETED
     finals = {a.question.code: a for a in Answer.objects.filter(invitation=invitation, is_final=True)}
@@ -91,3 +100,4 @@ def test_a_campaign_sent_answered_and_in_the_results(
     expect(headline).to_contain_text("1 answered of 1 reached (1 invited)")
     expect(manager.get_by_test_id("satisfaction")).to_contain_text("n = 1")
     expect(manager.get_by_test_id("recommend")).to_contain_text("n = 1")
+    assert_fits(manager)
