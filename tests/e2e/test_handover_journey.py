@@ -210,3 +210,7 @@ def test_a_handover_from_the_appointment_to_the_keys_on_a_tablet(
     assert Contract.objects.get(unit=handover.unit).handed_over_on == timezone.localdate()
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.DONE
+    # The owner's link now says the home is theirs, and offers no more times.
+    phone.reload()
+    expect(phone.locator(".alert-success")).to_contain_text("Your home has been handed over")
+    expect(phone.get_by_test_id("owner-book-form")).to_have_count(0)
