@@ -10,7 +10,7 @@ app itself can reach:
   the owner's re-inspection (复验), one rejected by the owner and back with the contractor;
 - the moved ones are then dated back as they happened: found at the inspection days ago, issued
   hours later, fixed days after that (so the average rectification time is a real figure);
-- two are overdue: found and issued about two weeks ago, their clock past due; the sweep runs at
+- two are overdue: found and issued weeks ago, their clock past due; the sweep runs at
   each of their steps' moments, so the warning and the escalations are spread in time as the
   bell, the lists and the defect pages show them;
 - a unit already handed over gets a defect reported by the owner within the warranty, turned
@@ -188,8 +188,11 @@ def _issue_and_move(cmd) -> None:
     for index, defect in enumerate(issued[:moved]):  # as it happened: found, issued, fixed days ago
         _date_back(defect, found=now - datetime.timedelta(days=6 + 2 * index, hours=3), now=now)
     overdue = [d for d in (next(plan, None), next(plan, None)) if d is not None]
-    for index, defect in enumerate(overdue):  # found and issued about two weeks ago: now past due
-        found = now - datetime.timedelta(days=12 + 3 * index, hours=5)
+    for index, defect in enumerate(overdue):  # found and issued weeks ago: now past due
+        # Twice the policy's working days in calendar days (plus a margin), so that the due time has
+        # passed whatever today is (a Monday, or just after a week of public holidays).
+        working_days = deadlines.policy_for(defect.severity).working_days
+        found = now - datetime.timedelta(days=2 * working_days + 5 + 3 * index, hours=5)
         _date_back(defect, found=found, now=now)
         defect.refresh_from_db()
         fields = deadlines.start_clock(defect, start=found + ISSUED_AFTER)
