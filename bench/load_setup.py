@@ -303,7 +303,7 @@ def clean_up(state: dict, *, since: datetime.datetime) -> dict:
 
     from accounts.models import ApiToken
     from bench.pages import _delete_complaints
-    from complaints.models import Complaint
+    from complaints.models import Complaint, SlaPolicy
     from core.models import OutboxMessage
     from customers.models import Customer
     from properties.models import CityCompany, Project
@@ -326,6 +326,7 @@ def clean_up(state: dict, *, since: datetime.datetime) -> dict:
             Customer.objects.filter(pk=planted["customer"]).delete()
             Project.objects.filter(pk=planted["project"]).delete()
             CityCompany.objects.filter(pk=planted["city"]).delete()
+            SlaPolicy.objects.filter(pk=planted["policy"]).delete()
     campaign = state.get("campaign")
     if campaign:
         row = Campaign.objects.filter(pk=campaign["campaign"]).first()

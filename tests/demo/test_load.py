@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import ApiToken
 from bench import load_report, load_setup
 from complaints import sla
-from complaints.models import Complaint, SlaAlert
+from complaints.models import Complaint, SlaAlert, SlaPolicy
 from surveys.models import Campaign
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +80,7 @@ def test_the_sweeps_lag_is_read_from_the_alerts(bench_db):
 
     load_setup.clean_up({"planted": planted}, since=now)
     assert not Complaint.objects.filter(project_id=planted["project"]).exists()
+    assert not SlaPolicy.objects.filter(pk=planted["policy"]).exists()
 
 
 def _scheduled(alert: SlaAlert) -> datetime.datetime:
