@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV_BIN := .venv/bin
 
-.PHONY: demo test lint setup bench bench-data
+.PHONY: demo test lint setup bench bench-data load
 
 demo:
 	$(PYTHON) run.py demo
@@ -33,3 +33,9 @@ bench-data: setup
 
 bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python bench/run.py $(ARGS)
+
+# Load test (bench/load.py): gunicorn, Celery workers and beat, and Locust headless against the bench
+# database at rising concurrency, with DEBUG off; needs Redis at 127.0.0.1:6379. ARGS="--stages 10,50
+# --stage-seconds 30" etc. (bench/load.py --help). Saves bench/results/load-<timestamp>.json.
+load: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python bench/load.py $(ARGS)
