@@ -208,10 +208,11 @@ if "replica" in DATABASES:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 READ_REPLICA_ALIAS = "replica" if DATABASE_REPLICA_URL else None
 DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
-for _alias in ("default", "replica"):
-    if POSTGRES_OPTIONS and "postgresql" in DATABASES.get(_alias, {}).get("ENGINE", ""):
-        _options = DATABASES[_alias].setdefault("OPTIONS", {})
-        _options["options"] = f"{_options.get('options', '')} {POSTGRES_OPTIONS}".strip()
+# DATABASE_POOLER=pgbouncer (transaction mode): no session state, so no startup options and no
+# server-side cursors (crm/settings_pooling.py; README, "Connection pooling").
+from crm.settings_pooling import database_pooling  # noqa: E402
+
+DATABASE_POOLER = database_pooling(env, DATABASES, POSTGRES_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
