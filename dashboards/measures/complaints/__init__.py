@@ -101,11 +101,12 @@ def ratios(counters: counting.Counters, delivered: dict[tuple[int, int], int]) -
 def compute(project_ids, periods: list[Period], fresh: bool) -> SourceResult:
     """Counted anew when asked, or while the summary has never been counted (a new installation before
     the first refresh: the records, not zeros); otherwise read from the summary."""
-    if fresh or summary.refreshed_at() is None:
+    marker = None if fresh else summary.refreshed_at()
+    if marker is None:
         counters = counting.count_complaints(project_ids, periods)
         delivered = counting.count_delivered_units(project_ids, periods)
     else:
-        counters, delivered = summary.read_counters(project_ids, periods)
+        counters, delivered = summary.read_counters_kept(project_ids, periods, marker)
     return ratios(counters, delivered)
 
 

@@ -10,8 +10,11 @@ trend: 169 projects × 144 months at most), any other the day rows.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
@@ -278,6 +281,28 @@ def read_counters(
             if value:
                 counters.setdefault(name, {})[(row["bucket"], row["project_id"])] = value
     return counters, _delivered_by_period_end(project_ids, periods, by_month)
+
+
+def _cache_key(name: str, marker: datetime.datetime, project_ids: Iterable[int] | None, periods) -> str:
+    scope = "all" if project_ids is None else ",".join(map(str, sorted(project_ids)))
+    spans = ";".join(f"{p.start}/{p.end}" for p in periods)
+    digest = hashlib.sha1(f"{scope}|{spans}".encode(), usedforsecurity=False).hexdigest()
+    return f"dashboards:complaint-summary:{name}:{marker.timestamp()}:{digest}"
+
+
+def read_counters_kept(
+    project_ids: Iterable[int] | None, periods: list[Period], marker: datetime.datetime
+) -> tuple[Counters, dict[tuple[int, int], int]]:
+    """read_counters, kept in the cache under the summary's refresh time (`marker`): the summary's rows
+    change only when a refresh or a recount moves it, so a kept copy is never older than the rows it
+    was read from. Every manager opening the same scope and periods between two refreshes (5 minutes)
+    reads one copy."""
+    key = _cache_key("counters", marker, project_ids, periods)
+    kept = cache.get(key)
+    if kept is None:
+        kept = read_counters(project_ids, periods)
+        cache.set(key, kept, settings.DASHBOARD_CACHE_SECONDS)
+    return kept
 
 
 def read_categories(project_ids: Iterable[int] | None, periods: list[Period]) -> dict | None:
