@@ -18,18 +18,20 @@ setup:
 	@$(PYTHON) run.py setup
 
 # Scale benchmark (bench/run.py). DATABASE_URL picks the PostgreSQL database; it defaults to
-# postgres://postgres@127.0.0.1:5432/crm_bench. BENCH_COMPLAINTS sizes bench-data (default 1M);
+# postgres://postgres@127.0.0.1:5432/crm_bench. BENCH_COMPLAINTS sizes bench-data (default 1M) over
+# BENCH_YEARS years (default 5);
 # BENCH_REQUESTS (default 30), BENCH_SWEEP (default 10000), BENCH_OUTBOX (default 10000) and
 # BENCH_SURVEY_SEND (default 100000: the survey campaign's invitations) tune bench.
 BENCH_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/crm_bench)
 # The bench runs on development settings (DEBUG is off unless set); bench/run.py measures with DEBUG off.
 bench-data bench: export DEBUG ?= 1
 BENCH_COMPLAINTS ?= 1000000
+BENCH_YEARS ?= 5
 
 bench-data: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python bench/ensure_database.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python manage.py migrate --no-input
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python manage.py bench_data --complaints $(BENCH_COMPLAINTS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python manage.py bench_data --complaints $(BENCH_COMPLAINTS) --years $(BENCH_YEARS)
 
 bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV_BIN)/python bench/run.py $(ARGS)

@@ -7,7 +7,7 @@ the complaint's current target, through a partial index over open complaints.
 
 One module per concept: choices, categories (and SLA policies), complaints (with their timeline,
 alerts, attachments, return visits and reports), work_orders, group_cases (their timeline, messages and reports, and improvement items),
-public (phone codes). This package re-exports them all.
+public (phone codes), open_counts (the board's counters, kept by triggers). This package re-exports them all.
 """
 
 from .categories import Category, SlaPolicy
@@ -33,6 +33,7 @@ from .group_cases import (
     ImprovementItem,
     ImprovementItemQuerySet,
 )
+from .open_counts import OpenComplaintCount
 from .public import PublicPhoneCode
 from .work_orders import WorkOrder, WorkOrderAlert, WorkOrderNote, WorkOrderQuerySet
 
@@ -53,6 +54,7 @@ __all__ = [
     "ImprovementItem",
     "ImprovementItemQuerySet",
     "MajorComplaintReport",
+    "OpenComplaintCount",
     "PublicPhoneCode",
     "ReturnVisit",
     "RootCause",

@@ -94,6 +94,8 @@ def write_complaints(
         events.append((ev_id[0], cid, actor, kind, "", "{}", at))
         ev_id[0] += 1
 
+    local_zone = timezone.get_current_timezone()
+
     def rows():
         nonlocal rv_id
         for k in range(total):
@@ -127,7 +129,7 @@ def write_complaints(
                 _closed_clock(c)
             dispatched = status != "received"
             satisfaction = rng.choice((3, 4, 4, 5, 5, 5)) if status == "closed" else None
-            received_local = timezone.localtime(received)
+            received_local = received.astimezone(local_zone)  # timezone.localtime, without its lookups
             yield (
                 cid, received, steps.get("last", received), f"TS-{received_local:%Y%m}-{cid:06d}", kind,
                 next(channels), category.pk, severity, status, customer_id, unit_id, project_id,
@@ -154,13 +156,23 @@ def write_complaints(
                 event(cid, "paused", c.paused_at, handler)
             if c.plan_agreed_at and kind in ("complaint", "repair"):
                 done = c.resolved_at is not None
-                order = WorkOrder(status="done" if done else "in_progress", due_at=c.plan_agreed_at + 3 * DAY)
-                work_order_deadlines.catch_up(order, start=c.plan_agreed_at, now=now)  # the open ones
+                due = c.plan_agreed_at + 3 * DAY
+                if done:  # no clock (catch_up leaves a done order as it is): no model instance per row
+                    deadline = (due, "done", False, 0, None)
+                else:  # the open ones: the clock as the sweep would have left it by now
+                    order = WorkOrder(status="in_progress", due_at=due)
+                    work_order_deadlines.catch_up(order, start=c.plan_agreed_at, now=now)
+                    deadline = (
+                        order.due_at,
+                        order.status,
+                        order.warned,
+                        order.escalation_level,
+                        order.next_check_at,
+                    )
                 work_orders.append((
                     wo_id[0], c.plan_agreed_at, c.resolved_at or c.plan_agreed_at, cid, f"PD-{wo_id[0]:07d}",
-                    departments[category.pk], None, None, "按方案上门维修", order.due_at, order.status, handler,
-                    c.plan_agreed_at + HOUR, c.resolved_at, "已完成" if done else "", order.warned,
-                    order.escalation_level, order.next_check_at, 1,
+                    departments[category.pk], None, None, "按方案上门维修", deadline[0], deadline[1], handler,
+                    c.plan_agreed_at + HOUR, c.resolved_at, "已完成" if done else "", *deadline[2:], 1,
                 ))  # fmt: skip
                 wo_id[0] += 1
             if status == "closed":
