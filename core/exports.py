@@ -49,6 +49,12 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IGNORED_PARAMS = frozenset({"cursor", "after", "before", "csrfmiddlewaretoken", "page"})
 PROGRESS_EVERY_SECONDS = 0.5
 RUNNING_GIVE_UP = timedelta(hours=1)
+# A queued job no worker claimed within this lost its start (the broker was down when it was queued, or
+# the worker died before the claim): the shared sweep queues it again, and again after as long.
+LOST_START = timedelta(minutes=3)
+# A running job is written to at least every few seconds and killed at run_export_job's hard time limit
+# (900 s): one silent this long lost its worker, and the sweep marks it failed (the user starts again).
+RUNNING_DEAD = timedelta(minutes=20)
 RUN_TASK = "core.tasks.run_export_job"  # by name: core.tasks imports this module
 
 
@@ -178,9 +184,14 @@ def export_start(*, user, name: str, data: QueryDict, language: str) -> FileResp
         token=secrets.token_hex(16),
         language=language,
     )
-    # Robust: with the broker down the job still stands (logged) and waits queued.
-    transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay, robust=True)
+    _enqueue(job.pk)
     return job
+
+
+def _enqueue(job_id: int) -> None:
+    # Robust: with the broker down the job still stands (logged), waits queued, and the sweep queues
+    # it again (exports_requeue_lost).
+    transaction.on_commit(current_app.signature(RUN_TASK, args=(job_id,)).delay, robust=True)
 
 
 EXPORTS_FOLDER = "exports"
@@ -263,6 +274,36 @@ def _progress_writer(job_id: int, total: int):
 def export_job_for(*, user, pk: int) -> ExportJob:
     """The user's own export job (anyone else's is DoesNotExist: a 404, as if it did not exist)."""
     return ExportJob.objects.get(pk=pk, created_by=user)
+
+
+def exports_requeue_lost(*, now=None) -> dict[str, int]:
+    """The shared sweep's part (every SLA_SWEEP_SECONDS): queued jobs no worker claimed within LOST_START
+    queued again, and running jobs silent for RUNNING_DEAD marked failed. A job claims itself with a
+    conditional UPDATE, so a start sent twice runs once; each row is taken here with one too (two
+    sweeps at once send it once)."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0}
+    for job_id, updated_at in ExportJob.objects.filter(
+        status=Status.QUEUED, updated_at__lt=now - LOST_START
+    ).values_list("pk", "updated_at"):
+        if ExportJob.objects.filter(pk=job_id, status=Status.QUEUED, updated_at=updated_at).update(
+            updated_at=now
+        ):
+            _enqueue(job_id)
+            counts["requeued"] += 1
+    for job in ExportJob.objects.filter(status=Status.RUNNING, updated_at__lt=now - RUNNING_DEAD):
+        with translation.override(job.language):
+            message = _("The export stopped before it finished. Export again.")
+        if ExportJob.objects.filter(pk=job.pk, status=Status.RUNNING, updated_at=job.updated_at).update(
+            status=Status.FAILED, error=message, params={}, finished_at=now, updated_at=now
+        ):
+            default_storage.delete(export_job_file_name(job))
+            counts["failed"] += 1
+    if counts["requeued"] or counts["failed"]:
+        logger.warning(
+            "export jobs: %(requeued)s lost starts queued again, %(failed)s dead ones failed", counts
+        )
+    return counts
 
 
 def exports_expire(*, now=None) -> int:

@@ -5,7 +5,7 @@ from celery import current_app, shared_task
 from django.conf import settings
 
 from .escalation import SWEEP_TASKS
-from .exports import export_job_run, exports_expire
+from .exports import export_job_run, exports_expire, exports_requeue_lost
 from .models import Heartbeat, OutboxMessage
 from .outbox import outbox_drain
 from .webhooks import webhooks_deliver
@@ -43,6 +43,12 @@ def drain_outbox(channel: str | None = None) -> int:
 def run_export_job(job_id: int) -> str | None:
     """Write one big Excel export (core.exports); a second delivery finds it claimed and stops."""
     return export_job_run(job_id=job_id)
+
+
+@shared_task(time_limit=110, soft_time_limit=100, acks_late=True, ignore_result=True)
+def requeue_lost_exports() -> dict[str, int]:
+    """On the shared sweep: big exports whose start was lost queued again, dead ones failed."""
+    return exports_requeue_lost()
 
 
 @shared_task(time_limit=110, soft_time_limit=100, acks_late=True, ignore_result=True)

@@ -41,6 +41,8 @@ TASK_QUEUES: dict[str, str] = {
     "accounts.tasks.deactivate_departed_staff": SWEEPS,
     "customers.tasks.expire_stale_imports": SWEEPS,
     "core.tasks.expire_exports": SWEEPS,
+    "core.tasks.requeue_lost_exports": SWEEPS,
+    "customers.tasks.requeue_lost_imports": SWEEPS,
     # --- messages -----------------------------------------------------------------------------
     "core.tasks.drain_outbox": MESSAGES,
     # --- bulk ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from core.escalation import register_sweep_task
         from core.exports import register_exporter
         from core.menu import register_menu_entry
 
@@ -22,3 +23,5 @@ class CustomersConfig(AppConfig):
         subject_export.register_customer_parts()
         anonymise.register_customer_privacy()
         register_customer_panel(order=90, panel=privacy_views.customer_privacy_panel)
+        # Import steps whose start was lost (the broker down, a worker killed before its claim).
+        register_sweep_task("customers.tasks.requeue_lost_imports")

@@ -34,6 +34,14 @@ Status = ImportJob.Status
 # A queued or running job not finished after this long lost its worker (killed at the time limit,
 # a broker restart): it is marked failed and its file deleted. Nothing was written (one transaction).
 RUNNING_GIVE_UP = timedelta(hours=1)
+# A queued step no worker claimed within this lost its start (the broker was down when it was queued, or
+# the worker died before the claim): the shared sweep queues it again, and again after as long.
+LOST_START = timedelta(minutes=3)
+# A running step is killed at run_import_job's hard time limit (300 s): one claimed this long ago lost
+# its worker (its transaction rolled back: nothing written), and the sweep marks it failed.
+RUNNING_DEAD = timedelta(minutes=10)
+QUEUED = (Status.CHECK_QUEUED, Status.IMPORT_QUEUED)
+RUNNING = (Status.CHECKING, Status.IMPORTING)
 PROGRESS_EVERY_SECONDS = 0.5
 
 
@@ -100,7 +108,8 @@ def import_job_cancel(*, job: ImportJob, by) -> ImportJob:
 
 
 def _enqueue(job: ImportJob) -> None:
-    # Robust: with the broker down the upload still stands (logged); the job waits queued.
+    # Robust: with the broker down the upload still stands (logged); the job waits queued and the sweep
+    # queues it again (import_jobs_requeue_lost).
     transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay, robust=True)
 
 
@@ -192,6 +201,46 @@ def import_job_progress(job: ImportJob) -> tuple[int, int, int]:
     return done, total, percent
 
 
+def import_jobs_requeue_lost(*, now=None) -> dict[str, int]:
+    """The shared sweep's part (every SLA_SWEEP_SECONDS): queued steps no worker claimed within
+    LOST_START queued again, and running steps older than RUNNING_DEAD marked failed. A step claims
+    itself with a conditional UPDATE, so a start sent twice runs once; each row is taken here with one
+    too (two sweeps at once send it once)."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0}
+    for job in ImportJob.objects.filter(status__in=QUEUED, updated_at__lt=now - LOST_START).only(
+        "pk", "status", "updated_at"
+    ):
+        if ImportJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at).update(
+            updated_at=now
+        ):
+            _enqueue(job)
+            counts["requeued"] += 1
+    for job in ImportJob.objects.filter(status__in=RUNNING, updated_at__lt=now - RUNNING_DEAD):
+        if _fail_stopped(job, now):
+            counts["failed"] += 1
+    if counts["requeued"] or counts["failed"]:
+        logger.warning(
+            "import jobs: %(requeued)s lost starts queued again, %(failed)s dead ones failed", counts
+        )
+    return counts
+
+
+def _fail_stopped(job: ImportJob, now) -> bool:
+    """A job whose worker died: failed with a report that says so, its file deleted (if still as seen)."""
+    with translation.override(job.language):
+        message = _(
+            "The job stopped before it finished. Upload the file again: rows already"
+            " imported are recognised and not written twice."
+        )
+    if ImportJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at).update(
+        status=Status.FAILED, report={"file_errors": [message]}, finished_at=now, updated_at=now
+    ):
+        _delete_file(job)
+        return True
+    return False
+
+
 def import_jobs_expire_stale(*, now=None) -> int:
     """Checked uploads never confirmed, and jobs whose worker died: closed, their files deleted; then
     any file in the imports folder that no live job holds (older than the stale age). Idempotent."""
@@ -203,16 +252,10 @@ def import_jobs_expire_stale(*, now=None) -> int:
         (Status.running(), now - RUNNING_GIVE_UP, Status.FAILED),
     ):
         for job in ImportJob.objects.filter(status__in=status, updated_at__lt=since):
-            report = job.report
             if new_status == Status.FAILED:
-                with translation.override(job.language):
-                    message = _(
-                        "The job stopped before it finished. Upload the file again: rows already"
-                        " imported are recognised and not written twice."
-                    )
-                report = {"file_errors": [message]}
-            if ImportJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at).update(
-                status=new_status, report=report, finished_at=now, updated_at=now
+                closed += _fail_stopped(job, now)
+            elif ImportJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at).update(
+                status=new_status, finished_at=now, updated_at=now
             ):
                 _delete_file(job)
                 closed += 1

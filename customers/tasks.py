@@ -11,6 +11,12 @@ def run_import_job(job_id: int) -> str | None:
     return import_jobs.import_job_run(job_id=job_id)
 
 
+@shared_task(time_limit=110, soft_time_limit=100, acks_late=True, ignore_result=True)
+def requeue_lost_imports() -> dict[str, int]:
+    """On the shared sweep: import steps whose start was lost queued again, dead ones failed."""
+    return import_jobs.import_jobs_requeue_lost()
+
+
 @shared_task(time_limit=110, soft_time_limit=100, acks_late=True)
 def expire_stale_imports() -> int:
     return import_jobs.import_jobs_expire_stale()

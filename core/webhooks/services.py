@@ -3,7 +3,8 @@
 Delivering mirrors the outbox (core/outbox/drain.py): a sender claims due rows with SKIP LOCKED and,
 in the same short transaction, counts the attempt and leases the rows (WEBHOOK_LEASE_SECONDS); it
 POSTs each without holding a lock and records the outcome. A sender that dies mid-way leaves its rows
-to come back when the lease ends; the receiver de-duplicates on X-CRM-Delivery.
+to come back when the lease ends; the receiver de-duplicates on X-CRM-Delivery. One whose sender dies
+at every attempt still ends failed after WEBHOOK_MAX_ATTEMPTS instead of coming back for ever.
 """
 
 from __future__ import annotations
@@ -168,7 +169,15 @@ def webhooks_deliver(*, now: datetime.datetime | None = None, batch_size: int = 
         return counts
     with requests.Session() as session:
         for row in rows:
-            status_code, error = webhook_post(row, session)
+            if row.attempts > settings.WEBHOOK_MAX_ATTEMPTS:
+                # Its sender died during the last allowed attempt (the lease ran out): no more tries, or
+                # a delivery that kills its sender would come back every lease for ever.
+                status_code, error = (
+                    row.last_status_code,
+                    row.last_error or "the sender stopped during the last attempt",
+                )
+            else:
+                status_code, error = webhook_post(row, session)
             finished = timezone.now()
             if not error:
                 row.status, row.delivered_at, row.last_error = Status.DELIVERED, finished, ""
