@@ -8,8 +8,8 @@ database, with the Celery workers sweeping deadlines and sending a bulk survey c
 One script runs everything as subprocesses on the loopback and always stops them (and deletes what
 the run wrote) at the end, also after an error, Ctrl-C or the hard timeout (--timeout):
 gunicorn (deploy/gunicorn.conf.py, --workers, DEBUG off as in production: DEMO=1, so the development
-keys the bench data was encrypted with), a Celery worker for the sweeps and jobs, one for the
-outbox's senders, beat (the shared sweep every --sweep-seconds), Redis (CELERY_BROKER_URL, CACHE_URL)
+keys the bench data was encrypted with), a Celery worker per queue class (crm/queues.py: sweeps,
+messages, bulk, reports), beat (the shared sweep every --sweep-seconds), Redis (CELERY_BROKER_URL, CACHE_URL)
 at 127.0.0.1:6379, and Locust headless (bench/locustfile.py). At the start it begins a survey
 campaign's send (--send invitations, the Celery job and the outbox's senders) and plants --planted
 complaints whose SLA steps fall due during the run; the sweep's lag is each step's SLA alert time
@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:  # run as a script (make load)
 
 from bench.load_report import build_result, format_table  # noqa: E402
 from bench.report import RESULTS_DIR, machine_info  # noqa: E402
+from crm.queues import BULK, DEFAULT, MESSAGES, QUEUES, REPORTS, SWEEPS  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench"
 BIN = Path(sys.executable).parent
@@ -232,13 +233,26 @@ def run(options: argparse.Namespace) -> dict:
             ],
         )
         celery = [python, "-m", "celery", "-A", "crm"]
+        # A worker per queue class, as docker-compose.yml runs them (crm/queues.py): the bulk send and
+        # the sweeps never wait for each other.
+        queues = {
+            SWEEPS: 1,
+            MESSAGES: 2,
+            BULK: 1,
+            f"{REPORTS},{DEFAULT}": 1,
+        }
         subprocess.run(
-            [*celery, "purge", "-f", "-Q", "celery,outbox"], env=env, cwd=ROOT, capture_output=True
+            [*celery, "purge", "-f", "-Q", ",".join([*QUEUES, DEFAULT])],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
         )
-        processes.start("worker", [*celery, "worker", "-Q", "celery", "-c", "2", "-n", "load-main@%h"])
-        processes.start(
-            "outbox-worker", [*celery, "worker", "-Q", "outbox", "-c", "2", "-n", "load-outbox@%h"]
-        )
+        for queue, concurrency in queues.items():
+            name = queue.split(",")[0]
+            processes.start(
+                f"worker-{name}",
+                [*celery, "worker", "-Q", queue, "-c", str(concurrency), "-n", f"load-{name}@%h"],
+            )
         processes.start("beat", [*celery, "beat", "-s", str(scratch / "beat-schedule")])
         wait_until_up(f"{base}/healthz", processes)
         warm_up(base, state["users"], rounds=2 * workers)
