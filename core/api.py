@@ -6,8 +6,10 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, models
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -37,9 +39,34 @@ class IdCursorPagination(CursorPagination):
         "This cursor is broken: follow the `next` / `previous` links, or start again without `cursor`."
     )
 
+    invalid_page_size_message = gettext_lazy("Give a whole number from 1 to %(max)d.")
+
     def paginate_queryset(self, queryset, request, view=None):
         self.model = queryset.model
         return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request):
+        """`page_size` is 1 … max_page_size; anything else is refused, not replaced by the default."""
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if not raw:
+            return self.page_size
+        value = raw[-1]
+        if (
+            len(raw) > 1
+            or not (value.isascii() and value.isdigit())
+            or not 0 < int(value) <= self.max_page_size
+        ):
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [self.invalid_page_size_message % {"max": self.max_page_size}]}
+            )
+        return int(value)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
@@ -191,3 +218,13 @@ class VersionedUpdateMixin:
     def with_etag(self, response: Response, instance) -> Response:
         response["ETag"] = _etag(instance)
         return response
+
+
+def page_not_found(request, exception):
+    """The 404 page (crm.urls' handler404): JSON under /api/, the site's own page elsewhere.
+
+    A path the API's router does not match (`/api/v1/customers/abc/`) answers like a record that does
+    not exist, in the API's error format, not with an HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -485,10 +485,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Filters refuse invalid or empty values (400) instead of ignoring them (core.api_filters).
+    "DEFAULT_FILTER_BACKENDS": ["core.api_filters.StrictFilterBackend"],
+    # JSON text with control characters is refused (core.parsers); forms: UnreadableInputMiddleware.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.ControlCharacterRejectingJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "TIME_INPUT_FORMATS": ["%H:%M:%S", "%H:%M:%S.%f", "%H:%M"],  # what the schema's pattern says
     "DEFAULT_PAGINATION_CLASS": "core.api.IdCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.CrmAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
 }
@@ -503,6 +511,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENFORCE_NON_BLANK_FIELDS": True,  # minLength 1 where a text field may not be blank
+    # Error answers, If-Match required, JSON bodies, no control characters, times (core.openapi).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.postprocess_schema",
+    ],
     # Several models have a `status` (and a department) with their own choices: name each set once.
     "ENUM_NAME_OVERRIDES": {
         "ContractStatusEnum": "customers.models.Contract.Status",
