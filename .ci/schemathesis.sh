@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 db="${SCHEMATHESIS_DB:-crm_schemathesis}"
 port="${SCHEMATHESIS_PORT:-8799}"
 examples="${SCHEMATHESIS_MAX_EXAMPLES:-5}"
-python=.venv/bin/python
+venv="${VENV:-.venv}"  # the virtualenv (a worktree may use another checkout's)
+python="$venv/bin/python"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
 
 dropdb -h 127.0.0.1 -U postgres --if-exists "$db"
@@ -22,14 +23,14 @@ admin_token="$(awk '$1 == "TOKEN" && $2 == "admin" {print $3}' <<<"$tokens")"
 agent_token="$(awk '$1 == "TOKEN" && $2 == "agent" {print $3}' <<<"$tokens")"
 
 # As the demo serves: DEBUG off (the API's own 404s), the development keys, plain http (DEMO=1).
-DEBUG=0 DEMO=1 .venv/bin/gunicorn crm.wsgi --bind "127.0.0.1:$port" --workers 3 --timeout 60 \
+DEBUG=0 DEMO=1 "$venv/bin/gunicorn" crm.wsgi --bind "127.0.0.1:$port" --workers 3 --timeout 60 \
     --log-level warning >/tmp/crm-schemathesis-server.log 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
 
 run() {  # who, token
     printf '\n--- schemathesis as %s\n' "$1"
-    .venv/bin/schemathesis --config-file .ci/schemathesis.toml run \
+    "$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run \
         "http://127.0.0.1:$port/api/schema/?format=json" --wait-for-schema 60 \
         --checks all --header "Authorization: Token $2" \
         --phases examples,coverage,fuzzing --max-examples "$examples" --workers 2 --no-shrink \
