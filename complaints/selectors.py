@@ -82,7 +82,7 @@ def categories() -> dict[int, CategoryEntry]:
         rows = list(Category.objects.values_list(*CATEGORY_COLUMNS))
         names = {row[0]: row[3] for row in rows}
         return {
-            row[0]: CategoryEntry(*row, label=f"{names[row[1]]} / {row[3]}" if row[1] else row[3])
+            row[0]: CategoryEntry(*row, label=f"{names[row[1]]} / {row[3]}" if row[1] else row[3])  # type: ignore[misc]  # *row holds the 7 CATEGORY_COLUMNS: mypy cannot count a values_list
             for row in rows
         }
 
@@ -263,7 +263,7 @@ def complaints_matching(*, user, filters: dict | None = None) -> QuerySet[Compla
     if filters.get("mine_only") and user.pk:
         complaints = complaints.filter(handler=user)
     if filters.get("sla"):
-        complaints = with_current_due(complaints).filter(sla_condition(filters["sla"], timezone.now()))
+        complaints = with_current_due(complaints).filter(sla_condition(filters["sla"], timezone.now()))  # type: ignore[assignment]  # with_current_due() keeps the ComplaintQuerySet
     if filters.get("q"):
         complaints = complaints.filter(text_condition(filters["q"]))
     return complaints
@@ -389,17 +389,17 @@ def complaint_as_created(complaint: Complaint) -> Complaint:
     answers 201 with the detail without reading it all back. For an instance shown at once only: the
     filled relations do not follow later writes."""
     written = {
-        "events": [complaint.created_event],
-        "attachments": list(complaint.created_attachments),
+        "events": [complaint.created_event],  # type: ignore[attr-defined]  # set by complaint_create() for this caller
+        "attachments": list(complaint.created_attachments),  # type: ignore[attr-defined]  # set by complaint_create() for this caller
         "work_orders": [],
         "return_visits": [],
         "improvement_items": [],
     }
-    complaint._prefetched_objects_cache = {}
+    complaint._prefetched_objects_cache = {}  # type: ignore[attr-defined]  # Django's prefetch cache, filled by hand
     for name, rows in written.items():
         rows_queryset = getattr(complaint, name).all()
         rows_queryset._result_cache, rows_queryset._prefetch_done = rows, True
-        complaint._prefetched_objects_cache[name] = rows_queryset
+        complaint._prefetched_objects_cache[name] = rows_queryset  # type: ignore[attr-defined]  # Django's prefetch cache, filled by hand
     Complaint.major_report.related.set_cached_value(complaint, None)  # no report yet
     return complaint
 
@@ -572,7 +572,7 @@ def group_case_list(
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return cases.select_related("project", "category", "owner").annotate(complaint_count=Subquery(members))
+    return cases.select_related("project", "category", "owner").annotate(complaint_count=Subquery(members))  # type: ignore[return-value]  # the custom QuerySet: the stubs lose its model
 
 
 def group_case_detail(*, user, pk: int) -> GroupCase:

@@ -356,6 +356,7 @@ def _plan_step(complaint: Complaint, policy: SlaPolicy, now: datetime.datetime) 
 
 class ComplaintSlaSweep(DeadlineSweep):
     alert_model = SlaAlert
+    next_check_field = "sla_next_check_at"
     name = "SLA sweep"
 
     def prepare(self) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Min, Model, QuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ WARNING = 0
 
 # The Celery task names of every clocked thing's sweep, registered by their apps (see above).
 SWEEP_TASKS: list[str] = []
+# Every concrete DeadlineSweep class, as its module is imported (the metrics measure each one's lag).
+SWEEP_CLASSES: list[type[DeadlineSweep]] = []
 
 
 def register_sweep_task(task_name: str) -> None:
@@ -98,6 +100,20 @@ class DeadlineSweep:
     #: the model of the exactly-once alert rows (with a unique constraint on the step)
     alert_model: type[Model]
     name = "deadline sweep"
+    #: the clocked row's field holding its next step's moment (None: the sweep reads due rows from
+    #: other dates); the metrics read the oldest due one (crm.metrics: the sweep's lag)
+    next_check_field: str | None = "next_check_at"
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "alert_model" in cls.__dict__:  # a concrete sweep, not an intermediate skeleton
+            SWEEP_CLASSES.append(cls)
+
+    def oldest_due(self, now: datetime.datetime) -> datetime.datetime | None:
+        """The moment of the longest-waiting due step (None: nothing due, or not measurable)."""
+        if self.next_check_field is None:
+            return None
+        return self.due_rows(now).order_by().aggregate(oldest=Min(self.next_check_field))["oldest"]
 
     def due_rows(self, now: datetime.datetime) -> QuerySet:
         """Rows whose next step is due, ordered, ready to be locked."""

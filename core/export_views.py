@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -68,7 +69,7 @@ def export_job_download(request: HttpRequest, pk: int) -> FileResponse:
     if job.status != ExportJob.Status.DONE:
         raise Http404(_("This export is not ready or has expired."))
     try:
-        handle = open(exports.export_job_path(job), "rb")  # noqa: SIM115 - FileResponse closes it
+        handle = default_storage.open(exports.export_job_file_name(job), "rb")
     except OSError as exc:
         raise Http404(_("This export is not ready or has expired.")) from exc
     response = FileResponse(

@@ -20,12 +20,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, QueryDict
@@ -38,6 +39,7 @@ from .excel import append_row
 from .masking import mask_personal_numbers
 from .models import ExportJob
 from .replica import reading_replica
+from .storage import stored_files_older_than
 
 logger = logging.getLogger(__name__)
 
@@ -176,18 +178,18 @@ def export_start(*, user, name: str, data: QueryDict, language: str) -> FileResp
         token=secrets.token_hex(16),
         language=language,
     )
-    transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay)
+    # Robust: with the broker down the job still stands (logged) and waits queued.
+    transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay, robust=True)
     return job
 
 
-def exports_dir() -> Path:
-    directory = Path(settings.MEDIA_ROOT) / "exports"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+EXPORTS_FOLDER = "exports"
 
 
-def export_job_path(job: ExportJob) -> Path:
-    return exports_dir() / f"{job.token}.xlsx"
+def export_job_file_name(job: ExportJob) -> str:
+    """The workbook's name in the default storage (STORAGES: a folder, or S3 shared by every machine:
+    the worker that writes it and the web machine that serves it need not be the same)."""
+    return f"{EXPORTS_FOLDER}/{job.token}.xlsx"
 
 
 def export_job_run(*, job_id: int) -> str | None:
@@ -201,7 +203,7 @@ def export_job_run(*, job_id: int) -> str | None:
         status=Status.RUNNING, updated_at=now
     ):
         return None
-    path = export_job_path(job)
+    file_name = export_job_file_name(job)
     fields: dict[str, Any]
     try:
         with translation.override(job.language):
@@ -213,13 +215,16 @@ def export_job_run(*, job_id: int) -> str | None:
                 limit = settings.EXPORT_MAX_ROWS
                 total = _rows_up_to(queryset, limit)
                 ExportJob.objects.filter(pk=job.pk).update(progress_total=total, updated_at=timezone.now())
-                with open(path, "wb") as stream:
+                with tempfile.TemporaryFile() as stream:
                     written, truncated = write_workbook(
                         exporter, queryset, stream, limit=limit, progress=_progress_writer(job.pk, total)
                     )
+                    stream.seek(0)
+                    default_storage.delete(file_name)  # a rerun's: save() would pick another name
+                    default_storage.save(file_name, File(stream))
     except Exception as error:  # a bug, a lost right, the soft time limit: the job says so
         logger.exception("export job %s failed", job.pk)
-        path.unlink(missing_ok=True)
+        default_storage.delete(file_name)
         with translation.override(job.language):
             message = (
                 str(error)
@@ -275,13 +280,11 @@ def exports_expire(*, now=None) -> int:
             if ExportJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at).update(
                 status=new_status, params={}, finished_at=job.finished_at or now, updated_at=now
             ):
-                export_job_path(job).unlink(missing_ok=True)
+                default_storage.delete(export_job_file_name(job))
                 closed += 1
     live = set(
         ExportJob.objects.filter(status__in=(*Status.running(), Status.DONE)).values_list("token", flat=True)
     )
-    cutoff = (now - keep).timestamp()
-    for path in exports_dir().glob("*.xlsx"):
-        if path.stem not in live and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    for name in stored_files_older_than(EXPORTS_FOLDER, now - keep, keep_stems=live):
+        default_storage.delete(name)
     return closed

@@ -16,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
-from django.utils._os import safe_join
 from django.views.decorators.http import require_GET
 
 from core.uploads import IMAGE_EXTENSIONS, STORED_TYPES
@@ -67,9 +66,10 @@ def protected_media(request, name: str):
     if owner is None or not request.user.is_active or not owner.may_read(request.user, name):
         raise Http404
     try:
-        path = safe_join(str(settings.MEDIA_ROOT), name)
-        handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-    except (OSError, ValueError) as exc:
+        # The default storage (STORAGES): the local folder or the bucket every machine shares; a name
+        # reaching outside it (../) is refused by the storage (SuspiciousFileOperation).
+        handle = default_storage.open(name, "rb")
+    except (OSError, ValueError, SuspiciousFileOperation) as exc:
         raise Http404 from exc
     extension = PurePath(name).suffix.lower().lstrip(".")
     extension = "jpg" if extension == "jpeg" else extension  # older uploads kept the client's extension

@@ -29,10 +29,17 @@ FORWARDED_HEADERS = (
 )
 
 
+# Who an unknown client counts as: a peer without a usable address (REMOTE_ADDR empty behind a
+# unix-socket gunicorn without TRUSTED_PROXIES, or not an address at all). Such clients share one
+# rate-limit bucket, which errs on the side of limiting; django-ratelimit would fail with a 500 on ''.
+UNKNOWN_CLIENT = "0.0.0.0"
+
+
 def client_ip(request) -> str:
-    """The client's address as TrustedProxyMiddleware settled it: what rate limits, the login lockout
-    (django-axes) and the personal-data access log count by."""
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address as TrustedProxyMiddleware settled it: what rate limits and the login
+    lockout (django-axes) count by. Always an address (UNKNOWN_CLIENT when there is none)."""
+    address = _address(request.META.get("REMOTE_ADDR") or "")
+    return str(address) if address is not None else UNKNOWN_CLIENT
 
 
 @functools.cache
@@ -62,6 +69,11 @@ class TrustedProxyMiddleware:
     (SECURE_PROXY_SSL_HEADER) is believed. From a trusted proxy, X-Forwarded-For is read from the
     right, where each proxy appends the address it saw: the first address that is not one of our
     proxies is the client; whatever lies left of it the client wrote itself.
+
+    An empty REMOTE_ADDR is a unix-socket peer (gunicorn bound to a socket): only a process on this
+    machine can connect there, so with TRUSTED_PROXIES set it is our local proxy and its
+    X-Forwarded-For is read the same way. Without any, REMOTE_ADDR stays empty (client_ip() then
+    counts the request as UNKNOWN_CLIENT).
     """
 
     def __init__(self, get_response):
@@ -70,8 +82,12 @@ class TrustedProxyMiddleware:
     def __call__(self, request):
         meta = request.META
         proxies = _networks(tuple(settings.TRUSTED_PROXIES))
-        peer = _address(meta.get("REMOTE_ADDR", ""))
-        if _is_proxy(peer, proxies):
+        remote_addr = meta.get("REMOTE_ADDR") or ""
+        peer = _address(remote_addr)
+        if proxies and not remote_addr:
+            client = self._client_behind_socket(meta.get("HTTP_X_FORWARDED_FOR", ""), proxies)
+            meta["REMOTE_ADDR"] = str(client) if client is not None else ""
+        elif _is_proxy(peer, proxies):
             meta["REMOTE_ADDR"] = str(
                 self._client_behind(peer, meta.get("HTTP_X_FORWARDED_FOR", ""), proxies)
             )
@@ -91,6 +107,16 @@ class TrustedProxyMiddleware:
                 break  # not an address: keep the last one a proxy of ours vouched for
             client = address
         return client
+
+    @classmethod
+    def _client_behind_socket(cls, forwarded_for: str, proxies: tuple[IPNetwork, ...]) -> IPAddress | None:
+        """The client behind our local proxy on a unix socket: the last address it appended, walked on
+        to the left through our other proxies. None when it appended no address."""
+        hops = forwarded_for.split(",")
+        nearest = _address(hops[-1])
+        if nearest is None:
+            return None
+        return cls._client_behind(nearest, ",".join(hops[:-1]), proxies)
 
 
 class RequestSizeLimitMiddleware:

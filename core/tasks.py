@@ -6,7 +6,7 @@ from django.conf import settings
 
 from .escalation import SWEEP_TASKS
 from .exports import export_job_run, exports_expire
-from .models import OutboxMessage
+from .models import Heartbeat, OutboxMessage
 from .outbox import outbox_drain
 from .webhooks import webhooks_deliver
 
@@ -14,9 +14,11 @@ from .webhooks import webhooks_deliver
 @shared_task(time_limit=110, soft_time_limit=100, ignore_result=True)
 def sweep_deadlines() -> list[str]:
     """Beat runs this every SLA_SWEEP_SECONDS: enqueue each registered sweep (complaint SLAs, defect
-    deadlines, …). Each sweep claims its rows with SKIP LOCKED, so an overlapping run is harmless."""
+    deadlines, …). Each sweep claims its rows with SKIP LOCKED, so an overlapping run is harmless.
+    Its heartbeat tells /healthz that beat, the broker and a worker are all turning."""
     for task_name in SWEEP_TASKS:
         current_app.signature(task_name).delay()
+    Heartbeat.record(Heartbeat.SWEEP)
     return list(SWEEP_TASKS)
 
 

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     # TOTP two-factor login (accounts.two_factor): the devices and their verification.
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_prometheus",  # request latency and counts for /metrics (crm/metrics.py)
     "core",
     "notifications",
     "accounts",
@@ -123,6 +124,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
     "core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -146,7 +148,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DataConflictMiddleware",
-    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
+    "axes.middleware.AxesMiddleware",  # last of ours, as django-axes requires
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -253,8 +256,12 @@ CALENDAR_MANAGER_ROLES = ("group_admin", "city_head")
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# --- Several machines: the shared file storage and the metrics endpoint (crm/settings_machines.py) ---
+from crm.settings_machines import *  # noqa: E402,F403
+from crm.settings_machines import DEFAULT_STORAGE  # noqa: E402
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEVELOPMENT
@@ -323,7 +330,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="crm@localhost")
 # With DEBUG off: HTTPS only, HSTS for a year, secure cookies (each can be switched off for a
 # plain-http trial); the laptop (DEBUG on or the demo) speaks plain http.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEVELOPMENT)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check asks gunicorn over http
+# The container's health check and Prometheus ask gunicorn over http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEVELOPMENT else 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 # Preload lets anyone submit the domain to the browsers' lists: the domain owner's decision.
@@ -355,6 +363,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Redis as the broker and the cache, and what happens when it is down: crm/settings_redis.py.
+from crm.settings_redis import *  # noqa: E402,F403
+
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -369,15 +380,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The outbox's senders have a queue of their own (docker-compose's outbox-worker): a sender waiting
-# for its channel's next second, or on a slow gateway, never holds up the sweeps.
-CELERY_TASK_ROUTES = {"core.tasks.drain_outbox": {"queue": "outbox"}}
+# Each task's queue by class of work (crm/queues.py), served by workers of its own (docker-compose.yml).
+from crm.queues import task_routes  # noqa: E402
+
+CELERY_TASK_ROUTES = task_routes()
+SLA_SWEEP_SECONDS = env.int("SLA_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         # Deadlines live in the database; this sweep is what makes them fire. It enqueues every clocked
         # thing's sweep (complaint SLAs, work orders, defect rectification deadlines: core.escalation.SWEEP_TASKS).
         "task": "core.tasks.sweep_deadlines",
-        "schedule": env.int("SLA_SWEEP_SECONDS", default=60),
+        "schedule": SLA_SWEEP_SECONDS,
     },
     "drain-outbox": {
         # Messages are sent on commit; this catches what a lost task left, and the retries that are due.
@@ -436,7 +449,11 @@ CELERY_BEAT_SCHEDULE.update(DESK_BEAT_SCHEDULE)
 # django-ratelimit counts in this cache; it needs atomic increments shared by every web process, so
 # production sets CACHE_URL=redis://… . The laptop default counts in the one process's memory.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES["default"] = cache_for_redis(CACHES["default"])  # noqa: F405 (crm/settings_redis.py)
 RATELIMIT_USE_CACHE = "default"
+# With the cache unreachable the counters cannot be read: the public forms stay open (fail open)
+# rather than refuse everyone; the login lockout (django-axes) counts in the database and holds.
+RATELIMIT_FAIL_OPEN = True
 # Counted per client address as TrustedProxyMiddleware settled it (REMOTE_ADDR, or the proxy's word).
 RATELIMIT_IP_META_KEY = "core.middleware.client_ip"
 # E003/W001 flag caches not shared between processes or not in django-ratelimit's list; Django's own
@@ -479,89 +496,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- REST API ---------------------------------------------------------------
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.StaffTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # Filters refuse invalid or empty values (400) instead of ignoring them (core.api_filters).
-    "DEFAULT_FILTER_BACKENDS": ["core.api_filters.StrictFilterBackend"],
-    # JSON text with control characters is refused (core.parsers); forms: UnreadableInputMiddleware.
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.ControlCharacterRejectingJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "TIME_INPUT_FORMATS": ["%H:%M:%S", "%H:%M:%S.%f", "%H:%M"],  # what the schema's pattern says
-    "DEFAULT_PAGINATION_CLASS": "core.api.IdCursorPagination",
-    "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "core.openapi.CrmAutoSchema",
-    "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "客户关系中心 CRM API",
-    "DESCRIPTION": "REST API v1 of the customer relations centre: property, customers, households, contracts.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    # The schema and the docs describe every endpoint and field: for logged-in staff only.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "ENFORCE_NON_BLANK_FIELDS": True,  # minLength 1 where a text field may not be blank
-    # Error answers, If-Match required, JSON bodies, no control characters, times (core.openapi).
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.openapi.postprocess_schema",
-    ],
-    # Several models have a `status` (and a department) with their own choices: name each set once.
-    "ENUM_NAME_OVERRIDES": {
-        "ContractStatusEnum": "customers.models.Contract.Status",
-        "ComplaintStatusEnum": "complaints.models.Status",
-        "WorkOrderStatusEnum": "complaints.models.WorkOrder.Status",
-        "ImprovementItemStatusEnum": "complaints.models.ImprovementItem.Status",
-        "GroupCaseStatusEnum": "complaints.models.GroupCase.Status",
-        "DepartmentEnum": "accounts.models.Department",
-        "StaffRoleEnum": "accounts.models.Role",
-        "ComplaintSeverityEnum": "complaints.models.Severity",
-        "ComplaintChannelEnum": "complaints.models.Channel",
-        "DefectSeverityEnum": "delivery.models.DefectSeverity",
-        "DefectStatusEnum": "delivery.models.Defect.Status",
-        "RectificationOrderStatusEnum": "delivery.models.RectificationOrder.Status",
-        "DefectPhotoStageEnum": "delivery.models.DefectPhoto.Stage",
-        "DefectEventKindEnum": "delivery.models.DefectEvent.Kind",
-        "RoomTypeEnum": "delivery.models.RoomType",
-        "AppointmentChannelEnum": "delivery.models.Appointment.Channel",
-        "AppointmentStatusEnum": "delivery.models.Appointment.Status",
-        "HandoverBatchStatusEnum": "delivery.models.HandoverBatch.Status",
-        "HandoverStatusEnum": "delivery.models.Handover.Status",
-        "ReadinessItemStatusEnum": "delivery.models.ReadinessItem.Status",
-        "ReadinessItemKindEnum": "delivery.models.ReadinessItem.Kind",
-        "InspectionKindEnum": "delivery.models.Inspection.Kind",
-        "InspectionStatusEnum": "delivery.models.Inspection.Status",
-        "SurveySegmentEnum": "surveys.models.Segment",
-        "HouseholdRoleEnum": "customers.models.HouseholdRole",
-        "SurveyQuestionRoleEnum": "surveys.models.QuestionRole",
-        "FollowUpStatusEnum": "surveys.models.FollowUp.Status",
-        "CampaignStatusEnum": "surveys.models.Campaign.Status",
-        "InvitationStatusEnum": "surveys.models.Invitation.Status",
-        "EnrolmentChannelEnum": "membership.models.EnrolmentChannel",
-        "ClubEventStatusEnum": "membership.models.Event.Status",
-        "ClubEventKindEnum": "membership.models.Event.Kind",
-        "RegistrationStatusEnum": "membership.models.Registration.Status",
-        "ReferralStatusEnum": "membership.models.Referral.Status",
-        "PointsEntryKindEnum": "membership.models.PointsEntry.Kind",
-        "BenefitKindEnum": "membership.models.Benefit.Kind",
-        "RedLineItemKindEnum": "lifecycle.models.RedLineItem.Kind",
-        "RiskCheckpointKindEnum": "lifecycle.models.RiskCheckpoint.Kind",
-        "CommitmentStatusEnum": "lifecycle.models.Commitment.Status",
-        "DashboardLevelEnum": "dashboards.api.serializers.LEVEL_CHOICES",
-        "MetricUnitEnum": "dashboards.api.serializers.UNIT_CHOICES",
-    },
-}
+from crm.settings_api import *  # noqa: E402,F403
 
 # Error reports by email (Django's AdminEmailHandler, DEBUG off): ADMINS="Ops <ops@example.com>,…".
 # Their text and every log line pass core.logfilters' masks: no clear phone or ID number leaves (PIPL).

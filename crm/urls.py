@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.views import StaffLoginView
 from core.media import protected_media
 from crm.health import healthz
+from crm.metrics import metrics
 
 # The split view loads Swagger UI's start-up script from a URL instead of inline, so script-src stays
 # 'self'; the page keeps the sidecar template's one small <style> element.
@@ -14,8 +15,13 @@ api_docs = csp_update({"style-src-elem": ["'unsafe-inline'"]})(
     SpectacularSwaggerSplitView.as_view(url_name="api-schema")
 )
 
+# An uncaught error: the standalone 500 page, or 503 when the database does not answer (core.errors).
+handler500 = "core.errors.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Prometheus's scrape: a bearer token or an allowed address (crm/metrics.py); anyone else 404.
+    path("metrics", metrics, name="metrics"),
     # Uploads are personal data: served through a view that checks the owning record's scope.
     path("media/<path:name>", protected_media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),

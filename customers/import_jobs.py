@@ -13,15 +13,17 @@ import logging
 import secrets
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from core.storage import stored_files_older_than
 
 from .importing import ImportFileError, customer_workbook_import
 from .models import ImportJob
@@ -41,14 +43,13 @@ PROGRESS_EVERY_SECONDS = 0.5
 RUN_TASK = "customers.tasks.run_import_job"
 
 
-def imports_dir() -> Path:
-    directory = Path(settings.MEDIA_ROOT) / "imports"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+IMPORTS_FOLDER = "imports"
 
 
-def import_job_path(job: ImportJob) -> Path:
-    return imports_dir() / f"{job.token}.xlsx"
+def import_job_file_name(job: ImportJob) -> str:
+    """The upload's name in the default storage (a folder, or S3 shared by every machine: the web
+    machine that stores it and the worker that reads it need not be the same)."""
+    return f"{IMPORTS_FOLDER}/{job.token}.xlsx"
 
 
 def import_job_start(*, by, upload, language: str) -> ImportJob:
@@ -58,9 +59,10 @@ def import_job_start(*, by, upload, language: str) -> ImportJob:
     job = ImportJob(
         created_by=by, file_name=upload.name[:255], token=secrets.token_hex(16), language=language
     )
-    with open(import_job_path(job), "wb") as stored:
-        for chunk in upload.chunks():
-            stored.write(chunk)
+    stored_name = default_storage.save(import_job_file_name(job), upload)
+    if stored_name != import_job_file_name(job):  # the token names one file only; never seen
+        default_storage.delete(stored_name)
+        raise RuntimeError("An import's file name is taken.")
     try:
         job.save()
     except BaseException:
@@ -98,7 +100,8 @@ def import_job_cancel(*, job: ImportJob, by) -> ImportJob:
 
 
 def _enqueue(job: ImportJob) -> None:
-    transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay)
+    # Robust: with the broker down the upload still stands (logged); the job waits queued.
+    transaction.on_commit(current_app.signature(RUN_TASK, args=(job.pk,)).delay, robust=True)
 
 
 def import_job_run(*, job_id: int) -> str | None:
@@ -121,10 +124,13 @@ def import_job_run(*, job_id: int) -> str | None:
     dry_run = running == Status.CHECKING
     report: dict
     try:
-        with translation.override(job.language):
+        with (
+            translation.override(job.language),
+            default_storage.open(import_job_file_name(job), "rb") as source,
+        ):
             result = customer_workbook_import(
                 by=job.created_by,
-                source=str(import_job_path(job)),
+                source=source,
                 dry_run=dry_run,
                 progress=_progress_writer(job.pk),
                 max_rows=settings.IMPORT_MAX_ROWS,
@@ -211,12 +217,10 @@ def import_jobs_expire_stale(*, now=None) -> int:
                 _delete_file(job)
                 closed += 1
     live = set(ImportJob.objects.filter(status__in=Status.holding_file()).values_list("token", flat=True))
-    cutoff = (now - stale_after).timestamp()
-    for path in imports_dir().glob("*.xlsx"):
-        if path.stem not in live and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    for name in stored_files_older_than(IMPORTS_FOLDER, now - stale_after, keep_stems=live):
+        default_storage.delete(name)
     return closed
 
 
 def _delete_file(job: ImportJob) -> None:
-    import_job_path(job).unlink(missing_ok=True)
+    default_storage.delete(import_job_file_name(job))

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 
 CustomerPanel = Callable[[object, object], str]
 _PANELS: dict[str, tuple[int, CustomerPanel]] = {}
@@ -35,7 +36,8 @@ def customer_panels(request, customer) -> list[SafeString]:
     for _order, panel in sorted(_PANELS.values(), key=lambda item: item[0]):
         html = panel(request, customer)
         if html:
-            sections.append(mark_safe(html))  # rendered by the panel's own (autoescaped) template
+            # A panel returns render_to_string()'s output, already safe; a plain string would be escaped.
+            sections.append(conditional_escape(html))
     return sections
 
 

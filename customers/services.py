@@ -124,7 +124,7 @@ def customer_create(*, by, phones: Iterable[str] = (), **fields: Any) -> Custome
         raise TypeError(f"unknown customer fields: {sorted(unknown)}")
     customer = Customer(**fields)
     if customer.registered_project_id and not customer.city_company_id:
-        customer.city_company_id = customer.registered_project.city_company_id
+        customer.city_company_id = customer.registered_project.city_company_id  # type: ignore[union-attr]  # the *_id test beside it: the relation is set
     _check_may_edit(by, customer.city_company_id, customer.registered_project_id)
     numbers = _clean_phones(phones)
     customer.full_clean(exclude=["city_company"] if customer.city_company_id is None else None)
@@ -527,5 +527,5 @@ def _move_other_references(survivor: Customer, duplicate: Customer, by) -> dict[
         count = moving.update(**changes)
         for row in audited_rows:
             audit_log(row, by=by, changes={relation.field.name: (duplicate.pk, survivor.pk)})
-        counts[model._meta.model_name] = counts.get(model._meta.model_name, 0) + count
+        counts[model._meta.model_name] = counts.get(model._meta.model_name, 0) + count  # type: ignore[arg-type, index]  # a concrete model's name is never None
     return counts

@@ -79,8 +79,15 @@ def recount(request):
         period = period_from_params(request.POST)
     except ValidationError as error:
         return _bad_request(request, error)
-    for source in registered_sources():
-        if source.recount is not None and source.is_recording():
-            source.recount(scope.project_ids)
-    messages.success(request, _("The figures were counted anew."))
+    queued = [
+        source.recount(scope.project_ids)
+        for source in registered_sources()
+        if source.recount is not None and source.is_recording()
+    ]
+    if False in queued:
+        messages.error(
+            request, _("The recount could not be started just now (the task queue is down). Try again later.")
+        )
+    else:
+        messages.success(request, _("The figures were counted anew."))
     return redirect(page_url(scope, period if request.POST.get("period") else None))

@@ -13,3 +13,18 @@ accesslog = "-"
 # Path without the query string (%(U)s, not %(r)s or %(q)s) and no referer (%(f)s): search and
 # hotline URLs may carry phone and ID numbers, which must not end up in the access log.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+# /metrics (crm/metrics.py) adds up the request figures of every worker process: prometheus-client's
+# multiprocess mode, its files in this folder, emptied at each start (a dead process's files are
+# merged, its live gauges dropped).
+_metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/crm-prometheus")
+os.makedirs(_metrics_dir, exist_ok=True)
+for _name in os.listdir(_metrics_dir):
+    if _name.endswith(".db"):
+        os.remove(os.path.join(_metrics_dir, _name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

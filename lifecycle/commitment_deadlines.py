@@ -112,6 +112,7 @@ def _kind(level: int) -> str:
 
 class CommitmentEscalationSweep(DeadlineSweep):
     alert_model = CommitmentAlert
+    next_check_field = None  # due rows come from the commitments' dates: no stored next check
     name = "commitment deadline sweep"
 
     def prepare(self) -> None:

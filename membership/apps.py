@@ -14,7 +14,7 @@ class MembershipConfig(AppConfig):
         from core.menu import register_menu_entry
         from customers.models import Contract, CustomerMerge
         from customers.panels import register_customer_panel
-        from customers.signals import contract_signed
+        from customers.signals import contract_signed, contracts_bulk_written
 
         from . import audit, exports, intention_export, menu, panels, privacy, purchases
         from .models import Member, Referral
@@ -46,6 +46,11 @@ class MembershipConfig(AppConfig):
         )
         pre_delete.connect(
             purchases.on_contract_deleting, sender=Contract, dispatch_uid="membership.purchases.contract_gone"
+        )
+        contracts_bulk_written.connect(
+            purchases.on_contracts_bulk_written,
+            sender=Contract,
+            dispatch_uid="membership.purchases.contracts_imported",
         )
         post_save.connect(
             purchases.on_member_saved, sender=Member, dispatch_uid="membership.purchases.member"

@@ -19,8 +19,9 @@ A member's enrolment counts in the month and project they enrolled at: added whe
 created, moved when a save changes either, taken away when the member is deleted (their post_save /
 post_delete). A buyer's rows are recomputed under a lock of the buyer's customer row, and the monthly sums move by
 the difference between their old and new rows (upserts, `n = n + excluded.n`), so two changes of one
-buyer wait for each other and two of one month do not lose a count. Bulk writes that bypass the ORM
-(customers.importing, the bench) call `club_purchases_rebuild()` (or `manage.py club_purchases_rebuild`).
+buyer wait for each other and two of one month do not lose a count. The Excel import (customers.importing),
+which bypasses save(), sends `contracts_bulk_written` for the contracts it wrote (received below); other
+bulk writes (the bench) call `club_purchases_rebuild()` (or `manage.py club_purchases_rebuild`).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _months_add(deltas: dict[MonthKey, Counter]) -> None:
     updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in MONTH_COUNTS)
     sql = (
         f"INSERT INTO {table} (month, project_id, {', '.join(MONTH_COUNTS)}) VALUES (%s, %s, %s, %s, %s, %s) "
-        f"ON CONFLICT (month, project_id) DO UPDATE SET {updates}"
+        f"ON CONFLICT (month, project_id) DO UPDATE SET {updates}"  # nosec B608  # names only, no values
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
@@ -219,6 +220,22 @@ def on_contract_saved(sender, instance: Contract, raw: bool = False, update_fiel
         buyer_ids=[instance.primary_buyer_id, getattr(instance, "_loaded_primary_buyer_id", None)],
         contract_ids=[instance.pk],
     )
+
+
+def on_contracts_bulk_written(sender, contract_ids, buyer_ids, **kwargs) -> None:
+    """The Excel import's contracts: the purchases of their buyers, and of their former buyers (a
+    contract given another buyer), recomputed REBUILD_BATCH buyers at a time."""
+    buyers = {pk for pk in buyer_ids if pk is not None}
+    contract_ids = list(contract_ids)
+    for start in range(0, len(contract_ids), REBUILD_BATCH):
+        buyers |= set(
+            ClubPurchase.objects.filter(contract_id__in=contract_ids[start : start + REBUILD_BATCH])
+            .values_list("buyer_id", flat=True)
+            .distinct()
+        )
+    ordered = sorted(buyers)
+    for start in range(0, len(ordered), REBUILD_BATCH):
+        club_purchases_refresh(buyer_ids=ordered[start : start + REBUILD_BATCH])
 
 
 def on_contract_deleting(sender, instance: Contract, **kwargs) -> None:

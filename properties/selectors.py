@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
@@ -25,7 +25,7 @@ REFERENCE_TTL = 300
 MEMO_SECONDS = 10
 PROJECTS_KEY = "properties:reference:projects"
 CITY_COMPANIES_KEY = "properties:reference:city-companies"
-_memo: dict[str, tuple[float, object]] = {}
+_memo: dict[str, tuple[float, Any]] = {}  # (expiry, each key's own built value)
 T = TypeVar("T")
 
 
@@ -111,7 +111,7 @@ forget_on_change(CITY_COMPANIES_KEY, "properties.CityCompany")
 
 def project_list(*, user) -> QuerySet[Project]:
     return (
-        Project.objects.visible_to(user)
+        Project.objects.visible_to(user)  # type: ignore[return-value]  # the custom QuerySet: the stubs lose its model
         .select_related("city_company")
         .annotate(building_count=Count("buildings", distinct=True))
         .order_by("city_company__name", "name")

@@ -111,7 +111,7 @@ def _add(rows: dict[Key, Counter]) -> None:
     updates = ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in COUNT_COLUMNS)
     sql = (
         f"INSERT INTO {table} (day, project_key, segment, {columns}) VALUES ({placeholders}) "
-        f"ON CONFLICT (day, project_key, segment) DO UPDATE SET {updates}"
+        f"ON CONFLICT (day, project_key, segment) DO UPDATE SET {updates}"  # nosec B608  # names only
     )
     with connection.cursor() as cursor:
         cursor.executemany(

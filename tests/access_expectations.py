@@ -210,6 +210,8 @@ MATRIX = """
 
 # --- the kernel: health, language, the API schema and its docs
 healthz                                   200   200   200   200   200   200   200   200   200   200   200
+# /metrics answers Prometheus only: its token or an allowed address (neither is set here)
+metrics                                   404   404   404   404   404   404   404   404   404   404   404
 set_language                              302   302   302   302   302   302   302   302   302   302   302
 
 # --- logging in and one's own account (accounts): the code step asks for a password step first;

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import io
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import Workbook
 
 from accounts.models import Role
 from complaints.models import Category, GroupCase, ImprovementItem, ReturnVisit, WorkOrder
 from complaints.services import complaint_create
-from core.exports import export_job_path
+from core.exports import export_job_file_name
 from core.models import ExportJob
 from customers.models import ImportJob
 from delivery.models import (
@@ -447,7 +450,10 @@ def _seed_city(code: str, tag: str, firm) -> City:
     )
     workbook = Workbook()
     workbook.active.append([customer.name])
-    workbook.save(export_job_path(records["export_job"]))  # under MEDIA_ROOT: the caller sets a temporary one
+    stream = io.BytesIO()
+    workbook.save(stream)
+    # In the default storage, under MEDIA_ROOT: the caller sets a temporary one.
+    default_storage.save(export_job_file_name(records["export_job"]), ContentFile(stream.getvalue()))
     markers.update(import_job=records["import_job"].file_name, export_job=records["export_job"].file_name)
     return city
 

@@ -22,7 +22,7 @@ from ..models import Complaint, ComplaintEvent, Status
 _FRONT_LINE = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.CS_AGENT}
 _SUPERVISORS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR}
 _HANDLERS = _FRONT_LINE | {Role.DEPARTMENT_STAFF}
-ACTION_ROLES: dict[str, set[str]] = {
+ACTION_ROLES: dict[str, set[Role]] = {
     "create": _FRONT_LINE,
     # Putting an unmatched public complaint on the customer it is about (the agent checked who called).
     "link_customer": _FRONT_LINE,
@@ -76,7 +76,7 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 # The pages each read-only role sees besides the ones every role of the desk sees: they change nothing.
-READ_PAGE_ROLES: dict[str, set[str]] = {
+READ_PAGE_ROLES: dict[str, set[Role]] = {
     "supervisor_view": _SUPERVISORS | {Role.READONLY_MANAGER},
     "improvements": ACTION_ROLES["improvement"] | {Role.READONLY_MANAGER},
 }

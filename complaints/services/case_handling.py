@@ -275,7 +275,7 @@ def group_case_close(
         .values_list("number", flat=True)[: MAX_NUMBERS_NAMED + 1]
     )
     if still_open:
-        named = " ".join(still_open[:MAX_NUMBERS_NAMED]) + (
+        named = " ".join(still_open[:MAX_NUMBERS_NAMED]) + (  # type: ignore[arg-type]  # numbered on creation: never None here
             " …" if len(still_open) > MAX_NUMBERS_NAMED else ""
         )
         raise ValidationError(
@@ -398,6 +398,6 @@ def _owners_of(members: list[Complaint]):
             yield None, [complaint.number], None
             continue
         numbers, _customer = owners.setdefault(complaint.customer_id, ([], complaint.customer))
-        numbers.append(complaint.number)
+        numbers.append(complaint.number)  # type: ignore[arg-type]  # numbered on creation: never None here
     for customer_id, (numbers, customer) in owners.items():
         yield customer_id, numbers, customer

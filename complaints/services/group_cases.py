@@ -46,7 +46,7 @@ def group_case_create(
     project_id = projects.pop()
     if owner is not None and (refusal := case_owner_refusal(owner, project_id)):
         raise refusal
-    buildings = {c.unit.building_id for c in complaints if c.unit_id}
+    buildings = {c.unit.building_id for c in complaints if c.unit_id}  # type: ignore[union-attr]  # the *_id test beside it: the relation is set
     case = GroupCase.objects.create(
         title=(title or "").strip() or complaints[0].title,
         project_id=project_id,
@@ -61,7 +61,7 @@ def group_case_create(
         case=case,
         actor=by,
         kind=GroupCaseEvent.Kind.CREATED,
-        note=" ".join(c.number for c in joined),
+        note=" ".join(c.number for c in joined),  # type: ignore[misc]  # numbered on creation: never None here
         data={"complaints": [c.pk for c in joined], "owner": owner.pk if owner else None},
     )
     return case
@@ -95,7 +95,7 @@ def _joined_event(case: GroupCase, by: User, joined: list[Complaint]) -> None:
             case=case,
             actor=by,
             kind=GroupCaseEvent.Kind.JOINED,
-            note=" ".join(c.number for c in joined),
+            note=" ".join(c.number for c in joined),  # type: ignore[misc]  # numbered on creation: never None here
             data={"complaints": [c.pk for c in joined]},
         )
 

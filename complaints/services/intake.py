@@ -82,7 +82,7 @@ def complaint_create(
         received_by=by,
         received_at=received_at,
         department=category.default_department
-        or (category.parent.default_department if category.parent_id else ""),
+        or (category.parent.default_department if category.parent_id else ""),  # type: ignore[union-attr]  # the *_id test beside it: the relation is set
     )
     complaint.sla_policy = sla.policy_for(complaint_type=complaint_type, category=category, severity=severity)
     # The references are the caller's model instances (they exist) and the one table constraint bounds
@@ -120,5 +120,5 @@ def complaint_create(
     complaint_created(complaint)
     # What was written besides the row, for callers that show the new complaint without reading it
     # back (the API's 201: complaints.selectors.complaint_as_created).
-    complaint.created_event, complaint.created_attachments = created, uploaded
+    complaint.created_event, complaint.created_attachments = created, uploaded  # type: ignore[attr-defined]  # read by selectors.complaint_as_created()
     return complaint

@@ -204,7 +204,7 @@ def complaint_return_visit(
     if reached:
         complaint.satisfaction = satisfaction
         _save(complaint, ["satisfaction"], by=by)
-        if satisfaction < SATISFIED_FROM:
+        if satisfaction < SATISFIED_FROM:  # type: ignore[operator]  # reached: satisfaction was checked to be 1-5 above
             _reopen(
                 complaint,
                 by,
@@ -313,7 +313,7 @@ def complaint_resume(
     require_state(complaint, "resume")
     now = timezone.now()
     shifted = sla.pause_shift(complaint, resumed_at=now)
-    paused_for = now - complaint.paused_at
+    paused_for = now - complaint.paused_at  # type: ignore[operator]  # require_state(resume): it is paused
     complaint.paused_at = None
     complaint.pause_reason = ""
     _save(complaint, [*shifted, "paused_at", "pause_reason", *sla.refresh_clock(complaint)], by=by)

@@ -4,6 +4,8 @@ SLA clocks planned again under the policy the new facts choose."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import capfirst
@@ -41,7 +43,7 @@ def complaint_reclassify(
     complaint = _lock(complaint, expected_version)
     require_state(complaint, "reclassify")
     require_actor(complaint, by, "reclassify")
-    wanted = {
+    wanted: dict[str, Any] = {
         "complaint_type": complaint.complaint_type if complaint_type is None else complaint_type,
         "category": complaint.category if category is None else category,
         "severity": complaint.severity if severity is None else severity,
@@ -73,7 +75,7 @@ def complaint_reclassify(
         setattr(complaint, name, value)
     _save(complaint, [*changes, *sla.replan_clock(complaint)], by=by)
     lines = [
-        f"{capfirst(Complaint._meta.get_field(name).verbose_name)}: {before[name][1]} → {_shown(complaint, name)}"
+        f"{capfirst(Complaint._meta.get_field(name).verbose_name)}: {before[name][1]} → {_shown(complaint, name)}"  # type: ignore[union-attr]  # a concrete field by name, never a reverse relation
         for name in changes
     ]
     _event(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.functional import Promise
@@ -27,12 +28,15 @@ from accounts.models import Role, User
 from ..models import Complaint, GroupCase, Severity, Status
 from ._common import _SUPERVISORS, TRANSITIONS, _require_status, may
 
+# A rule is about a complaint or a group case: each table holds the rules of one of them.
+Subject = TypeVar("Subject", Complaint, GroupCase)
+
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(Generic[Subject]):
     """What must hold of the complaint (or group case); otherwise `message` (may name %(number)s) on `field`."""
 
-    holds: Callable[[Complaint | GroupCase], bool]
+    holds: Callable[[Subject], bool]
     field: str
     message: Promise
 
@@ -41,10 +45,10 @@ def _being_handled(complaint: Complaint) -> bool:
     return complaint.is_open and complaint.status != Status.RESOLVED
 
 
-_OPEN = Rule(lambda complaint: complaint.is_open, "status", _("The complaint is closed."))
+_OPEN: Rule[Complaint] = Rule(lambda complaint: complaint.is_open, "status", _("The complaint is closed."))
 
 # Besides its status (TRANSITIONS), what the complaint must be for each action.
-STATE_RULES: dict[str, tuple[Rule, ...]] = {
+STATE_RULES: dict[str, tuple[Rule[Complaint], ...]] = {
     "link_customer": (
         Rule(
             lambda complaint: complaint.customer_id is None,
@@ -82,15 +86,15 @@ STATE_RULES: dict[str, tuple[Rule, ...]] = {
 
 
 @dataclass(frozen=True)
-class ActorRule:
+class ActorRule(Generic[Subject]):
     """Who, among the roles that may, may act on this complaint (or group case); otherwise
     PermissionDenied(message)."""
 
-    may: Callable[[Complaint | GroupCase, User], bool]
+    may: Callable[[Subject, User], bool]
     message: Promise
 
 
-ACTOR_RULES: dict[str, ActorRule] = {
+ACTOR_RULES: dict[str, ActorRule[Complaint]] = {
     "close": ActorRule(
         lambda complaint, user: complaint.severity != Severity.MAJOR or user.role in _SUPERVISORS,
         _("A supervisor closes major complaints."),
@@ -186,7 +190,7 @@ CASE_MOVES_TO: dict[str, str] = {
     "case_reopen": CaseStatus.HANDLING,
 }
 
-CASE_STATE_RULES: dict[str, tuple[Rule, ...]] = {
+CASE_STATE_RULES: dict[str, tuple[Rule[GroupCase], ...]] = {
     "case_crisis": (
         Rule(lambda case: not case.is_crisis, "is_crisis", _("The case is already flagged as a crisis.")),
     ),
@@ -210,7 +214,7 @@ CASE_STATE_RULES: dict[str, tuple[Rule, ...]] = {
     ),
 }
 
-CASE_ACTOR_RULES: dict[str, ActorRule] = {
+CASE_ACTOR_RULES: dict[str, ActorRule[GroupCase]] = {
     # The heads were told of the crisis when it was flagged; they say when it is over.
     "case_crisis_clear": ActorRule(
         lambda case, user: user.role in (Role.GROUP_ADMIN, Role.CITY_HEAD),

@@ -150,13 +150,12 @@ def work_order_progress(
         raise ValidationError({"status": _("The work order is finished.")})
     if not (note or "").strip():
         raise ValidationError({"note": _("Write what was done.")})
-    if photo is not None:
-        photo = _check_photo(photo)
+    checked = _check_photo(photo) if photo is not None else None
     if work_order.status in (WorkOrder.Status.ISSUED, WorkOrder.Status.ACCEPTED):
         work_order.status = WorkOrder.Status.IN_PROGRESS
         _save_work_order(work_order, ["status"])
     return WorkOrderNote.objects.create(
-        work_order=work_order, author=by, note=note.strip(), photo=photo.file if photo else ""
+        work_order=work_order, author=by, note=note.strip(), photo=checked.file if checked else ""
     )
 
 

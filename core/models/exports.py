@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ExportJob(models.Model):
     """One export of a list page (core.exports) with the filters it was asked with. The workbook is
-    written to MEDIA_ROOT/exports/<token>.xlsx, downloadable by its creator only, and deleted after
+    written to the default storage, exports/<token>.xlsx, downloadable by its creator only, and deleted after
     EXPORT_KEEP_HOURS (core.tasks.expire_exports)."""
 
     class Status(models.TextChoices):

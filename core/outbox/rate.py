@@ -42,6 +42,11 @@ class ChannelRate:
                 used = self.cache.incr(key, wanted)
             except ValueError:  # the key expired between add and incr: count again
                 continue
+            if used is None:
+                # The cache is unreachable (core.cache): this worker keeps the pace on its own, one
+                # second's slots per second, until the shared count is back.
+                self.sleep(max(0.001, second + 1 - now))
+                return min(wanted, self.per_second)
             granted = min(wanted, self.per_second - (used - wanted))
             if granted > 0:
                 return granted

@@ -99,7 +99,8 @@ def webhooks_emit(
             for pk in endpoint_ids
         ]
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-    transaction.on_commit(_start_senders)
+    # Robust: with the broker down the event still stands (logged); beat's deliver_webhooks sends them.
+    transaction.on_commit(_start_senders, robust=True)
     return len(rows)
 
 
@@ -198,5 +199,5 @@ def webhooks_replay(ids) -> int:
             status=Status.PENDING, attempts=0, next_attempt_at=timezone.now(), delivered_at=None
         )
         if count:
-            transaction.on_commit(_start_senders)
+            transaction.on_commit(_start_senders, robust=True)
     return count

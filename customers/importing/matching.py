@@ -197,7 +197,7 @@ class ImportPlan:
             )
             return None
         # Chinese names have no slug: a stable code from the city and the name keeps re-imports idempotent.
-        digest = hashlib.sha1(f"{city.code}/{text}".encode()).hexdigest()[:8]
+        digest = hashlib.sha1(f"{city.code}/{text}".encode(), usedforsecurity=False).hexdigest()[:8]
         project = Project(city_company=city, name=text, code=f"{city.code}-{digest}"[:32])
         self.new_projects[key] = project
         self.result.created["projects"] += 1

@@ -13,6 +13,7 @@ from properties.selectors import forget_cached
 
 from ..models import Contract, Customer, CustomerPhone, HouseholdMember, pii_hash
 from ..services import customers_refresh_contract_dates
+from ..signals import contracts_bulk_written
 from .matching import ImportPlan
 
 BATCH_SIZE = 500
@@ -99,9 +100,14 @@ def plan_write(plan: ImportPlan, report: Callable[[float], None]) -> None:
         batch_size=BATCH_SIZE,
     )
     # Bulk writes skip Contract.save(): refresh the stage dates of every buyer touched.
-    customers_refresh_contract_dates(
-        customer_ids={c.primary_buyer_id for c in [*new_contracts, *plan.changed_contracts]}
-    )
+    written_contracts = [*new_contracts, *plan.changed_contracts]
+    customers_refresh_contract_dates(customer_ids={c.primary_buyer_id for c in written_contracts})
+    if written_contracts:
+        contracts_bulk_written.send(
+            sender=Contract,
+            contract_ids=[c.pk for c in written_contracts],
+            buyer_ids={c.primary_buyer_id for c in written_contracts},
+        )
     if plan.new_projects:
         # bulk_create sends no post_save: drop the cached project and city-company lists.
         forget_cached(property_selectors.PROJECTS_KEY, property_selectors.CITY_COMPANIES_KEY)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ImportJob(models.Model):
     """One Excel import (/customers/import/), run by Celery in two jobs: the check (dry run), then,
-    once the user confirms, the import. The uploaded file waits in MEDIA_ROOT/imports/<token>.xlsx
+    once the user confirms, the import. The uploaded file waits in the default storage, imports/<token>.xlsx
     (never served) between the two and is deleted as soon as the job ends, or expires."""
 
     class Status(models.TextChoices):

@@ -275,7 +275,8 @@ class Source:
     # When the summary tables were last refreshed (freshness "summary"); None for live sources.
     refreshed_at: Callable[[], datetime.datetime | None] = lambda: None
     # Counting anew (the managers' recount button) for the given projects; None: nothing to recount.
-    recount: Callable[[frozenset[int] | None], None] | None = None
+    # It returns False when the work could not be queued (the broker is down).
+    recount: Callable[[frozenset[int] | None], bool | None] | None = None
     note: str = ""
     # Rankings and matrices beside the figures (top categories, satisfaction by segment × dimension):
     # (project_ids, period, fresh) → tables.

@@ -37,9 +37,9 @@ def handover_inspection_list(*, user, filters: FormalInspectionFilters) -> Query
     of_unit = formal.filter(handover=OuterRef("pk"))
     handovers = Handover.objects.visible_to(user).filter(Exists(of_unit))
     if filters.passed_first_time is True:
-        handovers = handovers.filter(Exists(of_unit.filter(found=False)))
+        handovers = handovers.filter(Exists(of_unit.filter(found=False)))  # type: ignore[misc]  # formal_inspections() annotates it
     elif filters.passed_first_time is False:
-        handovers = handovers.exclude(Exists(of_unit.filter(found=False)))
+        handovers = handovers.exclude(Exists(of_unit.filter(found=False)))  # type: ignore[misc]  # formal_inspections() annotates it
     if filters.project_id:
         handovers = handovers.filter(project_id=filters.project_id)
     if filters.city_id:

@@ -79,14 +79,14 @@ def handover_detail(*, user, pk: int) -> Handover:
         )
         .get(pk=pk)
     )
-    contracts = handover.unit.active_contracts
-    handover.contract = contracts[0] if contracts else None
-    handover.owner = handover.contract.primary_buyer if handover.contract else None
-    phones = list(handover.owner.phones.all()) if handover.owner else []
-    handover.owner_phone = phones[0].masked if phones else ""
-    handover.appointment = handover.active_appointments[0] if handover.active_appointments else None
-    handover.blocking_count = sum(1 for defect in handover.defects.all() if defect.is_blocking)
-    handover.running_inspection = next(
+    contracts = handover.unit.active_contracts  # type: ignore[attr-defined]  # Prefetch(to_attr=) above
+    handover.contract = contracts[0] if contracts else None  # type: ignore[attr-defined]  # set on the instance for its page
+    handover.owner = handover.contract.primary_buyer if handover.contract else None  # type: ignore[attr-defined]  # set on the instance for its page
+    phones = list(handover.owner.phones.all()) if handover.owner else []  # type: ignore[attr-defined]  # set on the instance for its page
+    handover.owner_phone = phones[0].masked if phones else ""  # type: ignore[attr-defined]  # set on the instance for its page
+    handover.appointment = handover.active_appointments[0] if handover.active_appointments else None  # type: ignore[attr-defined]  # set on the instance for its page
+    handover.blocking_count = sum(1 for defect in handover.defects.all() if defect.is_blocking)  # type: ignore[attr-defined]  # set on the instance for its page
+    handover.running_inspection = next(  # type: ignore[attr-defined]  # set on the instance for its page
         (i for i in handover.inspections.all() if i.status == Inspection.Status.IN_PROGRESS), None
     )
     return handover
@@ -152,8 +152,8 @@ def inspection_detail(*, user, pk: int) -> Inspection:
         )
         .get(pk=pk)
     )
-    inspection.check_count = len(inspection.checks.all())
-    inspection.defect_count = len(inspection.defects.all())
+    inspection.check_count = len(inspection.checks.all())  # type: ignore[attr-defined]  # set on the instance for its page
+    inspection.defect_count = len(inspection.defects.all())  # type: ignore[attr-defined]  # set on the instance for its page
     return inspection
 
 

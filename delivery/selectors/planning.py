@@ -115,7 +115,7 @@ def free_slots(batch: HandoverBatch, now: datetime.datetime | None = None) -> li
     slots = slots_with_fill(batch).filter(
         Q(date__gt=now.date()) | Q(date=now.date(), starts_at__gt=now.time())
     )
-    return [slot for slot in slots.order_by("date", "starts_at") if slot.taken < slot.capacity]
+    return [slot for slot in slots.order_by("date", "starts_at") if slot.taken < slot.capacity]  # type: ignore[attr-defined]  # slots_with_fill() annotates it
 
 
 def bookable_handovers(batch: HandoverBatch) -> QuerySet[Handover]:

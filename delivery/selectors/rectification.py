@@ -359,7 +359,7 @@ def defect_stats(
         .annotate(**measures)
         .order_by("project__name", "unit__building__number")
     ]
-    trade_labels = dict(Defect._meta.get_field("trade").choices)
+    trade_labels = dict(Defect._meta.get_field("trade").choices)  # type: ignore[arg-type]  # the field has choices
     by_trade = sorted(
         (
             _row(v["trade"], str(trade_labels.get(v["trade"], v["trade"])), v, all_units)

@@ -7,7 +7,7 @@ re-inspection) lives in delivery.services.rectification.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,7 +48,7 @@ def require_engaged(contractor: Contractor | None, project_id: int) -> None:
         )
 
 
-def require_role(user: User, roles: set[str]) -> None:
+def require_role(user: User, roles: Collection[str]) -> None:
     if not user.is_active or user.role not in roles:
         raise PermissionDenied(_("Your role may not do this."))
 
@@ -113,7 +113,7 @@ def defect_record(
     photos = list(photos)
     if len(photos) > MAX_PHOTOS_PER_UPLOAD:
         raise ValidationError({"photos": _("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS_PER_UPLOAD}})
-    photos = [validate_photo(upload) for upload in photos]
+    checked = [validate_photo(upload) for upload in photos]
     if inspection is not None:
         if inspection.handover.unit_id != unit.pk:
             raise ValidationError({"inspection": _("The inspection is of another unit.")})
@@ -152,7 +152,7 @@ def defect_record(
             defect.save()
             defect.number = f"DF-{timezone.localtime(now):%Y%m}-{defect.pk:06d}"
             Defect.objects.filter(pk=defect.pk).update(number=defect.number)
-            for photo in photos:
+            for photo in checked:
                 photo_add(defect=defect, by=by, photo=photo)
             defect_event(defect, by, DefectEvent.Kind.CREATED, description[:200])
             audit_created(defect, by=by)

@@ -242,7 +242,7 @@ def _meter(value, field: str, *, required: bool = True) -> Decimal | None:
         raise ValidationError({field: _("Enter a number.")}) from None
     if not reading.is_finite() or reading < 0:
         raise ValidationError({field: _("A meter reading cannot be negative.")})
-    if reading > MAX_METER or reading.as_tuple().exponent < -2:
+    if reading > MAX_METER or reading.as_tuple().exponent < -2:  # type: ignore[operator]  # is_finite() above: the exponent is an int
         raise ValidationError({field: _("At most 8 digits and 2 decimals.")})
     return reading
 
@@ -332,7 +332,7 @@ def handover_sign_off(
         errors.setdefault("keys_handed", []).append(_("Enter how many keys were handed over."))
     elif not 1 <= int(keys_handed) <= MAX_KEYS:
         errors.setdefault("keys_handed", []).append(_("Between 1 and %(max)d keys.") % {"max": MAX_KEYS})
-    signature = collect(lambda: validate_signature(signature))
+    signed = collect(lambda: validate_signature(signature))
     signed_by_name = (signed_by_name or "").strip()
     if not signed_by_name:
         errors.setdefault("signed_by_name", []).append(_("Enter the name of the person signing."))
@@ -370,7 +370,7 @@ def handover_sign_off(
     handover.override_by = by if blocking else None
     handover.override_reason = override_reason if blocking else ""
     handover.status = Handover.Status.HANDED_OVER
-    handover.signature.save(signature.file.name, signature.file, save=False)
+    handover.signature.save(signed.file.name, signed.file, save=False)
     handover.version = F("version") + 1
     handover.save(
         update_fields=[

@@ -62,7 +62,7 @@ def reset_sequences(models) -> None:
             table = model._meta.db_table
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                f"GREATEST((SELECT MAX(id) FROM {table}), 1))"  # nosec B608  # a model's table name
             )
 
 

@@ -71,7 +71,7 @@ def _check(news: ConstructionNews, *, today: datetime.date) -> None:
         errors["progress_on"] = _("Say which day the progress is as of.")
     elif news.progress_on > today:
         errors["progress_on"] = _("The progress cannot be as of a day still to come.")
-    if news.phase_id and news.phase.project_id != news.project_id:
+    if news.phase_id and news.phase.project_id != news.project_id:  # type: ignore[union-attr]  # the *_id test beside it: the relation is set
         errors["phase"] = _("The phase belongs to another project.")
     if errors:
         raise ValidationError(errors)

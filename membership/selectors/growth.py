@@ -84,7 +84,7 @@ def referral_board(
     Grouped by (project, is_repeat, is_referred), at most four rows a project, summed here: each
     contract's EXISTS probes then run once, where a COUNT … FILTER per figure ran them once per figure."""
     groups = (
-        board_contracts(user=user, date_from=date_from, date_to=date_to)
+        board_contracts(user=user, date_from=date_from, date_to=date_to)  # type: ignore[misc]  # board_contracts() annotates it
         .order_by()
         .values("unit__project_id", "is_repeat", "is_referred")
         .annotate(count=Count("pk"))

@@ -59,7 +59,7 @@ def member_list(*, user, filters: MemberFilters | None = None) -> QuerySet:
     if filters.active_only:
         members = members.active()
     if filters.q:
-        members = _search(members, filters.q)
+        members = _search(members, filters.q)  # type: ignore[assignment]  # _search() keeps the MemberQuerySet
     if filters.tier:
         members = members.filter(tier=filters.tier)
     if filters.city_company:
@@ -168,7 +168,7 @@ def marketing_audience(members: QuerySet) -> QuerySet:
     whole queryset in one query): active, both latest consents are yes, and a member who is a customer
     has not withdrawn marketing at the customer's level nor been anonymised."""
     return (
-        members.active()
+        members.active()  # type: ignore[attr-defined]  # the callers pass a MemberQuerySet
         .annotate(
             club_data_ok=latest_consent(Consent.Kind.CLUB_DATA),
             marketing_ok=latest_consent(Consent.Kind.MARKETING),
@@ -185,7 +185,7 @@ def marketing_audience(members: QuerySet) -> QuerySet:
 def current_consents(member: Member) -> dict[str, Consent | None]:
     """Each kind's latest row, from the prefetched history (`consent_history`)."""
     current: dict[str, Consent | None] = dict.fromkeys(Consent.Kind.values)
-    for consent in member.consent_history:
+    for consent in member.consent_history:  # type: ignore[attr-defined]  # Prefetch(to_attr=) by the caller's selector
         if current[consent.kind] is None:
             current[consent.kind] = consent
     return current

@@ -117,7 +117,7 @@ def _anniversary_tasks(window: list[datetime.date]) -> list[CareTask]:
     )
     by_customer: dict[int, list[tuple[datetime.date, int]]] = {}
     for customer_id, handed_over_on, project_id in contracts:
-        by_customer.setdefault(customer_id, []).append((handed_over_on, project_id))
+        by_customer.setdefault(customer_id, []).append((handed_over_on, project_id))  # type: ignore[arg-type]  # filtered on handed_over_on__isnull=False
     tasks = []
     customer_ids = list(by_customer)
     for start in range(0, len(customer_ids), BATCH_SIZE):

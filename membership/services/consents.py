@@ -53,15 +53,13 @@ def member_may_receive_marketing(member: Member) -> bool:
     # A member who is a customer and withdrew marketing at the customer's level (on the hotline, say)
     # is not marketed to by the club either: one answer for the person.
     if member.customer_id and (
-        member.customer.anonymised_at is not None
+        member.customer.anonymised_at is not None  # type: ignore[union-attr]  # the *_id test beside it: the relation is set
         or customers_withdrawn([member.customer_id], ConsentPurpose.MARKETING)
     ):
         return False
     current = consents_current(member)
-    return all(
-        current[kind] is not None and current[kind].granted
-        for kind in (Consent.Kind.CLUB_DATA, Consent.Kind.MARKETING)
-    )
+    latest = (current[kind] for kind in (Consent.Kind.CLUB_DATA, Consent.Kind.MARKETING))
+    return all(consent is not None and consent.granted for consent in latest)
 
 
 def _check_staff(by, member: Member) -> None:

@@ -76,7 +76,7 @@ def _validate_event(event: Event) -> None:
         errors["ends_at"] = _("The event ends before it starts.")
     if event.registration_closes_at and event.registration_closes_at > event.ends_at:
         errors["registration_closes_at"] = _("Registration closes after the event has ended.")
-    if event.project_id and event.project.city_company_id != event.city_company_id:
+    if event.project_id and event.project.city_company_id != event.city_company_id:  # type: ignore[union-attr]  # the *_id test beside it: the relation is set
         errors["project"] = _("The project belongs to another city company.")
     if errors:
         raise ValidationError(errors)

@@ -168,7 +168,7 @@ def invitation_message(invitation: EventInvitation) -> OutgoingMessage | None:
     key = f"club-event-invitation.event-{event.pk}.member-{member.pk}"
     if member.customer_id is not None:
         message = owner_message(
-            member.customer,
+            member.customer,  # type: ignore[arg-type]  # the *_id test beside it: the relation is set
             kind=KIND,
             idempotency_key=key,
             subject=subject,

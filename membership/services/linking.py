@@ -126,7 +126,7 @@ def member_link_review(*, member: Member, by, customer: Customer | None, expecte
         member,
         by=by,
         changes={
-            name: (value, getattr(member, Member._meta.get_field(name).attname))
+            name: (value, getattr(member, Member._meta.get_field(name).attname))  # type: ignore[union-attr]  # a concrete field by name, never a reverse relation
             for name, value in before.items()
         },
     )

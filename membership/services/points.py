@@ -254,7 +254,7 @@ def _expire_batch(member_ids: list[int], today: datetime.date) -> int:
             points = min(points_expiring(ledgers[pk], today=today), member.points_balance)
             if points <= 0:
                 continue
-            entry = _append(
+            expired = _append(
                 member=member,
                 locked=member,
                 kind=Kind.EXPIRY,
@@ -265,5 +265,5 @@ def _expire_batch(member_ids: list[int], today: datetime.date) -> int:
                 actor=None,
                 expires_on=None,
             )
-            written += entry is not None
+            written += expired is not None
     return written

@@ -157,7 +157,7 @@ def _reward_referrer(referral: Referral) -> None:
         points=points,
         source=f"referral:{referral.pk}",
         reason=_("Referred %(name)s, who signed contract %(number)s")
-        % {"name": referral.friend_name, "number": referral.contract.number},
+        % {"name": referral.friend_name, "number": referral.contract.number},  # type: ignore[union-attr]  # a referral is rewarded once its contract is set
     )
 
 

@@ -415,9 +415,15 @@
     $("#defect-line-text").textContent = line ? line.dataset.text : "";
     setPin(null, null);
     const instance = modal();
-    if (instance) instance.show();
-    else form.scrollIntoView();
-    window.setTimeout(() => form.elements.description.focus(), 300);
+    if (instance) {
+      // Once the modal is shown: Bootstrap focuses the modal itself at the end of its fade, which
+      // took the focus back from a fixed 300 ms timer whenever the fade ran late (a busy tablet).
+      modalNode.addEventListener("shown.bs.modal", () => form.elements.description.focus(), { once: true });
+      instance.show();
+    } else {
+      form.scrollIntoView();
+      form.elements.description.focus();
+    }
   }
 
   if (plan) {

@@ -50,7 +50,7 @@ def is_low(answer: Answer) -> bool:
 
 def low_answer_label(answer: Answer) -> str:
     """What the reason calls an answer: its L3 role ("推荐意愿"), else its dimension ("房屋质量")."""
-    labels = {
+    labels: dict[str, str] = {
         QuestionRole.OVERALL: _("Overall satisfaction"),
         QuestionRole.REPURCHASE: _("Repurchase intent"),
         QuestionRole.RECOMMEND: _("Willingness to recommend"),

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from ..models import Question, QuestionKind, QuestionRole, SurveyTemplate, SurveyTemplateVersion
 
 CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
-SCORES = {QuestionKind.RATING_5: range(1, 6), QuestionKind.RATING_10: range(0, 11)}
+SCORES: dict[str, range] = {QuestionKind.RATING_5: range(1, 6), QuestionKind.RATING_10: range(0, 11)}
 # What each L3 question must be: the loyalty figures compare their top scores.
-ROLE_KINDS = {
+ROLE_KINDS: dict[str, str] = {
     QuestionRole.OVERALL: QuestionKind.RATING_5,
     QuestionRole.REPURCHASE: QuestionKind.RATING_5,
     QuestionRole.RECOMMEND: QuestionKind.RATING_10,

@@ -29,7 +29,7 @@ from ..refusals import refuses_surveys
 from ..signals import response_completed
 
 TEXT_MAX_LENGTH = 2000
-SCORES = {QuestionKind.RATING_5: range(1, 6), QuestionKind.RATING_10: range(0, 11)}
+SCORES: dict[str, range] = {QuestionKind.RATING_5: range(1, 6), QuestionKind.RATING_10: range(0, 11)}
 
 
 class SurveyClosed(ValidationError):
@@ -249,7 +249,8 @@ def _answers_write(
         question_id__in=[ids[code] for code in answers]
     ).delete()
     existing = {answer.question_id: answer for answer in Answer.objects.filter(invitation=invitation)}
-    to_create, to_update = [], []
+    to_create: list[Answer] = []
+    to_update: list[Answer] = []
     for question in questions:
         if question.code not in answers:
             continue

@@ -6,6 +6,7 @@ import datetime
 import io
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -147,7 +148,7 @@ def test_a_job_runs_once_and_fails_when_the_role_lost_the_right(settings, city_h
     city_head.save()
     assert exports.export_job_run(job_id=again.pk) == ExportJob.Status.FAILED
     again.refresh_from_db()
-    assert again.error and not exports.export_job_path(again).exists()
+    assert again.error and not default_storage.exists(exports.export_job_file_name(again))
 
 
 def test_old_exports_expire_and_their_files_go(settings, city_head, project, media):
@@ -156,13 +157,13 @@ def test_old_exports_expire_and_their_files_go(settings, city_head, project, med
     job = exports.export_start(user=city_head, name="customers", data=_empty(), language="en")
     exports.export_job_run(job_id=job.pk)
     job.refresh_from_db()
-    path = exports.export_job_path(job)
-    assert path.exists()
+    name = exports.export_job_file_name(job)
+    assert default_storage.exists(name)
     assert exports.exports_expire() == 0
     later = timezone.now() + datetime.timedelta(hours=settings.EXPORT_KEEP_HOURS + 1)
     assert exports.exports_expire(now=later) == 1
     job.refresh_from_db()
-    assert job.status == ExportJob.Status.EXPIRED and not path.exists()
+    assert job.status == ExportJob.Status.EXPIRED and not default_storage.exists(name)
 
 
 def test_customer_export_queries_do_not_grow_with_rows(city_head, project, django_assert_max_num_queries):

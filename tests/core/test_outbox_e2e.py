@@ -34,7 +34,7 @@ def worker():
 
     celery_app.conf.task_always_eager = False  # the autouse _celery_eager fixture set it for other tests
     with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["celery", "outbox"]
+        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["celery", "messages"]
     ) as running:
         yield running
 

@@ -1,5 +1,6 @@
 """core.tasks.sweep_deadlines: beat's one sweep enqueues every clocked thing's sweep task."""
 
+import pytest
 from django.conf import settings
 
 from core import escalation
@@ -11,6 +12,9 @@ def test_complaints_and_delivery_join_the_shared_sweep():
     assert {"complaints.tasks.sweep_sla", "delivery.tasks.sweep_defect_deadlines"} <= set(
         escalation.SWEEP_TASKS
     )
+    # As a worker does at start: the apps' tasks modules are imported (the autodiscovery), so every
+    # name the sweep enqueues is a task the worker knows (alone, this test has imported none of them).
+    celery_app.loader.import_default_modules()
     assert all(name in celery_app.tasks for name in escalation.SWEEP_TASKS)
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "core.tasks.sweep_deadlines" in scheduled
@@ -18,6 +22,7 @@ def test_complaints_and_delivery_join_the_shared_sweep():
     assert not scheduled & set(escalation.SWEEP_TASKS)
 
 
+@pytest.mark.django_db  # the sweep records its heartbeat (core.models.Heartbeat)
 def test_the_shared_sweep_runs_each_registered_task(monkeypatch):
     ran = []
 

@@ -148,3 +148,29 @@ def test_the_rebuild_command_reports_and_replaces_everything(project, city):
     call_command("club_purchases_rebuild", verbosity=0, stdout=out)
     assert "1 club purchases written" in out.getvalue()
     assert (_purchases(), _months()) == kept
+
+
+def test_the_excel_import_keeps_the_purchases_in_step(project, city, city_head):
+    """The import writes contracts in bulk (no save()): it tells the club, which recomputes the buyers'
+    purchases in the import's transaction; 张伟 already bought here, so the imported contract is a
+    repurchase."""
+    from customers.importing import customer_workbook_import
+    from tests.customers.test_import import valid_rows, workbook
+    from tests.factories import make_resident_id
+
+    zhang = CustomerFactory(city_company=city, name="张伟", id_number=make_resident_id(1))
+    earlier = _buy(project, zhang, datetime.date(2020, 5, 1))
+    assert set(_purchases()) == {earlier.pk}
+
+    result = customer_workbook_import(by=city_head, source=workbook(valid_rows()), dry_run=False)
+
+    assert result.written, result.errors
+    imported = Contract.objects.exclude(pk=earlier.pk)
+    assert imported.count() == 2
+    purchases = _purchases()
+    assert set(purchases) == {earlier.pk, *imported.values_list("pk", flat=True)}
+    again = imported.get(number="HT-SJHC-0001")
+    assert again.primary_buyer_id == zhang.pk
+    assert purchases[again.pk][3] is True  # a repurchase
+    assert purchases[imported.get(number="HT-SJHC-0002").pk][3] is False
+    _assert_same_as_a_rebuild()

@@ -18,7 +18,7 @@ from ..defects import in_scope, require_role
 PLANNERS = {Role.GROUP_ADMIN, Role.CITY_HEAD, Role.CS_SUPERVISOR, Role.DELIVERY_ENGINEER}
 BOOKERS = PLANNERS | {Role.CS_AGENT}
 READERS = BOOKERS | {Role.READONLY_MANAGER}
-ACTION_ROLES: dict[str, set[str]] = {"plan": PLANNERS, "book": BOOKERS, "read": READERS}
+ACTION_ROLES: dict[str, set[Role]] = {"plan": PLANNERS, "book": BOOKERS, "read": READERS}
 # Which batch statuses each kind of work on a batch leaves from: planning it (units, readiness,
 # slots), booking owners into it, opening it for its days, checking owners in on the day, closing it.
 BATCH_TRANSITIONS: dict[str, set[str]] = {

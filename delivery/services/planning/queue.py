@@ -28,8 +28,8 @@ QUEUE_ORDER = (
     Appointment.Status.SIGNING,
     Appointment.Status.DONE,
 )
-NEXT_STATUS = dict(zip(QUEUE_ORDER, QUEUE_ORDER[1:], strict=False))
-QUEUE_TIMESTAMPS = {
+NEXT_STATUS: dict[str, Appointment.Status] = dict(zip(QUEUE_ORDER, QUEUE_ORDER[1:], strict=False))
+QUEUE_TIMESTAMPS: dict[str, str] = {
     Appointment.Status.CHECKED_IN: "checked_in_at",
     Appointment.Status.INSPECTING: "inspection_started_at",
     Appointment.Status.SIGNING: "signing_started_at",

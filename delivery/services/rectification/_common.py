@@ -27,7 +27,7 @@ ENGINEERS = SUPERVISORS | {Role.DELIVERY_ENGINEER}
 FRONT_LINE = SUPERVISORS | {Role.CS_AGENT}
 
 # Who may do what; scope is checked separately (outside it the object is a 404 in views and API).
-ACTION_ROLES: dict[str, set[str]] = {
+ACTION_ROLES: dict[str, set[Role]] = {
     "record": RECORDERS,
     "issue": ENGINEERS,
     # The engineer may record the contractor's work on their behalf (a crew without the app).

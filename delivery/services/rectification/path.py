@@ -83,14 +83,14 @@ def defect_photos_add(
     if stage not in allowed:
         raise ValidationError({"stage": _("You may not add photos of this stage.")})
     defect = _lock(defect, by, expected_version)
-    photos = _check_photos(photos)
-    if not photos:
+    checked = _check_photos(photos)
+    if not checked:
         raise ValidationError({"photos": _("Choose at least one photo.")})
     if stage == DefectPhoto.Stage.PROGRESS:
         _require(by, "progress")
-        return _progress(defect, by, note, photos)
+        return _progress(defect, by, note, checked)
     _require_status(defect, "photos")
-    return _add_photos(defect, by, photos, stage)
+    return _add_photos(defect, by, checked, stage)
 
 
 @transaction.atomic
@@ -106,14 +106,14 @@ def defect_mark_fixed(
     _require(by, "fixed")
     defect = _lock(defect, by, expected_version)
     _require_status(defect, "fixed")
-    photos = _check_photos(photos)
-    if not photos:
+    checked = _check_photos(photos)
+    if not checked:
         raise ValidationError({"photos": _("Add at least one photo of the fixed defect.")})
-    _add_photos(defect, by, photos, DefectPhoto.Stage.FIXED)
+    _add_photos(defect, by, checked, DefectPhoto.Stage.FIXED)
     defect.status = Defect.Status.FIXED
     defect.fixed_at = timezone.now()
     _save(defect, ["status", "fixed_at", *deadlines.stop_clock(defect)], by=by)
-    defect_event(defect, by, DefectEvent.Kind.FIXED, (note or "").strip(), photos=len(photos))
+    defect_event(defect, by, DefectEvent.Kind.FIXED, (note or "").strip(), photos=len(checked))
     defect_fixed(defect)
     order_refresh(defect.order_id)
     _notify(
@@ -157,7 +157,7 @@ def _back_to_contractor(defect: Defect, by: User, *, kind: str, reason: str, tit
     defect.verified_by = None
     fields = ["status", "rework_count", "fixed_at", "verified_at", "verified_by"]
     _save(defect, [*fields, *deadlines.start_clock(defect)], by=by)
-    defect_event(defect, by, kind, reason, rework=defect.rework_count, due_at=defect.due_at.isoformat())
+    defect_event(defect, by, kind, reason, rework=defect.rework_count, due_at=defect.due_at.isoformat())  # type: ignore[union-attr]  # start_clock() just set it
     order = order_refresh(defect.order_id)
     if order is not None and defect.due_at and (order.due_at is None or order.due_at < defect.due_at):
         RectificationOrder.objects.filter(pk=order.pk).update(due_at=defect.due_at)
@@ -200,8 +200,8 @@ def defect_owner_accept(
     _require(by, "owner_accept")
     defect = _lock(defect, by, expected_version)
     _require_status(defect, "owner_accept")
-    photos = _check_photos(photos)
-    _add_photos(defect, by, photos, DefectPhoto.Stage.REINSPECTION)
+    checked = _check_photos(photos)
+    _add_photos(defect, by, checked, DefectPhoto.Stage.REINSPECTION)
     defect.status = Defect.Status.ACCEPTED
     defect.accepted_at = timezone.now()
     _save(defect, ["status", "accepted_at"], by=by)
@@ -225,8 +225,8 @@ def defect_owner_reject(
     defect = _lock(defect, by, expected_version)
     _require_status(defect, "owner_reject")
     reason = _text(reason, "reason", _("Write down why the owner does not accept the fix."))
-    photos = _check_photos(photos)
-    _add_photos(defect, by, photos, DefectPhoto.Stage.REINSPECTION)
+    checked = _check_photos(photos)
+    _add_photos(defect, by, checked, DefectPhoto.Stage.REINSPECTION)
     return _back_to_contractor(
         defect,
         by,
@@ -296,7 +296,7 @@ def defect_correct(*, by: User, defect: Defect, expected_version: int | None = N
         field = Defect._meta.get_field(name)
         before = _shown(defect, name)
         setattr(defect, name, value)
-        lines.append(f"{field.verbose_name}: {before or '—'} → {_shown(defect, name) or '—'}")
+        lines.append(f"{field.verbose_name}: {before or '—'} → {_shown(defect, name) or '—'}")  # type: ignore[union-attr]  # a concrete field by name, never a reverse relation
     if "severity" in changed:
         fields += deadlines.start_clock(defect, start=defect.clock_started_at)
     defect.full_clean(exclude=["number", "client_uuid"], validate_constraints=False)

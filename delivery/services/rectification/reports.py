@@ -28,7 +28,7 @@ def defect_report_after_handover(*, by: User, unit: Unit, **fields) -> Defect:
     """An owner reports a defect after moving in: recorded when the unit is still under warranty."""
     handover = Handover.objects.filter(unit=unit).first()
     if takes_warranty_defects(handover):
-        ends = warranty_ends(handover)
+        ends = warranty_ends(handover)  # type: ignore[arg-type]  # takes_warranty_defects() is False for None
         if ends is not None and timezone.now() > ends:
             raise ValidationError(
                 {
@@ -106,7 +106,7 @@ def defect_to_complaint(*, by: User, defect: Defect, channel: str = "hotline"):
     )
     defect.complaint = complaint
     _save(defect, ["complaint"], by=by)
-    defect_event(defect, by, DefectEvent.Kind.COMPLAINT_LINKED, complaint.number, complaint=complaint.pk)
+    defect_event(defect, by, DefectEvent.Kind.COMPLAINT_LINKED, complaint.number, complaint=complaint.pk)  # type: ignore[arg-type]  # numbered on creation: never None here
     return complaint
 
 
