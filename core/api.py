@@ -14,8 +14,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils import html
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
@@ -110,7 +112,29 @@ class PreconditionRequired(exceptions.APIException):
     default_code = "precondition_required"
 
 
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class BoundedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id as the schema has it: an integer (in JSON a number: "7", 7.5 and true are
+    refused, not read), beyond a bigint an unknown id; many=True takes a list (not an object)."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update((key, kwargs[key]) for key in kwargs if key in MANY_RELATION_KWARGS)
+        return IdListField(**list_kwargs)
+
+    def to_internal_value(self, data):
+        if not html.is_html_input(getattr(self.root, "initial_data", None)) and (
+            isinstance(data, bool) or not isinstance(data, int)
+        ):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        if isinstance(data, str) and data.isdigit() and int(data) > MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class ScopedPrimaryKeyRelatedField(BoundedPrimaryKeyRelatedField):
     """A reference that only resolves to rows the requesting user may see (`visible_to`).
 
     An id outside the user's scope reads like an unknown id: no hint that it exists.
@@ -127,11 +151,13 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             return queryset.none()
         return queryset.visible_to(request.user)
 
+
+class IdListField(serializers.ManyRelatedField):
+    """A list of ids: a JSON object (whose keys DRF would read as the ids) or a number is refused."""
+
     def to_internal_value(self, data):
-        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        if isinstance(data, str) and data.isdigit() and int(data) > MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
+        if not isinstance(data, list | tuple):
+            self.fail("not_a_list", input_type=type(data).__name__)
         return super().to_internal_value(data)
 
 

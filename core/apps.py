@@ -18,3 +18,8 @@ class CoreConfig(AppConfig):
         # A gateway chosen without its keys or templates stops every process at start, not at the
         # first message.
         providers_check()
+
+        # DRF's fields read JSON values of their own type only (core.api_input).
+        from core.api_input import install
+
+        install()

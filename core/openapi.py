@@ -5,8 +5,11 @@ POSTPROCESSING_HOOKS) and adds what each view's decorators cannot say once for a
 
 - the error answers, in the project's format (core.api.exception_handler): 400 with field messages
   where the operation reads input, 401 and 403 everywhere, 404 where the path names a record, 409 and
-  428 where the write needs the version edited (the If-Match header), 415 where it takes a body;
-- If-Match is required where it is declared (the version may still come in the body, as before);
+  428 where the write needs the version edited (the If-Match header), 415 where it takes a body, and
+  414 where the URL carries parameters (the HTTP server's answer to a URL too long for it);
+- If-Match keeps to a version's pattern; it stays optional, as the server has it: the version edited
+  comes in If-Match or in the body's `version`, and without either the write answers 428 (OpenAPI
+  cannot say "one of a header and a body field", so .ci/schemathesis.toml expects that 428);
 - request bodies are JSON, except those carrying files (multipart);
 - text a request sends must not contain control characters (core.parsers, core.middleware);
 - `format: time` becomes a pattern: JSON Schema's `time` wants a UTC offset, Django's times have none.
@@ -50,6 +53,7 @@ ERROR_DESCRIPTIONS = {
     "428": ("ErrorDetail", "No version given (If-Match header or body `version`)."),
 }
 BODY_METHODS = {"post", "put", "patch"}
+URI_TOO_LONG = "The URL is longer than the HTTP server reads (gunicorn: a 4094-byte request line)."
 
 
 def postprocess_schema(result, generator, request, public):
@@ -71,7 +75,6 @@ def _operation(path: str, method: str, operation: dict) -> None:
         schema = parameter.setdefault("schema", {})
         if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
             versioned = True
-            parameter["required"] = True
             schema.update(type="string", pattern=IF_MATCH_PATTERN)
         elif parameter["in"] in ("query", "path"):
             _walk(schema, request_side=True)
@@ -102,6 +105,9 @@ def _operation(path: str, method: str, operation: dict) -> None:
         response.setdefault(
             "content", {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}}
         )
+    if any(p["in"] in ("query", "path") for p in parameters):
+        # Answered by the HTTP server (gunicorn, a proxy) before the API reads the request: no body.
+        responses.setdefault("414", {"description": URI_TOO_LONG})
 
 
 def _walk(schema, *, request_side: bool) -> None:
@@ -138,7 +144,8 @@ class CrmAutoSchema(AutoSchema):
     DRF drops `allow_blank` from a ModelSerializer's read-only fields, so an answer's `""` (a
     customer without an ID type or email) contradicted the enum or format the schema gave. Here a
     text field whose model field is blank=True lists `""` among its choices (drf-spectacular then
-    adds its BlankEnum) and keeps its format (email, uri …) for the non-blank values only."""
+    adds its BlankEnum) and keeps its format (email, uri …) or pattern (a slug's) for the non-blank
+    values only."""
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         meta = super()._map_serializer_field(field, direction, bypass_extensions)
@@ -152,8 +159,13 @@ class CrmAutoSchema(AutoSchema):
 
     def _insert_field_validators(self, field, schema):
         super()._insert_field_validators(field, schema)  # an EmailValidator adds its format here
-        if "format" in schema and isinstance(field, serializers.CharField) and _may_be_blank(field):
-            schema["anyOf"] = [{"format": schema.pop("format")}, {"maxLength": 0}]
+        if not (isinstance(field, serializers.CharField) and _may_be_blank(field)):
+            return
+        # A format (email, uri …) or a pattern (a slug's) holds for the non-blank values only.
+        for key in ("format", "pattern"):
+            if key in schema:
+                schema["anyOf"] = [{key: schema.pop(key)}, {"maxLength": 0}]
+                break
 
 
 def _may_be_blank(field) -> bool:

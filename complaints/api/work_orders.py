@@ -11,14 +11,13 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Contractor, Department
-from core.api import VersionedUpdateMixin
+from core.api import BoundedPrimaryKeyRelatedField, VersionedUpdateMixin
 from core.parsers import ControlCharacterRejectingJSONParser as JSONParser
 
 from .. import services
 from ..filters import WorkOrderFilter
 from ..models import WorkOrder, WorkOrderNote
 from ._common import (
-    BoundedPrimaryKeyRelatedField,
     ComplaintActionPermission,
     VersionedActionSerializer,
     _active_staff,

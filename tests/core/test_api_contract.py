@@ -1,7 +1,7 @@
 """The API keeps its own schema (issue 18): what schemathesis checks, one case per class of fix.
 
 Filters and `page_size` refuse what they cannot read (400 with field messages), JSON text with a
-control character is refused, and the schema lists the error answers, a required If-Match, blank
+control character is refused, and the schema lists the error answers, If-Match as the server reads it, blank
 choices where answers may be blank, and times Django writes. .ci/schemathesis.sh runs the whole
 schema against a seeded database.
 """
@@ -87,14 +87,17 @@ def test_the_schema_lists_the_error_answers_in_the_error_format(schema):
         "$ref": "#/components/schemas/ErrorDetail"
     }
     listing = _operation(schema, "/api/v1/units/", "get")["responses"]
-    assert {"200", "400", "401", "403"} <= set(listing)
+    assert {"200", "400", "401", "403", "414"} <= set(listing)
+    assert "content" not in listing["414"]  # gunicorn's answer to a URL too long, not the API's
 
 
-def test_the_schema_requires_if_match_on_versioned_writes(schema):
-    parameters = _operation(schema, "/api/v1/customers/{id}/", "patch")["parameters"]
-    (if_match,) = [p for p in parameters if p["name"] == "If-Match"]
-    assert if_match["required"] is True
+def test_the_schema_keeps_if_match_optional_as_the_body_version_is_its_alternative(schema):
+    operation = _operation(schema, "/api/v1/customers/{id}/", "patch")
+    (if_match,) = [p for p in operation["parameters"] if p["name"] == "If-Match"]
     assert if_match["in"] == "header"
+    assert not if_match.get("required")  # the server takes the body's `version` instead
+    assert if_match["schema"]["pattern"].startswith("^(W/)?")
+    assert "428" in operation["responses"]
 
 
 def test_the_schema_documents_strict_filters_and_request_text(schema):
@@ -122,3 +125,78 @@ def test_the_schema_tells_blank_choices_nulls_and_times_as_answered(schema):
 def test_the_schema_endpoint_still_serves(client, group_admin):
     client.force_login(group_admin)
     assert client.get(reverse("api-schema")).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query, field",
+    [("kind=", "kind"), ("member=", "member"), ("kind=nonsense", "kind")],
+)
+def test_an_empty_query_parameter_read_by_a_serializer_is_refused(agent, query, field):
+    response = client_for(agent).get(f"{API}/points-entries/?{query}")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert client_for(agent).get(f"{API}/points-entries/?kind=event").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_query_boolean_read_by_a_serializer_is_true_or_false(agent):
+    assert client_for(agent).get(f"{API}/members/?include_left=true").status_code == 200
+    for value in ("", "1", "yes"):
+        response = client_for(agent).get(f"{API}/members/?include_left={value}")
+        assert response.status_code == 400, value
+        assert "include_left" in response.json()
+
+
+SLA_POLICY = {"name": "渗漏", "first_response_minutes": 120, "plan_minutes": 600, "resolution_minutes": 6000}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["true", 1, "yes"])
+def test_a_json_boolean_is_json_true_or_false(group_admin, value):
+    client = client_for(group_admin)
+    response = client.post(f"{API}/sla-policies/", {**SLA_POLICY, "is_active": value}, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["is_active"]
+    ok = client.post(f"{API}/sla-policies/", {**SLA_POLICY, "is_active": False}, format="json")
+    assert ok.status_code == 201, ok.content
+    assert ok.json()["is_active"] is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("complaints", [{"1": 1, "2": 2}, 7, ["7"], [True]])
+def test_a_list_of_ids_in_json_is_a_list_of_numbers(supervisor, complaints):
+    response = client_for(supervisor).post(
+        f"{API}/improvement-items/",
+        {"title": "地库防水", "department": "design", "complaints": complaints},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "complaints" in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "field, value",
+    [("name", 0), ("first_response_minutes", "120"), ("first_response_minutes", True), ("name", None)],
+)
+def test_a_json_value_of_another_type_is_refused_not_converted(group_admin, field, value):
+    response = client_for(group_admin).post(
+        f"{API}/sla-policies/", {**SLA_POLICY, field: value}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+
+
+@pytest.mark.django_db
+def test_a_form_still_sends_numbers_and_booleans_as_text(group_admin):
+    response = client_for(group_admin).post(
+        f"{API}/sla-policies/", {**SLA_POLICY, "is_active": "false", "plan_minutes": "600"}
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["is_active"] is False
+
+
+def test_blank_text_with_a_pattern_is_answered_as_blank(schema):
+    show_if = schema["components"]["schemas"]["Question"]["properties"]["show_if_question"]
+    assert {"maxLength": 0} in show_if["anyOf"] and "pattern" not in show_if
