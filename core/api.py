@@ -6,14 +6,18 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, models
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils import html
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
@@ -37,9 +41,34 @@ class IdCursorPagination(CursorPagination):
         "This cursor is broken: follow the `next` / `previous` links, or start again without `cursor`."
     )
 
+    invalid_page_size_message = gettext_lazy("Give a whole number from 1 to %(max)d.")
+
     def paginate_queryset(self, queryset, request, view=None):
         self.model = queryset.model
         return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request):
+        """`page_size` is 1 … max_page_size; anything else is refused, not replaced by the default."""
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if not raw:
+            return self.page_size
+        value = raw[-1]
+        if (
+            len(raw) > 1
+            or not (value.isascii() and value.isdigit())
+            or not 0 < int(value) <= self.max_page_size
+        ):
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [self.invalid_page_size_message % {"max": self.max_page_size}]}
+            )
+        return int(value)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
@@ -83,7 +112,29 @@ class PreconditionRequired(exceptions.APIException):
     default_code = "precondition_required"
 
 
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class BoundedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id as the schema has it: an integer (in JSON a number: "7", 7.5 and true are
+    refused, not read), beyond a bigint an unknown id; many=True takes a list (not an object)."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update((key, kwargs[key]) for key in kwargs if key in MANY_RELATION_KWARGS)
+        return IdListField(**list_kwargs)
+
+    def to_internal_value(self, data):
+        if not html.is_html_input(getattr(self.root, "initial_data", None)) and (
+            isinstance(data, bool) or not isinstance(data, int)
+        ):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        if isinstance(data, str) and data.isdigit() and int(data) > MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class ScopedPrimaryKeyRelatedField(BoundedPrimaryKeyRelatedField):
     """A reference that only resolves to rows the requesting user may see (`visible_to`).
 
     An id outside the user's scope reads like an unknown id: no hint that it exists.
@@ -100,11 +151,13 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             return queryset.none()
         return queryset.visible_to(request.user)
 
+
+class IdListField(serializers.ManyRelatedField):
+    """A list of ids: a JSON object (whose keys DRF would read as the ids) or a number is refused."""
+
     def to_internal_value(self, data):
-        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        if isinstance(data, str) and data.isdigit() and int(data) > MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
+        if not isinstance(data, list | tuple):
+            self.fail("not_a_list", input_type=type(data).__name__)
         return super().to_internal_value(data)
 
 
@@ -191,3 +244,13 @@ class VersionedUpdateMixin:
     def with_etag(self, response: Response, instance) -> Response:
         response["ETag"] = _etag(instance)
         return response
+
+
+def page_not_found(request, exception):
+    """The 404 page (crm.urls' handler404): JSON under /api/, the site's own page elsewhere.
+
+    A path the API's router does not match (`/api/v1/customers/abc/`) answers like a record that does
+    not exist, in the API's error format, not with an HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)

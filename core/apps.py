@@ -21,3 +21,8 @@ class CoreConfig(AppConfig):
         providers_check()
         # Big exports whose start was lost (the broker down, a worker killed before its claim).
         register_sweep_task("core.tasks.requeue_lost_exports")
+
+        # DRF's fields read JSON values of their own type only (core.api_input).
+        from core.api_input import install
+
+        install()

@@ -53,3 +53,6 @@ urlpatterns = [
     # The owners' representatives' four-year page, /four-year/<token>/ (no login).
     path("", include("lifecycle.public_urls")),
 ]
+
+# Under /api/ an unknown path answers JSON, like the API's other errors (core.api.page_not_found).
+handler404 = "core.api.page_not_found"

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 
 from accounts.models import User
-from core.api import IF_MATCH, MAX_ID, VERSIONED_RESPONSES
+from core.api import IF_MATCH, VERSIONED_RESPONSES
 
 from .. import services
 
@@ -40,17 +40,6 @@ class ComplaintActionPermission(permissions.BasePermission):
     def _may(user, view) -> bool:
         needed = getattr(view, "action_roles", {}).get(getattr(view, "action", None))
         return needed is not None and services.may(user, needed)
-
-
-class BoundedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """A reference to unscoped rows (categories, staff, contractors): ids beyond a bigint are unknown ids."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        if isinstance(data, str) and data.isdigit() and int(data) > MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
 
 
 def _active_staff():

@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.api import VERSIONED_RESPONSES, VersionedUpdateMixin
 from core.masking import mask_phone
+from core.parsers import ControlCharacterRejectingJSONParser as JSONParser
 
 from .. import selectors, services, sla
 from ..filters import ComplaintFilter

@@ -11,7 +11,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Department, Role
-from core.api import VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
+from core.api import (
+    VERSIONED_RESPONSES,
+    BoundedPrimaryKeyRelatedField,
+    ScopedPrimaryKeyRelatedField,
+    VersionedUpdateMixin,
+)
 
 from .. import services
 from ..filters import GroupCaseFilter, ImprovementItemFilter
@@ -26,7 +31,6 @@ from ..models import (
     RootCause,
 )
 from ._common import (
-    BoundedPrimaryKeyRelatedField,
     ComplaintActionPermission,
     VersionedActionSerializer,
     _active_staff,

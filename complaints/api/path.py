@@ -6,14 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Department
-from core.api import MAX_ID, ScopedPrimaryKeyRelatedField
+from core.api import MAX_ID, BoundedPrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
 from customers.models import Customer
 from customers.selectors import primary_phone_number
 from properties.models import Project, Unit
 
 from .. import selectors, services
 from ..models import Category, Channel, ComplaintType, GroupCase, RootCause, Severity
-from ._common import BoundedPrimaryKeyRelatedField, VersionedActionSerializer, _active_staff
+from ._common import VersionedActionSerializer, _active_staff
 
 
 class CachedCategoryField(BoundedPrimaryKeyRelatedField):

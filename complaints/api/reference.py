@@ -7,11 +7,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 
 from accounts.models import Role
-from core.api import VERSIONED_RESPONSES
+from core.api import VERSIONED_RESPONSES, BoundedPrimaryKeyRelatedField
 
 from .. import services
 from ..models import Category, SlaPolicy
-from ._common import BoundedPrimaryKeyRelatedField
 
 
 class GroupAdminWritesPermission(permissions.BasePermission):

@@ -7,17 +7,17 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Contractor, Department
-from core.api import VersionedUpdateMixin
+from core.api import BoundedPrimaryKeyRelatedField, VersionedUpdateMixin
+from core.parsers import ControlCharacterRejectingJSONParser as JSONParser
 
 from .. import services
 from ..filters import WorkOrderFilter
 from ..models import WorkOrder, WorkOrderNote
 from ._common import (
-    BoundedPrimaryKeyRelatedField,
     ComplaintActionPermission,
     VersionedActionSerializer,
     _active_staff,

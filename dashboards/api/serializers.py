@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api import MAX_ID
+from core.api_input import QuerySerializer
 
 from ..measures.base import EARLIEST_DAY, LATEST_DAY, Level, PeriodKind, Unit
 
@@ -32,7 +33,7 @@ class DayField(serializers.DateField):
         return day
 
 
-class MetricQuerySerializer(serializers.Serializer):
+class MetricQuerySerializer(QuerySerializer):
     """The page's own parameters (dashboards.measures.base.period_from_params, engine.scope_from_params)."""
 
     period = serializers.ChoiceField(
@@ -161,7 +162,7 @@ class MetricSerializer(NumbersSerializer):
     recording = serializers.BooleanField(
         help_text=_("False: the app records nothing yet; every number is null and the lists are empty.")
     )
-    fresh = serializers.BooleanField(help_text=_("Counted over the records themselves (fresh=1)."))
+    fresh = serializers.BooleanField(help_text=_("Counted over the records themselves (fresh=true)."))
     trend = TrendPointSerializer(
         many=True, help_text=_("The trend chart's periods up to this one, oldest first.")
     )

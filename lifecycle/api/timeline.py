@@ -13,6 +13,7 @@ from rest_framework import exceptions, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_input import QuerySerializer
 from core.paging import BrokenCursor
 from customers.models import Customer
 
@@ -26,7 +27,7 @@ class SeesCustomers(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.may_see_customers())
 
 
-class TimelineQuerySerializer(serializers.Serializer):
+class TimelineQuerySerializer(QuerySerializer):
     cursor = serializers.CharField(required=False, max_length=200)
     kind = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
@@ -87,16 +88,9 @@ class CustomerTimelineView(APIView):
     )
     def get(self, request, pk: int):
         customer = get_object_or_404(Customer.objects.visible_to(request.user).only("pk"), pk=pk)
-        query = TimelineQuerySerializer(
-            data={
-                **{
-                    key: request.query_params[key]
-                    for key in ("cursor", "page_size")
-                    if key in request.query_params
-                },
-                "kind": [kind for kind in request.query_params.getlist("kind") if kind],
-            }
-        )
+        params = request.query_params.copy()
+        params.setlist("kind", [kind for kind in params.getlist("kind") if kind])
+        query = TimelineQuerySerializer(data=params)
         if not query.is_valid():
             raise exceptions.ValidationError(query.errors)
         kinds = query.validated_data.get("kind") or None

@@ -8,7 +8,7 @@ from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import VersionedUpdateMixin
+from core.api import IF_MATCH, VersionedUpdateMixin
 
 from ..models import Touchpoint, TouchpointPlan
 from ..permissions import may_read_rates, may_work_touchpoints
@@ -111,6 +111,7 @@ class TouchpointViewSet(VersionedUpdateMixin, viewsets.ReadOnlyModelViewSet):
             "Record an outcome: reached, done, declined close it; no answer retries the next working day"
         ),
         request=CompleteSerializer,
+        parameters=[IF_MATCH],
         responses={200: TouchpointSerializer},
     )
     @action(detail=True, methods=["post"])

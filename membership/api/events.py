@@ -20,6 +20,7 @@ from core.api import (
     ScopedPrimaryKeyRelatedField,
     VersionedUpdateMixin,
 )
+from core.api_input import QuerySerializer
 from properties.models import CityCompany, Project
 
 from ..models import Event, Member, Registration
@@ -122,7 +123,7 @@ class InRegistrationOrder(IdCursorPagination):
     ordering = "id"
 
 
-class RegistrationQuerySerializer(serializers.Serializer):
+class RegistrationQuerySerializer(QuerySerializer):
     # Not `status`: the event's own filter reads that name (get_object filters the events).
     show = serializers.ChoiceField(
         choices=["held", "waitlisted", "cancelled"],

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import ScopedPrimaryKeyRelatedField
+from core.api_input import QuerySerializer
 from properties.models import Project
 
 from ..models import Member, PurchaseIntention, Referral
@@ -53,7 +54,7 @@ class ReferralCreateSerializer(serializers.Serializer):
     project = ScopedPrimaryKeyRelatedField(queryset=Project.objects.all())
 
 
-class ReferralQuerySerializer(serializers.Serializer):
+class ReferralQuerySerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=Referral.Status.choices, required=False)
     project = serializers.IntegerField(required=False, min_value=1)
 
@@ -120,7 +121,7 @@ class PurchaseIntentionCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class IntentionQuerySerializer(serializers.Serializer):
+class IntentionQuerySerializer(QuerySerializer):
     project = serializers.IntegerField(required=False, min_value=1)
     unit_type = serializers.ChoiceField(choices=PurchaseIntention.UnitType.choices, required=False)
 

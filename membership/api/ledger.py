@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField
+from core.api_input import QuerySerializer
 
 from ..models import Benefit, Member, PointsEntry, Redemption
 from ..selectors.benefits import benefit_list
@@ -24,7 +25,7 @@ class PointsEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PointsEntryQuerySerializer(serializers.Serializer):
+class PointsEntryQuerySerializer(QuerySerializer):
     member = serializers.IntegerField(required=False, min_value=1)
     kind = serializers.ChoiceField(choices=PointsEntry.Kind.choices, required=False)
 
@@ -96,7 +97,7 @@ class RedemptionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BenefitQuerySerializer(serializers.Serializer):
+class BenefitQuerySerializer(QuerySerializer):
     active = serializers.BooleanField(required=False, allow_null=True, default=None)
     kind = serializers.ChoiceField(choices=Benefit.Kind.choices, required=False)
 

@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core.api import IF_MATCH, VERSIONED_RESPONSES, ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
+from core.api_input import QuerySerializer
 from core.masking import mask_email, mask_id_number
 from customers.models import Education, Gender
 from customers.models.value import RfmSegment, ValueClass
@@ -130,7 +131,7 @@ class MemberUpdateSerializer(MemberDetailsInputSerializer):
     )
 
 
-class MemberQuerySerializer(serializers.Serializer):
+class MemberQuerySerializer(QuerySerializer):
     """The list's filters, as the member list page has them."""
 
     q = serializers.CharField(

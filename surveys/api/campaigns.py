@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
+from core.api import IF_MATCH, ScopedPrimaryKeyRelatedField, VersionedUpdateMixin
 from customers.models import RfmSegment, ValueClass
 from properties.models import Building, CityCompany, Project
 
@@ -211,7 +211,9 @@ class ResultsSerializer(serializers.Serializer):
     retrieve=extend_schema(summary=_("One campaign; ETag carries the version")),
     create=extend_schema(summary=_("Create a draft campaign"), request=CampaignWriteSerializer),
     partial_update=extend_schema(
-        summary=_("Edit a draft campaign (send its version)"), request=CampaignWriteSerializer
+        summary=_("Edit a draft campaign (send its version)"),
+        request=CampaignWriteSerializer,
+        parameters=[IF_MATCH],
     ),
 )
 class CampaignViewSet(
@@ -274,6 +276,7 @@ class CampaignViewSet(
     @extend_schema(
         summary=_("Start sending a draft (a background job; progress in send_done / send_total)"),
         request=CampaignVersionSerializer,
+        parameters=[IF_MATCH],
         responses={200: CampaignSerializer},
     )
     @action(detail=True, methods=["post"])
@@ -283,6 +286,7 @@ class CampaignViewSet(
     @extend_schema(
         summary=_("Close a campaign: no more answers or reminders"),
         request=CampaignVersionSerializer,
+        parameters=[IF_MATCH],
         responses={200: CampaignSerializer},
     )
     @action(detail=True, methods=["post"])

@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from complaints.models import Category
-from core.api import VersionedUpdateMixin
+from core.api import IF_MATCH, VersionedUpdateMixin
 
 from ..models import FollowUp
 from ..permissions import may_handle_follow_ups
@@ -88,6 +88,7 @@ class FollowUpViewSet(VersionedUpdateMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary=_("Record the outcome (contacted, resolved, could not reach): closes it"),
         request=OutcomeSerializer,
+        parameters=[IF_MATCH],
         responses={200: FollowUpSerializer},
     )
     @action(detail=True, methods=["post"])

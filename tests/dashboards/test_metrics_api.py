@@ -249,7 +249,7 @@ def test_a_custom_range_and_a_week(group_admin, test_source):
 
 
 def test_fresh_asks_the_source_to_count_anew(group_admin, test_source):
-    assert metric(group_admin, "test.done", fresh="1").json()["fresh"] is True
+    assert metric(group_admin, "test.done", fresh="true").json()["fresh"] is True
     assert CALLS[-1][2] is True
 
 
