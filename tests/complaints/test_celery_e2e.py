@@ -13,6 +13,7 @@ from complaints.management.commands.bench_sla_sweep import quick_policy
 from complaints.models import Complaint, SlaAlert
 from complaints.services import complaint_create
 from crm.celery import app as celery_app
+from crm.queues import DEFAULT, QUEUES
 
 pytestmark = [
     pytest.mark.skipif(
@@ -37,7 +38,11 @@ def worker():
     from celery.contrib.testing.worker import start_worker
 
     celery_app.conf.task_always_eager = False  # the autouse _celery_eager fixture set it for other tests
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as running:
+    # Every queue of crm/queues.py: the shared sweep is on "sweeps", the messages it writes on "messages".
+    queues = [*QUEUES, DEFAULT]
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=queues
+    ) as running:
         yield running
 
 
