@@ -32,7 +32,7 @@ FORWARDED_HEADERS = (
 # Who an unknown client counts as: a peer without a usable address (REMOTE_ADDR empty behind a
 # unix-socket gunicorn without TRUSTED_PROXIES, or not an address at all). Such clients share one
 # rate-limit bucket, which errs on the side of limiting; django-ratelimit would fail with a 500 on ''.
-UNKNOWN_CLIENT = "0.0.0.0"
+UNKNOWN_CLIENT = "0.0.0.0"  # nosec B104  # a placeholder address, nothing binds to it
 
 
 def client_ip(request) -> str:

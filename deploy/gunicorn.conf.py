@@ -4,6 +4,7 @@ It sits behind nginx (deploy/nginx.conf), which buffers request bodies and enfor
 """
 
 import os
+import tempfile
 
 bind = "0.0.0.0:8000"
 # Sync workers wait on PostgreSQL for a good part of each request, so there are more of them than CPUs:
@@ -20,7 +21,9 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"
 # /metrics (crm/metrics.py) adds up the request figures of every worker process: prometheus-client's
 # multiprocess mode, its files in this folder, emptied at each start (a dead process's files are
 # merged, its live gauges dropped).
-_metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/crm-prometheus")
+_metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), "crm-prometheus")
+)
 os.makedirs(_metrics_dir, exist_ok=True)
 for _name in os.listdir(_metrics_dir):
     if _name.endswith(".db"):
