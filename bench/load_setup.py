@@ -243,32 +243,10 @@ def sweep_lag(planted: dict, *, started: float, ended: float, period: float) -> 
 def prepare_campaign(*, count: int) -> dict:
     """A campaign (its own questionnaire) with `count` invitations selected; its send is started at
     the run's start by the Celery job (surveys.tasks.send_campaign)."""
-    from surveys.models import (
-        Campaign,
-        Dimension,
-        Question,
-        QuestionKind,
-        SurveyTemplate,
-        SurveyTemplateVersion,
-    )
+    from bench.surveys import one_question_campaign
     from surveys.services import sending
 
-    run = uuid.uuid4().hex[:8]
-    template = SurveyTemplate.objects.create(
-        code=f"load-{run}", name="压测满意度调查（负载）", name_en="Load test survey"
-    )
-    version = SurveyTemplateVersion.objects.create(template=template, number=1)
-    Question.objects.create(
-        template_version=version,
-        position=1,
-        code="overall",
-        kind=QuestionKind.RATING_5,
-        text="总体满意度",
-        dimension=Dimension.LOYALTY,
-    )
-    campaign = Campaign.objects.create(
-        name=f"load {run}", template_version=version, status=Campaign.Status.SENDING, exclude_surveyed_days=0
-    )
+    template, campaign = one_question_campaign("load", "压测满意度调查（负载）", "Load test survey")
     selected = sending.campaign_select(campaign.pk, limit=count)
     return {"campaign": campaign.pk, "template": template.pk, "selected": selected}
 

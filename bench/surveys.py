@@ -15,12 +15,9 @@ from bench.timing import Row, Rows
 KEY_CHUNK = 5000
 
 
-def bench_survey_send(*, count: int, write=print) -> tuple[int, float]:
-    """Send a campaign of up to `count` invitations; returns (invitations, seconds)."""
-    from django.db import transaction
-    from django.test.utils import override_settings
-
-    from core.models import OutboxMessage
+def one_question_campaign(prefix: str, name: str, name_en: str):
+    """A campaign on a questionnaire of its own (one loyalty question), status sending: the bench's and
+    the load test's bulk sends. Returns (template, campaign)."""
     from surveys.models import (
         Campaign,
         Dimension,
@@ -29,12 +26,9 @@ def bench_survey_send(*, count: int, write=print) -> tuple[int, float]:
         SurveyTemplate,
         SurveyTemplateVersion,
     )
-    from surveys.services import sending
 
     run = uuid.uuid4().hex[:8]
-    template = SurveyTemplate.objects.create(
-        code=f"bench-{run}", name="压测满意度调查", name_en="Bench survey"
-    )
+    template = SurveyTemplate.objects.create(code=f"{prefix}-{run}", name=name, name_en=name_en)
     version = SurveyTemplateVersion.objects.create(template=template, number=1)
     Question.objects.create(
         template_version=version,
@@ -45,8 +39,24 @@ def bench_survey_send(*, count: int, write=print) -> tuple[int, float]:
         dimension=Dimension.LOYALTY,
     )
     campaign = Campaign.objects.create(
-        name=f"bench {run}", template_version=version, status=Campaign.Status.SENDING, exclude_surveyed_days=0
+        name=f"{prefix} {run}",
+        template_version=version,
+        status=Campaign.Status.SENDING,
+        exclude_surveyed_days=0,
     )
+    return template, campaign
+
+
+def bench_survey_send(*, count: int, write=print) -> tuple[int, float]:
+    """Send a campaign of up to `count` invitations; returns (invitations, seconds)."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from core.models import OutboxMessage
+    from surveys.services import sending
+
+    template, campaign = one_question_campaign("bench", "压测满意度调查", "Bench survey")
+    version = campaign.template_version
     try:
         # No senders started on commit: the messages stay queued (the Outbox row measures sending them).
         with override_settings(OUTBOX_DRAIN_PARALLEL=0):
