@@ -151,21 +151,11 @@ def plant_due_complaints(*, count: int, first_due: datetime.datetime, last_due: 
     warning, then levels 1, 2 and 3 fall due 45 s, 60 s, 120 s and 180 s after it is received; the
     received times are spread so that the first warning falls due at `first_due` and the last level 1 at
     `last_due`."""
-    from complaints.management.commands.bench_sla_sweep import bulk_due_complaints, quick_policy
-    from complaints.models import Category
-    from customers.models import Customer
-    from properties.models import CityCompany, Project
+    from complaints.management.commands.bench_sla_sweep import bench_place, bulk_due_complaints, quick_policy
 
-    city, _ = CityCompany.objects.get_or_create(
-        code=PLANTED_CODE, defaults={"name": "负载压测公司", "city": "压测"}
+    city, project, customer, category = bench_place(
+        PLANTED_CODE, company="负载压测公司", project="负载压测项目", customer="负载压测客户"
     )
-    project, _ = Project.objects.get_or_create(
-        code=PLANTED_CODE, defaults={"name": "负载压测项目", "city_company": city}
-    )
-    customer = Customer.objects.filter(city_company=city).first() or Customer.objects.create(
-        city_company=city, name="负载压测客户"
-    )
-    category = Category.objects.filter(parent__isnull=False, is_active=True).order_by("pk").first()
     policy = quick_policy("SLA load test (1 min)")
     first = first_due - datetime.timedelta(seconds=45)
     last = last_due - datetime.timedelta(seconds=60)

@@ -23,6 +23,19 @@ from properties.models import CityCompany, Project
 BENCH_CODE = "bench-sla"
 
 
+def bench_place(code: str, *, company: str, project: str, customer: str):
+    """A city company and project of the bench's own (found or made by `code`), a customer in it and a
+    sub-category: where a bench's complaints go, so that nothing else is touched. Returns (city, project,
+    customer, category)."""
+    city, _ = CityCompany.objects.get_or_create(code=code, defaults={"name": company, "city": "压测"})
+    place, _ = Project.objects.get_or_create(code=code, defaults={"name": project, "city_company": city})
+    owner = Customer.objects.filter(city_company=city).first() or Customer.objects.create(
+        city_company=city, name=customer
+    )
+    category = Category.objects.filter(parent__isnull=False, is_active=True).order_by("pk").first()
+    return city, place, owner, category
+
+
 def quick_policy(name: str) -> SlaPolicy:
     """1, 2 and 3 minutes to respond, plan and resolve; level 2 one minute after breach, level 3 two."""
     policy, _created = SlaPolicy.objects.get_or_create(
@@ -83,16 +96,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, complaints: int, batch_size: int, **options):
-        city, _ = CityCompany.objects.get_or_create(
-            code=BENCH_CODE, defaults={"name": "SLA 压测公司", "city": "压测"}
+        city, project, customer, category = bench_place(
+            BENCH_CODE, company="SLA 压测公司", project="SLA 压测项目", customer="压测客户"
         )
-        project, _ = Project.objects.get_or_create(
-            code=BENCH_CODE, defaults={"name": "SLA 压测项目", "city_company": city}
-        )
-        customer = Customer.objects.filter(city_company=city).first() or Customer.objects.create(
-            city_company=city, name="压测客户"
-        )
-        category = Category.objects.filter(parent__isnull=False, is_active=True).order_by("pk").first()
         policy = quick_policy("SLA bench (1 min)")
         try:
             started = time.perf_counter()

@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from complaints import work_order_deadlines
-from complaints.models import Category, Complaint, ComplaintEvent, Status, WorkOrder
-from customers.models import Customer
-from properties.models import CityCompany, Project
+from complaints.management.commands.bench_sla_sweep import bench_place
+from complaints.models import Complaint, ComplaintEvent, Status, WorkOrder
 
 BENCH_CODE = "bench-wo"
 
@@ -34,20 +33,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, work_orders: int, batch_size: int, **options):
-        city, _ = CityCompany.objects.get_or_create(
-            code=BENCH_CODE, defaults={"name": "派单压测公司", "city": "压测"}
-        )
-        project, _ = Project.objects.get_or_create(
-            code=BENCH_CODE, defaults={"name": "派单压测项目", "city_company": city}
-        )
-        customer = Customer.objects.filter(city_company=city).first() or Customer.objects.create(
-            city_company=city, name="压测客户"
+        city, project, customer, category = bench_place(
+            BENCH_CODE, company="派单压测公司", project="派单压测项目", customer="压测客户"
         )
         # The issuing handler hears of every level: one notification per alert, as in real use.
         issuer, _ = User.objects.get_or_create(
             username=f"{BENCH_CODE}-issuer", defaults={"role": Role.CS_AGENT}
         )
-        category = Category.objects.filter(parent__isnull=False, is_active=True).order_by("pk").first()
         try:
             started = time.perf_counter()
             self._due_work_orders(work_orders, project, customer, category, issuer)
