@@ -195,7 +195,7 @@ def measure_pages(rows: Rows, fx: Fixtures, *, requests: int, warmup: int) -> No
         ("survey responses: detractors", "/surveys/responses/?nps=detractor"),
         ("all touchpoints /lifecycle/touchpoints/all/ (city head)", "/lifecycle/touchpoints/all/"),
         ("touchpoints overdue now", "/lifecycle/touchpoints/all/?overdue=1"),
-        ("formal inspections /delivery/inspections/formal/", "/delivery/inspections/formal/"),
+        ("formal inspections /handover/inspections/formal/", "/handover/inspections/formal/"),
     ]
     for name, url in lists:
         if url:
