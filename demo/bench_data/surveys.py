@@ -33,6 +33,7 @@ from surveys.models import (
     SurveyTemplate,
     SurveyTemplateVersion,
 )
+from surveys.services.responses import recommend_scores_fill
 from surveys.tallies import tallies_rebuild
 
 from . import bulk
@@ -207,9 +208,10 @@ def write_surveys(
             per_respondent = sum(1 for q in questions if q.kind in QuestionKind.numeric()) + 1.5
             writer.write(Answer, ANSWER_COLUMNS, answer_rows(), round(len(respondents) * per_respondent))
     bulk.reset_sequences((Invitation, Answer))
+    # COPY bypasses the submit, which keeps each response's recommend score on its invitation, and its
+    # transaction, which keeps the results' rollup and the dashboards' day tallies: make them once.
+    recommend_scores_fill(Invitation.objects.filter(campaign__in=[previous, campaign]))
     bulk.analyze(Invitation, Answer)
-    # COPY bypasses the submit transaction that keeps the results' rollup and the dashboards' day
-    # tallies: count them once.
     tallies_rebuild(campaign_ids=[previous.pk, campaign.pk])
     day_tallies_rebuild(progress=not quiet)
     bulk.analyze(ResultTally, DayTally)

@@ -1,7 +1,7 @@
 """Surveys: questionnaires (templates, versions, questions), campaigns and invitations, answers,
 opt-outs, and the follow-ups of unhappy answers."""
 
-from .campaigns import Answer, Campaign, Invitation, SurveyOptOut, new_token
+from .campaigns import NPS_CLASSES, Answer, Campaign, Invitation, SurveyOptOut, new_token
 from .choices import AnswerMode, Dimension, QuestionKind, QuestionRole, Segment, Trigger
 from .follow_ups import FollowUp, FollowUpAlert
 from .tallies import DayTally, ResultTally
@@ -16,6 +16,7 @@ __all__ = [
     "FollowUp",
     "FollowUpAlert",
     "Invitation",
+    "NPS_CLASSES",
     "Question",
     "QuestionKind",
     "QuestionRole",

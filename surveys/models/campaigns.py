@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from properties.models import TimeStampedModel
 
+from ..stats import DETRACTOR_MAX, PROMOTER_MIN
 from .choices import AnswerMode, Dimension, QuestionRole, Segment
 from .templates import Question, SurveyTemplateVersion
 
@@ -135,6 +136,14 @@ class Campaign(TimeStampedModel):
         return self.name
 
 
+# The recommend score's classes (surveys.stats): the responses list's filter, each with its own index.
+NPS_CLASSES = {
+    "promoter": Q(recommend_score__gte=PROMOTER_MIN),
+    "passive": Q(recommend_score__gt=DETRACTOR_MAX, recommend_score__lt=PROMOTER_MIN),
+    "detractor": Q(recommend_score__lte=DETRACTOR_MAX),
+}
+
+
 class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user) -> InvitationQuerySet:
         """Invitations of customers in the user's projects (a city head: their city company's)."""
@@ -203,6 +212,9 @@ class Invitation(models.Model):
     # What the transactional survey asks about (shown to the owner without personal data).
     subject = models.CharField(_("about"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The final answer to the recommend question (0–10; the highest, should it be asked twice), set by the
+    # submit (services.responses): the responses list filters promoters / passives / detractors on it.
+    recommend_score = models.SmallIntegerField(_("recommend score"), null=True, blank=True, editable=False)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -222,6 +234,17 @@ class Invitation(models.Model):
                 fields=["last_sent_at"],
                 name="survey_invitation_unanswered",
                 condition=Q(status__in=["sent", "started"]),
+            ),
+            # The responses list of one score class, newest first (its page and its bounded count, which
+            # reads the scope's columns from the index).
+            *(
+                models.Index(
+                    fields=["-id"],
+                    include=["project", "city_company"],
+                    name=f"survey_response_{name}",
+                    condition=Q(completed_at__isnull=False, project__isnull=False) & score_class,
+                )
+                for name, score_class in NPS_CLASSES.items()
             ),
         ]
 

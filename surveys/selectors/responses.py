@@ -4,7 +4,9 @@ L3 loyalty and recommend score.
 A response is a completed invitation with a project (the figures count by project). Each row carries
 its three L3 scores (`overall`, `repurchase`, `recommend`: the highest final answer of that role, as the
 figures read them), and the score classes filter on those with the figures' own definitions
-(`surveys.stats`): top-2-box, L3 loyal, promoter / passive / detractor.
+(`surveys.stats`): top-2-box, L3 loyal, promoter / passive / detractor. The recommend score is the
+invitation's own column (written by the submit), so that a class of it is one partial index read
+(`models.NPS_CLASSES`) rather than a subquery per response.
 """
 
 from __future__ import annotations
@@ -12,21 +14,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from core.localdays import on_days
 
-from ..models import Answer, Invitation, QuestionRole
-from ..stats import DETRACTOR_MAX, PROMOTER_MIN, TOP_2_BOX_5
+from ..models import NPS_CLASSES, Answer, Invitation, QuestionRole
+from ..stats import PROMOTER_MIN, TOP_2_BOX_5
 
 # Which questions a response answered: the figures' denominators.
 ANSWERED = ("overall", "three", "recommend")
-NPS_CLASSES = ("promoter", "passive", "detractor")
-_ROLES = {
-    "overall": QuestionRole.OVERALL,
-    "repurchase": QuestionRole.REPURCHASE,
-    "recommend": QuestionRole.RECOMMEND,
-}
+_ROLES = {"overall": QuestionRole.OVERALL, "repurchase": QuestionRole.REPURCHASE}
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,7 @@ class ResponseFilters:
     answered: str = ""  # one of ANSWERED
     top2: bool | None = None  # the overall satisfaction in the top two boxes (4–5) or not
     l3: bool | None = None  # at the top of all three, or not (of those who answered all three)
-    nps: str = ""  # one of NPS_CLASSES
+    nps: str = ""  # a key of models.NPS_CLASSES
 
 
 def _score(role: str) -> Subquery:
@@ -75,12 +72,8 @@ def _class_conditions(filters: ResponseFilters) -> Q:
         condition &= _loyal()
     elif filters.l3 is False:
         condition &= _all_three() & ~_loyal()
-    if filters.nps == "promoter":
-        condition &= Q(recommend__gte=PROMOTER_MIN)
-    elif filters.nps == "passive":
-        condition &= Q(recommend__gt=DETRACTOR_MAX, recommend__lt=PROMOTER_MIN)
-    elif filters.nps == "detractor":
-        condition &= Q(recommend__lte=DETRACTOR_MAX)
+    if filters.nps:
+        condition &= NPS_CLASSES[filters.nps]
     return condition
 
 
@@ -106,7 +99,7 @@ def response_list(*, user, filters: ResponseFilters) -> QuerySet[Invitation]:
             "mode",
             "completed_at",
         )
-        .annotate(**{name: _score(role) for name, role in _ROLES.items()})
+        .annotate(**{name: _score(role) for name, role in _ROLES.items()}, recommend=F("recommend_score"))
     )
     if filters.completed_from or filters.completed_to:
         responses = responses.filter(on_days("completed_at", filters.completed_from, filters.completed_to))

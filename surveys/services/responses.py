@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,16 @@ from core.audit import audit_changes, audit_snapshot
 from customers.consents import customer_consent_record
 from customers.models import ConsentChannel, ConsentPurpose
 
-from ..models import Answer, AnswerMode, Campaign, Invitation, Question, QuestionKind, SurveyOptOut
+from ..models import (
+    Answer,
+    AnswerMode,
+    Campaign,
+    Invitation,
+    Question,
+    QuestionKind,
+    QuestionRole,
+    SurveyOptOut,
+)
 from ..permissions import may_interview
 from ..questionnaire import visible_questions
 from ..refusals import refuses_surveys
@@ -221,7 +231,8 @@ def response_save(
         fields += ["mode", "interviewer"]
     if submit:
         invitation.status, invitation.completed_at = Invitation.Status.COMPLETED, now
-        fields += ["status", "completed_at"]
+        invitation.recommend_score = final_recommend_score(questions, answers)
+        fields += ["status", "completed_at", "recommend_score"]
     elif invitation.status != Invitation.Status.STARTED:
         invitation.status = Invitation.Status.STARTED
         fields.append("status")
@@ -238,6 +249,32 @@ def response_save(
     if submit:
         response_completed.send(sender=Invitation, invitation=invitation)
     return SaveResult(invitation=invitation, answers=answers, completed=submit)
+
+
+def final_recommend_score(questions: list[Question], answers: dict[str, Any]) -> int | None:
+    """The response's recommend score as the figures count it: the highest answer to a recommend question."""
+    scores = [
+        answers[question.code]
+        for question in questions
+        if question.role == QuestionRole.RECOMMEND and question.is_numeric and question.code in answers
+    ]
+    return max(scores, default=None)
+
+
+def recommend_scores_fill(invitations: QuerySet[Invitation] | None = None) -> int:
+    """Write the completed invitations' recommend score from their final answers (a bulk load that
+    bypassed the submit, such as the bench's COPY); invitations updated."""
+    recommend = (
+        Answer.objects.filter(
+            invitation=OuterRef("pk"), role=QuestionRole.RECOMMEND, is_final=True, score__isnull=False
+        )
+        .order_by()
+        .values("invitation")
+        .annotate(top=Max("score"))
+        .values("top")
+    )
+    invitations = Invitation.objects.all() if invitations is None else invitations
+    return invitations.filter(completed_at__isnull=False).update(recommend_score=Subquery(recommend))
 
 
 def _answers_write(

@@ -65,7 +65,7 @@ def test_scope_is_cached_on_the_user_object(project, django_assert_num_queries):
     user = UserFactory(role=Role.CS_AGENT, projects=[project])
     user = type(user).objects.get(pk=user.pk)
 
-    with django_assert_num_queries(2):  # city companies, projects (none assigned: no project lookup)
+    with django_assert_num_queries(1):  # city companies and projects, one UNION ALL
         first = user.scope
     with django_assert_num_queries(0):
         assert user.scope is first

@@ -64,10 +64,10 @@ def services_slugs() -> tuple[str, ...]:
 
 # --- the list ---------------------------------------------------------------------------------------------
 
-# Session + user (2), scope: city companies, projects (2), the page of cases with project, category and
-# owner joined and each one's count of complaints as a subquery (1), the bell (1) → 6. The projects of the
+# Session + user (2), scope: city companies and projects (1), the page of cases with project, category and
+# owner joined and each one's count of complaints as a subquery (1), the bell (1) → 5. The projects of the
 # filter come from the cache (one query when cold).
-CASE_LIST_QUERIES = 6
+CASE_LIST_QUERIES = 5
 
 
 @pytest.mark.parametrize("cases", [2, 20])
@@ -138,10 +138,10 @@ def test_a_bad_filter_is_a_400_and_contractors_see_no_cases(client, case, agent,
 
 # --- the case page ------------------------------------------------------------------------------------------
 
-# Session + user (2), scope: city companies, projects (2), the case with its project, building, category,
+# Session + user (2), scope: city companies and projects (1), the case with its project, building, category,
 # owner, planner and report joined (1), its timeline with the actors (1), the page of its complaints with
-# customer, unit and handler (1), the owner choices of the "Assign owner" form (1), the bell (1) → 9.
-CASE_PAGE_QUERIES = 9
+# customer, unit and handler (1), the owner choices of the "Assign owner" form (1), the bell (1) → 8.
+CASE_PAGE_QUERIES = 8
 
 
 @pytest.mark.parametrize("members", [2, 20])
@@ -357,9 +357,9 @@ def test_the_api_list_costs_the_same_for_2_and_20_cases(
             by=supervisor, title=f"群诉{index}", complaints=[make_complaint(), make_complaint()]
         )
     boss = client_for(supervisor)
-    # The token with its user (1), scope: city companies, projects (2), the page of cases (1), their
-    # complaints' ids (1) → 5.
-    with django_assert_num_queries(5):
+    # The token with its user (1), scope: city companies and projects (1), the page of cases (1), their
+    # complaints' ids (1) → 4.
+    with django_assert_num_queries(4):
         response = boss.get(f"{API}/group-cases/")
     assert len(response.json()["results"]) == cases
 

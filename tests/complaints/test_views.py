@@ -15,11 +15,11 @@ from core.paging import PAGE_SIZE
 from notifications.models import Notification
 from tests.factories import ContractorFactory, UserFactory, image_bytes
 
-# The board: session + user (2), scope: city companies, projects (2), the page of complaints with the
+# The board: session + user (2), scope: city companies and projects (1), the page of complaints with the
 # customer's phone (1), the counters' one grouped query (1), the bounded count (1, COUNT over LIMIT
-# 1001), the bell (1) → 8, in any sort order. Categories, projects and staff (the filters' choices, the
+# 1001), the bell (1) → 7, in any sort order. Categories, projects and staff (the filters' choices, the
 # rows' labels) come from the cache: a cold cache adds 5 queries once.
-BOARD_QUERIES = 8
+BOARD_QUERIES = 7
 BOARD_COLD_CACHE_QUERIES = 5
 # The complaint page: session + user + scope (4), the complaint with its joins (1), prefetches: phones,
 # events, work orders, work-order notes, attachments, return visits, improvement items (7), the bell (1),

@@ -180,19 +180,26 @@ def test_the_surveys_menu_links_the_list(db, city_head):
     assert "surveys:responses" in [link.url_name for link in surveys_menu(city_head).links]
 
 
+@pytest.mark.parametrize("params", [{"answered": "three"}, {"nps": "detractor"}, {"nps": "passive"}])
 @pytest.mark.parametrize("rows", [2, 20])
 def test_the_list_queries_do_not_grow_with_rows(
-    db, client, city_head, project, campaign, rows, django_assert_max_num_queries
+    db, client, city_head, project, campaign, rows, params, django_assert_max_num_queries
 ):
     for n in range(rows):
         _response(campaign, project, at("2026-03-02"), overall=1 + n % 5, repurchase=5, recommend=n % 11)
     client.force_login(city_head)
-    # session + user (2), the scope's city companies and projects (2), the estate's names (2, cached
-    # after), the campaign choices (1), the page with each row's three scores (1), the bounded count
-    # (1), the bell (1), the managers' calendar check (1).
-    with django_assert_max_num_queries(11):
-        response = _listed(client, completed_from="2026-03-01", answered="three")
-    assert len(response.context["page"]) == rows
+    # session + user (2), the scope's city companies and projects (1), the estate's names (2, cached
+    # after), the campaign choices (1), the page with each row's overall and repurchase scores (1; the
+    # recommend score is the invitation's), the bounded count (1), the bell (1), the managers' calendar
+    # check (1).
+    with django_assert_max_num_queries(10):
+        response = _listed(client, completed_from="2026-03-01", **params)
+    listed = {
+        "answered": range(11),  # every response answered the three
+        "detractor": range(0, 7),
+        "passive": range(7, 9),
+    }[params.get("nps", "answered")]
+    assert len(response.context["page"]) == sum(1 for n in range(rows) if n % 11 in listed)
 
 
 @pytest.mark.parametrize(

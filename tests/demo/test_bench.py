@@ -159,6 +159,22 @@ def test_the_boards_kept_counts_are_counted_after_the_load(bench_db):
     assert live and kept == live
 
 
+def test_the_survey_responses_carry_their_final_recommend_score(bench_db):
+    """COPY bypasses the submit that writes it: the load fills it from the answers, as the submit would."""
+    from django.db.models import Max, OuterRef, Subquery
+
+    from surveys.models import Answer, Invitation
+
+    final = Answer.objects.filter(invitation=OuterRef("pk"), role="recommend", is_final=True).order_by()
+    responses = Invitation.objects.filter(completed_at__isnull=False).annotate(
+        answered=Subquery(final.values("invitation").annotate(top=Max("score")).values("top"))
+    )
+    assert responses.count() >= 50
+    assert all(score is not None for score in responses.values_list("recommend_score", flat=True))
+    assert not responses.exclude(recommend_score=F("answered")).exists()
+    assert not Invitation.objects.filter(completed_at__isnull=True, recommend_score__isnull=False).exists()
+
+
 def test_bench_customer_has_ten_units_and_fifty_complaints(bench_db):
     customer = Customer.objects.annotate(units=Count("households", distinct=True)).get(name=BENCH_360_NAME)
     assert customer.units == 10

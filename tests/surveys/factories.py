@@ -168,4 +168,9 @@ def completed_invitation(answers: dict, *, completed_at=None, **invitation_kwarg
             role=question.role,
             is_final=True,
         )
+    # What the submit writes on the invitation (services.responses.final_recommend_score).
+    recommend = [v for c, v in answers.items() if questions[c].role == "recommend" and isinstance(v, int)]
+    if recommend:
+        invitation.recommend_score = max(recommend)
+        invitation.save(update_fields=["recommend_score"])
     return invitation
