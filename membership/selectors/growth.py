@@ -6,8 +6,8 @@ The board counts contracts, not people: each active contract signed in the perio
 contract as primary buyer, in any project, or a club member linked to them enrolled before the
 signing day) or was referred (the contract attributes a referral). The board reads those facts as
 stored at every write (membership.purchases: per contract, and summed per month and project) in one
-query; the list behind a figure reads the contracts with the same definitions (`club_purchases`),
-paged, and a test holds the two equal.
+query; the list behind a figure picks its contracts by the same stored facts and marks them with the
+definitions themselves (`club_purchases`), paged; a test holds the stored facts equal to them.
 """
 
 from __future__ import annotations
@@ -54,13 +54,11 @@ def board_contracts(*, user, date_from: datetime.date, date_to: datetime.date) -
     )
 
 
-def figure_filter(figure: str) -> Q:
-    return {
-        "buyers": Q(),
-        "repeat": Q(is_repeat=True),
-        "referred": Q(is_referred=True),
-        "club": Q(is_repeat=True) | Q(is_referred=True),
-    }[figure]
+STORED_FIGURES = {
+    "repeat": Q(is_repurchase=True),
+    "referred": Q(is_referred=True),
+    "club": Q(is_repurchase=True) | Q(is_referred=True),
+}
 
 
 @dataclass(frozen=True)
@@ -175,8 +173,20 @@ def board_list(
     project_id: int | None,
     city_company_id: int | None = None,
 ) -> QuerySet[Contract]:
-    """The contracts behind one figure of the board, with what the list shows."""
-    contracts = board_contracts(user=user, date_from=date_from, date_to=date_to).filter(figure_filter(figure))
+    """The contracts behind one figure of the board, with what the list shows. A figure's contracts are
+    picked by their stored purchase, as the board counts them (the period's purchases in the projects
+    asked for, from the index `club_purchase_project_day`): probing every contract's buyer history
+    until a page was full took 0.5–1.8 s at 2.55M contracts. The marks shown are read live."""
+    contracts = board_contracts(user=user, date_from=date_from, date_to=date_to)
+    if figure in STORED_FIGURES:
+        purchases = ClubPurchase.objects.filter(
+            STORED_FIGURES[figure], signed_on__gte=date_from, signed_on__lte=date_to
+        )
+        if project_id is not None:
+            purchases = purchases.filter(project_id=project_id)
+        elif not user.scope.is_unrestricted:
+            purchases = purchases.filter(project_id__in=user.scope.project_ids)
+        contracts = contracts.filter(pk__in=purchases.values("contract_id"))
     if project_id is not None:
         contracts = contracts.filter(unit__project_id=project_id)
     if city_company_id is not None:
