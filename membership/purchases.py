@@ -1,6 +1,6 @@
-"""Keeping the club's dashboard tables in step: the purchases (membership.models.ClubPurchase) with the
-contracts, memberships and referrals they are computed from, and the monthly sums (ClubMonth) with
-the purchases and the members' enrolments.
+"""Keeping the club's dashboard tables in step (the dashboards and the referral board read them): the
+purchases (membership.models.ClubPurchase) with the contracts, memberships and referrals they are
+computed from, and the monthly sums (ClubMonth) with the purchases and the members' enrolments.
 
 Whether a purchase was the club's depends on more than its own contract (the board's definitions,
 `membership.selectors.growth.club_purchases`): the buyer's other contracts (an earlier one makes this
@@ -45,6 +45,7 @@ from .selectors.growth import club_purchases
 REBUILD_BATCH = 5000  # contracts per read
 PURCHASE_FIELDS = ("pk", "primary_buyer_id", "unit__project_id", "signed_on", "is_repeat", "is_referred")
 MonthKey = tuple  # (month's first day, project id)
+CLUB = Q(is_repurchase=True) | Q(is_referred=True)  # a ClubPurchase that was the club's
 
 
 def _purchases(contracts) -> list[ClubPurchase]:
@@ -64,17 +65,19 @@ def _purchases(contracts) -> list[ClubPurchase]:
 
 
 def _month_counts(rows: Iterable[tuple], sign: int = 1) -> dict[MonthKey, Counter]:
-    """(project, signed_on, is_repurchase, is_referred) rows → per (month, project) their counts × sign."""
+    """(project, signed_on, is_repurchase, is_referred) rows → per (month, project) their counts × sign
+    (`club`: either flag, counted once)."""
     counts: dict[MonthKey, Counter] = {}
     for project, signed_on, repurchase, referred in rows:
         cell = counts.setdefault((signed_on.replace(day=1), project), Counter())
         cell["buyers"] += sign
         cell["repurchases"] += sign * repurchase
         cell["referred"] += sign * referred
+        cell["club"] += sign * (repurchase or referred)
     return counts
 
 
-MONTH_COUNTS = ("enrolled", "buyers", "repurchases", "referred")
+MONTH_COUNTS = ("enrolled", "buyers", "repurchases", "referred", "club")
 
 
 def _months_add(deltas: dict[MonthKey, Counter]) -> None:
@@ -87,8 +90,9 @@ def _months_add(deltas: dict[MonthKey, Counter]) -> None:
         return
     table = ClubMonth._meta.db_table
     updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in MONTH_COUNTS)
+    values = ", ".join(["%s"] * (2 + len(MONTH_COUNTS)))
     sql = (
-        f"INSERT INTO {table} (month, project_id, {', '.join(MONTH_COUNTS)}) VALUES (%s, %s, %s, %s, %s, %s) "
+        f"INSERT INTO {table} (month, project_id, {', '.join(MONTH_COUNTS)}) VALUES ({values}) "
         f"ON CONFLICT (month, project_id) DO UPDATE SET {updates}"  # nosec B608  # names only, no values
     )
     with connection.cursor() as cursor:
@@ -181,12 +185,13 @@ def club_purchases_rebuild(*, progress: bool = False) -> int:
                 buyers=Count("pk"),
                 repurchases=Count("pk", filter=Q(is_repurchase=True)),
                 referred=Count("pk", filter=Q(is_referred=True)),
+                club=Count("pk", filter=CLUB),
             )
             .order_by()
         )
         cells: dict[MonthKey, dict] = {}
-        for month, project, buyers, repeat, ref in months:
-            cells[(month, project)] = {"buyers": buyers, "repurchases": repeat, "referred": ref}
+        for month, project, buyers, repeat, ref, club in months:
+            cells[(month, project)] = {"buyers": buyers, "repurchases": repeat, "referred": ref, "club": club}
         enrolments = (
             Member.objects.filter(project__isnull=False)
             .annotate(month=TruncMonth("enrolled_at", output_field=DateField()))

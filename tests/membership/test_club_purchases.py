@@ -41,8 +41,20 @@ def _months() -> dict:
     }
 
 
+def _clubs() -> dict:
+    """Each month's purchases that were the club's (the referral board's share)."""
+    return {(m.month, m.project_id): m.club for m in ClubMonth.objects.all() if m.club}
+
+
 def _assert_same_as_a_rebuild() -> tuple[dict, dict]:
     kept = _purchases(), _months()
+    clubs = _clubs()
+    either: dict = {}
+    for _buyer, project, signed_on, repeat, referred in kept[0].values():
+        if repeat or referred:
+            key = (signed_on.replace(day=1), project)
+            either[key] = either.get(key, 0) + 1
+    assert clubs == either
     # The board's own reading of the contracts agrees with the stored flags.
     live = {
         c.pk: (c.is_repeat, c.is_referred)
@@ -50,7 +62,7 @@ def _assert_same_as_a_rebuild() -> tuple[dict, dict]:
     }
     assert {pk: (row[3], row[4]) for pk, row in kept[0].items()} == live
     club_purchases_rebuild()
-    assert (_purchases(), _months()) == kept
+    assert (_purchases(), _months(), _clubs()) == (*kept, clubs)
     return kept
 
 

@@ -123,9 +123,14 @@ def test_board_and_buyers_list_queries_do_not_grow_with_rows(
         ReferralFactory(project=project, contract=contract, status="bought")
     client.force_login(city_head)
     period = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
-    # session + user + scope (2) + the grouped board query + the cached project names (≤ 1) + savepoints
+    # session + user + scope (2) + the board's one query (monthly sums and the days around them) + the
+    # cached project names (≤ 1) + savepoints; whole months or not
     with django_assert_max_num_queries(8):
         assert client.get(reverse("club:referrals"), period).status_code == 200
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("club:referrals"), {"date_from": "2025-12-05", "date_to": "2026-12-05"})
+    assert response.status_code == 200
+    assert (response.context["total"].buyers, response.context["total"].referred) == (rows, rows)
     # + one page of contracts with their unit, project, buyer and referral joined
     with django_assert_max_num_queries(8):
         response = client.get(reverse("club:referral_buyers"), {**period, "figure": "referred"})
