@@ -67,9 +67,7 @@ def open_work_orders(*, user, limit: int) -> list[WorkOrder]:
     if user.role == Role.DEPARTMENT_STAFF and user.department:
         orders = orders.filter(department=user.department)
     return list(
-        orders.select_related("complaint")
-        .only(
-            "number", "description", "due_at", "status", "warned", "complaint__project_id", "complaint__title"
-        )
-        .order_by("due_at", "id")[:limit]
+        orders.only("number", "description", "due_at", "status", "warned", "project_id").order_by(
+            "due_at", "id"
+        )[:limit]
     )

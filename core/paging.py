@@ -283,3 +283,11 @@ class DueCursorPaginator(CursorPaginator):
         if forwards:
             return CursorPage(rows[:size], self, has_next=len(rows) > size, has_previous=True)
         return CursorPage(rows[:size][::-1], self, has_next=True, has_previous=len(rows) > size)
+
+
+def rows_of_page(page: CursorPage, rows: QuerySet) -> CursorPage:
+    """The page's full rows, read by id from `rows`, in the page's order: for a list paged on its keys
+    alone (an index-only walk that filters the index tuples), then read in one query by primary key."""
+    by_id = rows.in_bulk([key.pk for key in page])
+    page.items = [by_id[key.pk] for key in page if key.pk in by_id]
+    return page

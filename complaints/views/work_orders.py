@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department, Role
 from core.listing import ListSort, SortColumn, bounded_count, sort_word, sorting_context
-from core.paging import broken_link, pager_context
+from core.paging import broken_link, pager_context, rows_of_page
 from core.rows import local_text, row_url
 from customers.forms import add_service_errors
 from customers.services import ConcurrentEditError
@@ -33,7 +33,7 @@ def _may_work_on_orders(user) -> bool:
 WORK_ORDER_LIST_COLUMNS = (
     "number", "description", "department", "contractor__name", "assignee__username",
     "assignee__display_name", "assignee__first_name", "assignee__last_name", "due_at", "status",
-    "warned", "escalation_level", "complaint__project_id",
+    "warned", "escalation_level", "project_id",
 )  # fmt: skip
 
 # By due time (work_order_open_by_due / work_order_by_due, read either way) or by number, the id
@@ -50,7 +50,7 @@ def _label_work_order_rows(rows, now) -> None:
     detail_url = row_url("complaints:work-order")
     for order in rows:
         order.detail_url = detail_url(order.pk)
-        order.project_name = projects.get(order.complaint.project_id, ("", None))[0]
+        order.project_name = projects.get(order.project_id, ("", None))[0]
         order.due_text = local_text(order.due_at, "%Y-%m-%d %H:%M")
         order.status_label = statuses.get(order.status, order.status)
         order.department_label = departments.get(order.department, "")
@@ -60,27 +60,28 @@ def _label_work_order_rows(rows, now) -> None:
 @login_required
 @require_GET
 def work_order_list(request):
-    orders = (
-        WorkOrder.objects.visible_to(request.user)
-        .select_related("complaint", "contractor", "assignee")
-        .only(*WORK_ORDER_LIST_COLUMNS)
-    )
+    orders = WorkOrder.objects.visible_to(request.user)
     show = request.GET.get("show", "open")
     if show == "open":
         orders = orders.exclude(status__in=[WorkOrder.Status.DONE, WorkOrder.Status.CANCELLED])
-    paginator, sort = WORK_ORDER_SORT.paginator(orders, sort_word(request))
+    # The page's keys first: a walk of work_order_open_due_project (or the others) that reads only the
+    # index, skipping other projects' orders there; then its 25 rows by id (crm_bench10, city head:
+    # 16 → 2 ms of SQL: it no longer visits each walked order's row and complaint).
+    paginator, sort = WORK_ORDER_SORT.paginator(orders.only("id", "due_at"), sort_word(request))
     page = paginator.page_from_request(request)
     if page is None:
         return broken_link(request)
+    rows = WorkOrder.objects.select_related("contractor", "assignee").only(*WORK_ORDER_LIST_COLUMNS)
+    page = rows_of_page(page, rows)
     _label_work_order_rows(page, timezone.now())
     return render(
         request,
         "complaints/work_order_list.html",
         {
             "show": show,
-            # Counted for contractors only: staff see work orders through their complaints' projects,
-            # so counting them walks every open work order (make bench: 87 ms for a city head) while
-            # the page itself stops at 25. A count there needs the project on the work order.
+            # Counted for contractors only: a staff scope's count walks the open orders of every project
+            # but its own to find 1,000 of them (make bench before the project was on the order: 87 ms
+            # for a city head), while the page itself stops at 25.
             "list_count": bounded_count(orders) if request.user.role == Role.CONTRACTOR else None,
             **sorting_context(request, WORK_ORDER_SORT, sort),
             **pager_context(request, paginator, page),

@@ -173,6 +173,7 @@ def write_complaints(
                     wo_id[0], c.plan_agreed_at, c.resolved_at or c.plan_agreed_at, cid, f"PD-{wo_id[0]:07d}",
                     departments[category.pk], None, None, "按方案上门维修", deadline[0], deadline[1], handler,
                     c.plan_agreed_at + HOUR, c.resolved_at, "已完成" if done else "", *deadline[2:], 1,
+                    project_id,  # the complaint's (WorkOrder.project): the load runs without triggers
                 ))  # fmt: skip
                 wo_id[0] += 1
             if status == "closed":
@@ -280,6 +281,7 @@ def _flush_children(writer: RowWriter, events, work_orders, visits, *, final: bo
             "escalation_level",
             "next_check_at",
             "version",
+            "project_id",
         ],  # fmt: skip
         batch,
         len(batch),

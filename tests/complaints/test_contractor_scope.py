@@ -177,9 +177,9 @@ def test_finding_10_3_contractor_lists_query_count_is_constant(
     api = client_for(crew)
     client.get(reverse("complaints:work-orders"))  # fills the reference-data cache (project names)
 
-    # session + user 2, scope: city companies + projects 2, the page (its complaints joined) 1, the
-    # bounded count 1, bell 1 = 7.
-    with django_assert_max_num_queries(7):
+    # session + user 2, scope: city companies + projects 2, the page's keys 1, its rows 1, the bounded
+    # count 1, bell 1 = 8.
+    with django_assert_max_num_queries(8):
         page = client.get(reverse("complaints:work-orders")).content.decode()
     # token + user 1, scope 2, the page 1 = 4.
     with django_assert_max_num_queries(4):

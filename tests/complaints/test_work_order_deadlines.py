@@ -413,9 +413,10 @@ def test_the_admin_reads_work_order_alerts_in_scope(client, clock, issue, firm, 
 # --- the list and the page --------------------------------------------------------------------------
 
 
-# The work-order list: session + user (2), scope: city companies, projects (2), the page of work orders
-# with their complaint, contractor and assignee (1), the bounded count (1), the bell (1) → 7, in any
-# order. Projects' names come from the cache (one query when cold, as the test's first request is).
+# The work-order list: session + user (2), scope: city companies, projects (2), the page's keys (1), its
+# work orders with their contractor and assignee (1), the bell (1) → 7 (a contractor's list counts its
+# rows too), in any order. Projects' names come from the cache (one query when cold, as the test's first
+# request is).
 WORK_ORDER_LIST_QUERIES = 8
 
 
@@ -475,6 +476,7 @@ def _due_work_orders(count, *, complaint, firm, issuer) -> list[WorkOrder]:
     for index in range(count):
         order = WorkOrder(
             complaint=complaint,
+            project_id=complaint.project_id,
             number=f"RACE-{index:05d}",
             contractor=firm,
             description="race",

@@ -144,6 +144,9 @@ def test_children_follow_their_complaints(bench_db):
     assert not closed.filter(closed_at__isnull=True).exists()
     assert not WorkOrder.objects.filter(complaint__plan_agreed_at__isnull=True).exists()
     assert not Complaint.objects.exclude(unit__project_id=F("project_id")).exists()
+    # The load runs without triggers: it writes each order's copy of its complaint's project itself.
+    assert WorkOrder.objects.exists()
+    assert not WorkOrder.objects.exclude(project_id=F("complaint__project_id")).exists()
 
 
 def test_the_boards_kept_counts_are_counted_after_the_load(bench_db):

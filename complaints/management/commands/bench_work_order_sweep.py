@@ -81,6 +81,7 @@ class Command(BaseCommand):
         for index in range(count):
             order = WorkOrder(
                 complaint=complaint,
+                project_id=complaint.project_id,  # bulk_create skips save(), which copies it
                 number=f"{BENCH_CODE}-{index:06d}",
                 department="engineering",
                 description="bench",

@@ -165,6 +165,7 @@ def _work_order(
     order_status = WorkOrder.Status.DONE if done else story["work_order_status"]
     return WorkOrder(
         complaint=c,
+        project_id=c.project_id,  # written by bulk_create, which skips save()
         number=c.number.replace("TS-", "PD-"),
         department=department,
         contractor=contractor,
