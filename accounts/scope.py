@@ -40,6 +40,22 @@ class Scope:
     def covers(self, project_id: int | None) -> bool:
         return self.is_unrestricted or project_id in self.project_ids
 
+    def place(self, *, city: str = "city_company", project: str = "project") -> Q:
+        """Rows carrying their city company and (if any) project, that project's own: those of the user's
+        city companies and of their projects elsewhere. The rows of `project IN project_ids OR city IN
+        city_company_ids` (a project never moves city: properties.services), written so that a city
+        head's is one range of an index led by the city company, not a filter on every row read."""
+        from properties.selectors import projects_by_id
+
+        elsewhere = self.project_ids
+        if self.city_company_ids:
+            cities = projects_by_id()
+            elsewhere = frozenset(
+                pk for pk in self.project_ids if cities.get(pk, ("", None))[1] not in self.city_company_ids
+            )
+        condition = Q(**{f"{city}_id__in": self.city_company_ids})
+        return condition | Q(**{f"{project}_id__in": elsewhere}) if elsewhere else condition
+
     # A contractor user's rows: their own company's work in the projects they are assigned to. A company
     # working in several cities is no pass to all of them (finding 10.3). The one rule, in two forms:
     # a filter for querysets (work orders, defects, rectification orders) and a test for one row.

@@ -152,9 +152,8 @@ class InvitationQuerySet(models.QuerySet):
         scope = user.scope
         if scope.is_unrestricted:
             return self
-        return self.filter(
-            Q(project_id__in=scope.project_ids) | Q(city_company_id__in=scope.city_company_ids)
-        )
+        # A city head's: one range of the responses' (city company, id) indexes, newest first.
+        return self.filter(scope.place())
 
     def completed(self) -> InvitationQuerySet:
         return self.filter(completed_at__isnull=False)
@@ -242,6 +241,21 @@ class Invitation(models.Model):
                     fields=["-id"],
                     include=["project", "city_company"],
                     name=f"survey_response_{name}",
+                    condition=Q(completed_at__isnull=False, project__isnull=False) & score_class,
+                )
+                for name, score_class in NPS_CLASSES.items()
+            ),
+            # The same lists of a city head (visible_to: their city company's rows), newest first: a page
+            # reads a page of index entries wherever the city's rows lie among the others.
+            models.Index(
+                fields=["city_company", "-id"],
+                name="survey_response_city",
+                condition=Q(completed_at__isnull=False, project__isnull=False),
+            ),
+            *(
+                models.Index(
+                    fields=["city_company", "-id"],
+                    name=f"survey_response_city_{name}",
                     condition=Q(completed_at__isnull=False, project__isnull=False) & score_class,
                 )
                 for name, score_class in NPS_CLASSES.items()
