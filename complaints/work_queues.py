@@ -3,7 +3,7 @@
 Each read is bounded (`limit` rows, the page links to the full list), scoped by `visible_to(user)`
 and ordered the way an index serves: complaints by the board's (current_due, id)
 (`complaint_board_current_due`) or a handler's own few (`complaint_handler_status`), work orders by
-(due_at, id) over the open ones (`work_order_open_by_due`).
+(due_at, id) over the open ones (`work_order_open_due_project`).
 """
 
 from __future__ import annotations

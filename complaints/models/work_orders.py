@@ -114,21 +114,13 @@ class WorkOrder(TimeStampedModel):
             models.Index(fields=["contractor", "status"], name="work_order_contractor"),
             models.Index(fields=["department", "status"], name="work_order_department"),
             # The work-order list (/complaints/work-orders/, keyset on (due_at, id)): the open ones, a few
-            # percent of the table, walked in order instead of sorting every open order; and all of them.
-            models.Index(
-                fields=["due_at", "id"],
-                name="work_order_open_by_due",
-                condition=~Q(status__in=["done", "cancelled"]),
-            ),
-            models.Index(fields=["due_at", "id"], name="work_order_by_due"),
-            # The open ones by number (?sort=number, keyset on the id): see complaint_open_by_id.
-            models.Index(
-                fields=["id"], name="work_order_open_by_id", condition=~Q(status__in=["done", "cancelled"])
-            ),
-            # The same three orders for a scope of projects: the list first reads a page's keys alone
+            # percent of the table, walked in order instead of sorting every open order; all of them; and
+            # the open ones by number (?sort=number, keyset on the id: see complaint_open_by_id). The
+            # project comes last: for a scope of projects the list first reads a page's keys alone
             # (complaints.views.work_orders), an index-only walk that skips other projects' entries in
             # the index instead of visiting each order's row (PostgreSQL 15 does not use `project_id IN`
             # as an index condition on a column after the ordered ones, but filters the index tuple).
+            # They replaced the same three without the project (migration 0019), which they cover.
             models.Index(
                 fields=["due_at", "id", "project"],
                 name="work_order_open_due_project",

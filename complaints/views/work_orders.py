@@ -36,8 +36,8 @@ WORK_ORDER_LIST_COLUMNS = (
     "warned", "escalation_level", "project_id",
 )  # fmt: skip
 
-# By due time (work_order_open_by_due / work_order_by_due, read either way) or by number, the id
-# (work_order_open_by_id for the open ones, the primary key for all).
+# By due time (work_order_open_due_project / work_order_due_project, read either way) or by number, the
+# id (work_order_open_id_project for the open ones, the primary key for all).
 WORK_ORDER_SORT = ListSort(
     (SortColumn("due", field="due_at"), SortColumn("number", descending_first=True)), default="due"
 )
