@@ -312,7 +312,7 @@ def sla_counters(*, user, filters: dict | None = None) -> dict[str, int]:
     filters["status"] = "open"
     if open_counts.applies(user, filters):
         return open_counts.counters(user, filters, now)
-    if words.pairs_apply(filters.get("q"), "open"):  # two characters: complaints/words.py
+    if words.pairs_apply(filters, user):  # two characters: complaints/words.py
         complaints = words.counted(complaints_matching, user, filters)
     else:
         complaints = complaints_matching(user=user, filters=filters)

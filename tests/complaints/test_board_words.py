@@ -7,9 +7,10 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import words
+from complaints.forms import BoardFilterForm
 from complaints.models import Complaint
 from complaints.selectors import SLA_STATES, sla_board, sla_condition, sla_counters, with_current_due
 
@@ -80,13 +81,21 @@ def test_closed_complaints_are_found_with_status_all(agent, planted):
     assert rows == {planted["title"], planted["description"], planted["closed"]}
 
 
-def test_the_pairs_index_is_read_only_on_postgresql_for_two_characters_among_open_complaints():
-    assert words.pairs_apply("渗水", "open") is on_postgres
-    assert words.pairs_apply(" 渗水 ", "open") is on_postgres
-    assert not words.pairs_apply("卫生间渗水", "open")  # the trigram indexes
-    assert not words.pairs_apply("水", "open")
-    assert not words.pairs_apply("渗水", "all")  # closed complaints are not in the index
-    assert not words.pairs_apply("渗水", "closed")
+def test_the_pairs_index_is_read_only_on_postgresql_for_two_characters_among_open_complaints(
+    agent, group_admin, project, other_project, monkeypatch
+):
+    def applies(q, status="open", user=agent, project=None):
+        return words.pairs_apply({"q": q, "status": status, "project": project}, user)
+
+    assert applies("渗水") is on_postgres
+    assert applies(" 渗水 ") is on_postgres
+    assert not applies("卫生间渗水")  # the trigram indexes
+    assert not applies("水")
+    assert not applies("渗水", "all")  # closed complaints are not in the index
+    assert not applies("渗水", "closed")
+    monkeypatch.setattr(words, "PAIR_PROJECT_LIMIT", 1)  # the tests' group has two projects
+    assert not applies("渗水", user=group_admin)
+    assert applies("渗水", user=group_admin, project=project.pk) is on_postgres
 
 
 @pytest.mark.skipif(not on_postgres, reason="the pairs' index is PostgreSQL's")
@@ -118,3 +127,24 @@ def test_the_board_with_words_costs_a_constant_number_of_queries(
     assert response.status_code == 200
     rows = response.content.decode().count('data-testid="board-row"')
     assert rows == {"渗水": 2, "卫生间渗水": 1, "ab": 1}[word]
+
+
+def test_a_two_character_word_over_too_many_projects_asks_for_a_project(
+    client, group_admin, project, planted, monkeypatch
+):
+    monkeypatch.setattr(words, "PAIR_PROJECT_LIMIT", 1)  # the tests' group has two projects
+    client.force_login(group_admin)
+    response = client.get(reverse("complaints:board"), {"q": "渗水"})
+    assert response.status_code == 400
+    assert "looked for in at most 1 projects at once: choose a project" in response.content.decode()
+    with translation.override("zh-hans"):
+        form = BoardFilterForm({"q": "渗水"}, user=group_admin)
+        assert not form.is_valid()
+        assert form.errors["q"] == [
+            "两个字的关键词一次最多在 1 个项目中查找：请选择项目，或输入三个字或以上。"
+        ]
+    # One project, or three characters: the word is looked for.
+    response = client.get(reverse("complaints:board"), {"q": "渗水", "project": project.pk})
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="board-row"') == 2
+    assert client.get(reverse("complaints:board"), {"q": "卫生间渗水"}).status_code == 200
