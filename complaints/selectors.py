@@ -15,7 +15,7 @@ from customers.selectors import primary_phone_number
 from properties import selectors as property_selectors
 from properties.selectors import cached_reference, forget_cached, forget_on_change
 
-from . import drill_down, open_counts
+from . import drill_down, open_counts, words
 from .models import (
     Category,
     Complaint,
@@ -42,10 +42,9 @@ SLA_STATES = ("on_time", "warning", "breached", "paused")
 
 
 # --- reference data: categories, projects and staff, cached ----------------------------------------
-# The board and the API list label every row with its category and project, and the board offers
-# them (and the staff) as filters. Cached as properties.selectors.cached_reference() explains; a save
-# or delete of a category or a staff member, or a change of a staff member's projects or city
-# companies, drops the cached copy at once.
+# Every list row's category and project labels, the board's filters (and the staff): cached as
+# properties.selectors.cached_reference() explains; a save or delete of a category or a staff member,
+# or a change of a staff member's projects or city companies, drops the cached copy at once.
 
 CATEGORIES_KEY = "complaints:reference:categories"
 STAFF_KEY = "complaints:reference:staff"
@@ -221,9 +220,8 @@ LIST_COLUMNS = (
 
 
 def complaint_list(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
-    """Complaints the user may see, with what a list row shows (and nothing more), filtered by the
-    board's filters. Category and project labels come from `categories()` / `projects()`; the
-    customer's primary phone is annotated as `customer_phone` (unmasked: mask it on the way out)."""
+    """Complaints the user may see, with what a list row shows, filtered by the board's filters. Labels
+    come from `categories()` / `projects()`; `customer_phone` is the primary phone (mask it on output)."""
     return list_rows(complaints_matching(user=user, filters=filters))
 
 
@@ -241,10 +239,11 @@ def category_and_children(category_id: int) -> list[int]:
     return [category_id, *(c.id for c in categories().values() if c.parent_id == category_id)]
 
 
-def complaints_matching(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
-    """The complaints the user may see that pass the board's filters (no columns chosen, no order)."""
+def complaints_matching(*, user, filters: dict | None = None, scoped: bool = True) -> QuerySet[Complaint]:
+    """The complaints the user may see that pass the board's filters (no columns chosen, no order);
+    `scoped=False` leaves the scope to the caller (complaints/words.py: the index's keys hold it)."""
     filters = filters or {}
-    complaints = Complaint.objects.visible_to(user)
+    complaints = Complaint.objects.visible_to(user) if scoped else Complaint.objects.all()
     for name in BOARD_FILTERS:
         value = filters.get(name)
         if value in (None, ""):
@@ -265,14 +264,13 @@ def complaints_matching(*, user, filters: dict | None = None) -> QuerySet[Compla
     if filters.get("sla"):
         complaints = with_current_due(complaints).filter(sla_condition(filters["sla"], timezone.now()))  # type: ignore[assignment]  # with_current_due() keeps the ComplaintQuerySet
     if filters.get("q"):
-        complaints = complaints.filter(text_condition(filters["q"]))
+        complaints = complaints.filter(words.board_condition(filters, user, text_condition))
     return complaints
 
 
 def text_condition(text: str) -> Q:
-    """A complaint numbered `text`, or whose subject or description holds it (the board's `q` and the
-    global search's words). `icontains` is UPPER(…) LIKE, served on PostgreSQL by the trigram indexes of
-    the complaint_text_search migration (Chinese substrings included); SQLite scans with LIKE."""
+    """A complaint numbered `text`, or whose subject or description holds it. `icontains` is UPPER(…)
+    LIKE, served on PostgreSQL by the trigram indexes of migration 0012 from three characters."""
     text = text.strip()
     return Q(number=text.upper()) | Q(title__icontains=text) | Q(description__icontains=text)
 
@@ -290,10 +288,8 @@ def sla_condition(state: str, now: datetime.datetime) -> Q:
 
 
 def with_current_due(complaints: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """Annotate `current_due`: the due time of the target being measured (first response, plan or resolution).
-
-    The same expression as the `complaint_board_current_due` index, so the board's order uses it.
-    """
+    """Annotate `current_due`: the due time of the target being measured (first response, plan or
+    resolution); the expression of the `complaint_board_current_due` index, so the board's order uses it."""
     return complaints.annotate(current_due=current_due_expression())
 
 
@@ -316,7 +312,11 @@ def sla_counters(*, user, filters: dict | None = None) -> dict[str, int]:
     filters["status"] = "open"
     if open_counts.applies(user, filters):
         return open_counts.counters(user, filters, now)
-    complaints = with_current_due(complaints_matching(user=user, filters=filters)).order_by()
+    if words.pairs_apply(filters, user):  # two characters: complaints/words.py
+        complaints = words.counted(complaints_matching, user, filters)
+    else:
+        complaints = complaints_matching(user=user, filters=filters)
+    complaints = with_current_due(complaints).order_by()
     return complaints.aggregate(
         **{state: Count("pk", filter=sla_condition(state, now)) for state in SLA_STATES}
     )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Department, User
 from core.validators import validate_single_line_text
 
-from .. import selectors
+from .. import selectors, words
 from ..models import (
     Channel,
     Complaint,
@@ -105,6 +105,7 @@ class BoardFilterForm(_StyledForm):
 
     def __init__(self, *args, user, handler_choices: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["project"].choices = [BLANK, *selectors.visible_projects(user)]
         # Read only when the filter is set (an empty hidden field costs no query).
         self.fields["city"].choices = lambda: [BLANK, *selectors.visible_city_companies(user)]
@@ -121,6 +122,15 @@ class BoardFilterForm(_StyledForm):
                 self.add_error(f"{prefix}_to", _("The end is before the start."))
         if data.get("first_response") and not (data.get("due_from") or data.get("due_to")):
             self.add_error("first_response", _("Say when the first responses fell due."))
+        if words.too_many_projects(data.get("q"), self.user, data.get("project")):
+            self.add_error(
+                "q",
+                _(
+                    "A two-character word is looked for in at most %(count)d projects at once: choose a "
+                    "project, or type three characters or more."
+                )
+                % {"count": words.PAIR_PROJECT_LIMIT},
+            )
         return data
 
     def drill_down(self) -> list[tuple[str, str]]:
