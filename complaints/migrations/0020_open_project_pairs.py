@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("complaints", "0017_open_status_statistics"),
+        ("complaints", "0019_work_order_indexes_with_project_only"),
     ]
 
     operations = [
