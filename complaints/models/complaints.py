@@ -234,7 +234,27 @@ class Complaint(TimeStampedModel):
             ),
             # The board sorted by number (?sort=number, keyset on the id): the open complaints' ids, so
             # the oldest open complaint is the index's first entry, not past every closed one before it.
-            models.Index(fields=["id"], name="complaint_open_by_id", condition=IS_OPEN),
+            # It covers what the counters' index covers: PostgreSQL takes the ids' order for the heap's
+            # (correlation 1) and so prices a walk of it with a visit to each open complaint's row as
+            # nearly sequential, while the open rows lie one to a page over ten years (10M: the
+            # dashboards' backlog 5.4 s cold, 166,000 pages read). Covered, that walk reads the index
+            # alone whenever it is chosen for a count.
+            models.Index(
+                fields=["id"],
+                include=[
+                    "project",
+                    "department",
+                    "sla_target",
+                    "sla_warned",
+                    "paused_at",
+                    "first_response_due_at",
+                    "plan_due_at",
+                    "resolution_due_at",
+                    "escalation_level",
+                ],
+                name="complaint_open_by_id",
+                condition=IS_OPEN,
+            ),
             models.Index(fields=["customer", "-received_at"], name="complaint_customer_recent"),
             models.Index(fields=["handler", "status"], name="complaint_handler_status"),
             models.Index(fields=["project", "category", "status"], name="complaint_project_category"),
