@@ -103,7 +103,7 @@ def _board_groups(*, user, date_from: datetime.date, date_to: datetime.date):
         return []
     projects = None if user.scope.is_unrestricted else user.scope.project_ids
     (first, end), edges = _period_split(date_from, date_to)
-    parts = []
+    parts: list[QuerySet] = []  # months and edge days: rows of (project, four sums)
     if first < end:
         months = ClubMonth.objects.filter(month__gte=first, month__lt=end, buyers__gt=0)
         if projects is not None:
